@@ -1,0 +1,1 @@
+"""Shared infrastructure: configuration, storage, messages, e-mail, web plumbing."""

@@ -1,0 +1,68 @@
+"""The one message catalogue: every user-facing text, in Spanish first and English alongside.
+
+Texts live in `catalog/<part>.toml`, one table per key with `es` and `en` entries.
+Code refers to texts by key only; `{name}` placeholders are filled with str.format.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from importlib import resources
+
+LANGUAGES = ("es", "en")
+DEFAULT_LANGUAGE = "es"
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, dict[str, str]]:
+    texts: dict[str, dict[str, str]] = {}
+    folder = resources.files("vmre.core") / "catalog"
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".toml"):
+            continue
+        part = entry.name.removesuffix(".toml")
+        data = tomllib.loads(entry.read_text(encoding="utf-8"))
+        for key, value in _flatten(data):
+            full = f"{part}.{key}"
+            missing = [lang for lang in LANGUAGES if lang not in value]
+            if missing:
+                raise ValueError(f"catalogue entry {full} lacks {missing}")
+            texts[full] = value
+    return texts
+
+
+def _flatten(data: dict, prefix: str = ""):
+    for key, value in data.items():
+        if isinstance(value, dict) and "es" in value and isinstance(value["es"], str):
+            yield prefix + key, value
+        elif isinstance(value, dict):
+            yield from _flatten(value, prefix + key + ".")
+
+
+def text(key: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:
+    """The text for `key` in `lang`, with placeholders filled."""
+    entry = catalogue().get(key)
+    if entry is None:
+        raise KeyError(f"no catalogue entry {key}")
+    template = entry.get(lang) or entry[DEFAULT_LANGUAGE]
+    return template.format(**params) if params else template
+
+
+def bilingual(key: str, **params: object) -> str:
+    """Spanish, then English: for the command line and logs read by either."""
+    es = text(key, "es", **params)
+    en = text(key, "en", **params)
+    return es if es == en else f"{es} / {en}"
+
+
+class UserError(Exception):
+    """An error a person can act on; carries a catalogue key and its parameters."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        self.key = key
+        self.params = params
+        super().__init__(bilingual(key, **params))
+
+    def message(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return text(self.key, lang, **self.params)

@@ -1,0 +1,17 @@
+"""Alembic environment: runs against the engine handed over by vmre.core.database.migrate."""
+
+from alembic import context
+from sqlalchemy import create_engine
+
+config = context.config
+engine = config.attributes.get("engine") or create_engine(config.get_main_option("sqlalchemy.url"))
+
+with engine.connect() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=None,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+    connection.commit()

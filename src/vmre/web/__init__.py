@@ -1,0 +1,1 @@
+"""The web layer: one FastAPI app, routes grouped by audience, thin handlers over the parts."""

@@ -1,0 +1,58 @@
+"""Staff sign-in and sign-out, shared by every administration area."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
+
+from vmre.core import audit
+from vmre.core.messages import UserError, text
+from vmre.core.ratelimit import RateLimiter
+from vmre.core.staff import StaffUser, authenticate
+from vmre.web.deps import current_staff, db
+from vmre.web.security import check_csrf, client_ip, language
+from vmre.web.templating import render
+
+router = APIRouter(prefix="/admin")
+login_limiter = RateLimiter(limit=20, window_seconds=300)
+
+
+@router.get("/login")
+def login_page(request: Request):
+    return render(request, "login.html", error=None, username="")
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    username: str = Form(""),
+    password: str = Form(""),
+    csrf: str = Form(""),
+    session: Session = Depends(db),
+):
+    check_csrf(request, csrf)
+    lang = language(request)
+    if not login_limiter.allow(client_ip(request)):
+        return render(request, "login.html", 429, error=text("web.login.rate_limited", lang),
+                      username=username)
+    user = authenticate(session, username, password)
+    if isinstance(user, UserError):
+        audit.record(session, username[:120], "login_failed")
+        return render(request, "login.html", 401, error=user.message(lang), username=username)
+    request.session.clear()  # new session on privilege change: no fixation
+    request.session["staff_id"] = user.id
+    audit.record(session, user.username, "login")
+    return RedirectResponse("/admin/", status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: str = Form("")):
+    check_csrf(request, csrf)
+    request.session.clear()
+    return RedirectResponse("/admin/login", status_code=303)
+
+
+@router.get("/")
+def home(request: Request, user: StaffUser = Depends(current_staff)):
+    return render(request, "admin_home.html", user=user)

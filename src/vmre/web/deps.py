@@ -1,0 +1,49 @@
+"""Request-scoped dependencies: the database session and the signed-in staff member."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy.orm import Session
+
+from vmre.core import audit
+from vmre.core.messages import text
+from vmre.core.staff import Role, StaffUser
+from vmre.web.security import language
+
+
+def db(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed if the handler returns, rolled back otherwise."""
+    factory = request.app.state.sessions
+    with factory() as session, session.begin():
+        yield session
+
+
+class StaffRequired(Exception):
+    """Raised when a staff page is opened without a session; the app redirects to login."""
+
+
+def current_staff(request: Request, session: Session = Depends(db)) -> StaffUser:
+    user_id = request.session.get("staff_id")
+    user = session.get(StaffUser, user_id) if user_id else None
+    if user is None:
+        raise StaffRequired()
+    return user
+
+
+def require_roles(*roles: Role):
+    """A dependency that lets through only staff holding one of `roles` (administrators always)."""
+
+    def check(
+        request: Request, user: StaffUser = Depends(current_staff), session: Session = Depends(db)
+    ) -> StaffUser:
+        if not user.has(*roles):
+            # The refusal is logged in its own transaction so it survives the error response.
+            with request.app.state.sessions() as log_session, log_session.begin():
+                audit.record(log_session, user.username, "forbidden", request.url.path)
+            detail = text("core.staff.forbidden", language(request))
+            raise HTTPException(status_code=403, detail=detail)
+        return user
+
+    return check

@@ -1,0 +1,46 @@
+"""Jinja templates shared by every part; `t(key)` reads the message catalogue."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+
+from vmre.core.messages import text
+from vmre.web.security import csrf_token, language
+
+# Each part keeps its templates in vmre/<part>/templates; the web base layout comes last.
+TEMPLATE_PACKAGES = ("vmre.web", "vmre.voting", "vmre.registry", "vmre.cards", "vmre.service",
+                     "vmre.count", "vmre.reports")
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    loaders = []
+    for package in TEMPLATE_PACKAGES:
+        try:
+            folder = resources.files(package) / "templates"
+        except ModuleNotFoundError:
+            continue
+        if folder.is_dir():
+            loaders.append(FileSystemLoader(str(folder)))
+    return Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(default=True))
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: object) -> HTMLResponse:
+    lang = language(request)
+    env = environment()
+    body = env.get_template(name).render(
+        request=request,
+        lang=lang,
+        t=lambda key, **p: text(key, lang, **p),
+        csrf=csrf_token(request),
+        **context,
+    )
+    response = HTMLResponse(body, status_code=status_code)
+    if request.query_params.get("lang") == lang:
+        response.set_cookie("lang", lang, samesite="lax", secure=request.url.scheme == "https")
+    return response

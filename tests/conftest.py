@@ -1,0 +1,87 @@
+"""Shared fixtures: real databases (SQLite file and PostgreSQL), a real SMTP server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from email import message_from_bytes
+from email.message import Message
+
+import pytest
+
+PG_HOST = os.environ.get("VMRE_TEST_PG_HOST", "127.0.0.1")
+PG_PORT = int(os.environ.get("VMRE_TEST_PG_PORT", "5432"))
+PG_ADMIN_DB = os.environ.get("VMRE_TEST_PG_DB", "test")
+
+
+def _postgres_reachable() -> bool:
+    try:
+        with socket.create_connection((PG_HOST, PG_PORT), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'vmre.sqlite'}"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database per test; under CI a missing server fails the test."""
+    if not _postgres_reachable():
+        message = f"PostgreSQL not reachable at {PG_HOST}:{PG_PORT}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    import psycopg
+
+    name = f"vmre_t_{uuid.uuid4().hex[:12]}"
+    admin = f"host={PG_HOST} port={PG_PORT} dbname={PG_ADMIN_DB} user=postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request) -> str:
+    """Storage tests run once on each backend."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_url")
+    return request.getfixturevalue("postgres_url")
+
+
+class SmtpSink:
+    """What a real SMTP server on loopback received."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        self.messages.append(message_from_bytes(envelope.original_content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server(monkeypatch) -> Iterator[SmtpSink]:
+    from aiosmtpd.controller import Controller
+
+    sink = SmtpSink()
+    with socket.socket() as probe:  # a free loopback port (the controller cannot take port 0)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("VMRE_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("VMRE_SMTP_PORT", str(port))
+    try:
+        yield sink
+    finally:
+        controller.stop()

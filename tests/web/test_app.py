@@ -1,0 +1,45 @@
+"""The web shell: security headers on every page, staff sign-in with CSRF."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from vmre.core.database import transaction
+from vmre.core.staff import Role, create_user
+from vmre.web.app import create_app
+
+
+def _client(url: str) -> TestClient:
+    app = create_app(url, secret_key="test")
+    with transaction(app.state.sessions) as s:
+        create_user(s, "admin", "contraseña-de-prueba", [Role.ADMINISTRATOR])
+    return TestClient(app)
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+def test_headers_and_login_flow(sqlite_url):
+    client = _client(sqlite_url)
+    page = client.get("/admin/login")
+    csp = page.headers["content-security-policy"]
+    assert "unsafe-inline" not in csp and "script-src 'self'" in csp
+    assert client.get("/admin/", follow_redirects=False).status_code == 303
+    bad = client.post("/admin/login", data={"username": "admin", "password": "x",
+                                            "csrf": _csrf(page.text)})
+    assert bad.status_code == 401 and "incorrectos" in bad.text
+    no_csrf = client.post("/admin/login", data={"username": "admin",
+                                                "password": "contraseña-de-prueba"})
+    assert no_csrf.status_code == 403
+    ok = client.post("/admin/login", data={"username": "admin", "password": "contraseña-de-prueba",
+                                           "csrf": _csrf(client.get("/admin/login").text)})
+    assert ok.status_code == 200 and "admin" in ok.text
+
+
+def test_english_pages(sqlite_url):
+    client = _client(sqlite_url)
+    assert "Staff sign-in" in client.get("/admin/login?lang=en").text
+    assert "Acceso del personal" in client.get("/admin/login?lang=es").text
