@@ -1,0 +1,154 @@
+"""The ristretto255 prime-order group, through libsodium (pysodium).
+
+Scalars are Python ints reduced mod L. Points are immutable 32-byte encodings. libsodium
+refuses the zero scalar and the identity point in scalar multiplication, so those cases are
+handled here; every point from outside is validated on decoding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import pysodium
+
+L = 2**252 + 27742317777372353535851937790883648493  # group order
+POINT_BYTES = 32
+SCALAR_BYTES = 32
+_IDENTITY = bytes(32)
+
+
+class GroupError(ValueError):
+    """An encoding that is not a valid group element or canonical scalar."""
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    data: bytes
+
+    def __add__(self, other: Point) -> Point:
+        return Point(pysodium.crypto_core_ristretto255_add(self.data, other.data))
+
+    def __sub__(self, other: Point) -> Point:
+        return Point(pysodium.crypto_core_ristretto255_sub(self.data, other.data))
+
+    def __mul__(self, scalar: int) -> Point:
+        k = scalar % L
+        if k == 0 or self.data == _IDENTITY:
+            return IDENTITY
+        return Point(pysodium.crypto_scalarmult_ristretto255(scalar_bytes(k), self.data))
+
+    __rmul__ = __mul__
+
+    def __neg__(self) -> Point:
+        return Point(pysodium.crypto_core_ristretto255_sub(_IDENTITY, self.data))
+
+    def hex(self) -> str:
+        return self.data.hex()
+
+    @property
+    def is_identity(self) -> bool:
+        return self.data == _IDENTITY
+
+
+IDENTITY = Point(_IDENTITY)
+G = Point(pysodium.crypto_scalarmult_ristretto255_base((1).to_bytes(32, "little")))
+
+
+def base_mul(scalar: int) -> Point:
+    """scalar · G (the identity for 0)."""
+    k = scalar % L
+    if k == 0:
+        return IDENTITY
+    return Point(pysodium.crypto_scalarmult_ristretto255_base(scalar_bytes(k)))
+
+
+def scalar_bytes(k: int) -> bytes:
+    return (k % L).to_bytes(SCALAR_BYTES, "little")
+
+
+def scalar_from_bytes(data: bytes) -> int:
+    """A canonical scalar (< L); anything else is refused."""
+    if len(data) != SCALAR_BYTES:
+        raise GroupError("scalar must be 32 bytes")
+    k = int.from_bytes(data, "little")
+    if k >= L:
+        raise GroupError("scalar is not reduced")
+    return k
+
+
+def scalar_from_hex(text: str) -> int:
+    try:
+        return scalar_from_bytes(bytes.fromhex(text))
+    except ValueError as err:
+        raise GroupError(f"bad scalar encoding: {err}") from None
+
+
+def point_from_bytes(data: bytes, allow_identity: bool = False) -> Point:
+    """A point from outside: must be a canonical ristretto255 encoding."""
+    if len(data) != POINT_BYTES:
+        raise GroupError("point must be 32 bytes")
+    if data == _IDENTITY:
+        if allow_identity:
+            return IDENTITY
+        raise GroupError("identity point not allowed here")
+    if not pysodium.crypto_core_ristretto255_is_valid_point(data):
+        raise GroupError("not a valid ristretto255 point")
+    return Point(data)
+
+
+def point_from_hex(text: str, allow_identity: bool = False) -> Point:
+    try:
+        raw = bytes.fromhex(text)
+    except ValueError:
+        raise GroupError("bad point encoding") from None
+    return point_from_bytes(raw, allow_identity)
+
+
+def random_scalar() -> int:
+    """A uniformly random non-zero scalar from the OS generator."""
+    while True:
+        k = int.from_bytes(secrets.token_bytes(64), "little") % L
+        if k:
+            return k
+
+
+def _encode_part(part: object) -> bytes:
+    if isinstance(part, Point):
+        raw = part.data
+    elif isinstance(part, bytes):
+        raw = part
+    elif isinstance(part, str):
+        raw = part.encode("utf-8")
+    elif isinstance(part, bool):
+        raise TypeError("booleans are not hashed; encode them explicitly")
+    elif isinstance(part, int):
+        raw = scalar_bytes(part) if 0 <= part < L else part.to_bytes(32, "little", signed=True)
+    else:
+        raise TypeError(f"cannot hash {type(part).__name__}")
+    return len(raw).to_bytes(4, "big") + raw
+
+
+def hash_parts(tag: str, *parts: object) -> bytes:
+    """SHA-512 over the tag and each part, every one prefixed by its 4-byte length."""
+    h = hashlib.sha512()
+    h.update(_encode_part(tag))
+    for part in parts:
+        if isinstance(part, list | tuple):
+            h.update(len(part).to_bytes(4, "big"))
+            for item in part:
+                h.update(_encode_part(item))
+        else:
+            h.update(_encode_part(part))
+    return h.digest()
+
+
+def hash_to_scalar(tag: str, *parts: object) -> int:
+    """Fiat–Shamir challenges and derived keys: 64 hash bytes reduced mod L."""
+    return int.from_bytes(hash_parts(tag, *parts), "little") % L
+
+
+def hash_to_point(tag: str, *parts: object) -> Point:
+    """64 bytes of SHA-512(tag ‖ parts) through libsodium's from_hash (Elligator)."""
+    return Point(pysodium.crypto_core_ristretto255_from_hash(hash_parts(tag, *parts)))

@@ -1,0 +1,1 @@
+"""SIVEI: the internet vote. Manifest, ceremonies, credentials list, ballots, board, tally."""
