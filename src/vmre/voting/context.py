@@ -1,0 +1,52 @@
+"""The election's public parameters after the opening ceremony, and its base hash.
+
+base_hash = first 32 bytes of H("vmre/election/v1", election_id, manifest_hash, joint_key,
+n, t) (docs/record.md §2). Every proof and signature of the election hashes it in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from vmre.crypto.group import Point, hash_parts, point_from_hex
+from vmre.voting.manifest import Manifest
+
+
+def digest32(tag: str, *parts: object) -> bytes:
+    return hash_parts(tag, *parts)[:32]
+
+
+def manifest_hash(manifest: Manifest) -> bytes:
+    return hashlib.sha256(manifest.hash_input).digest()
+
+
+@dataclass(frozen=True)
+class ElectionContext:
+    manifest: Manifest
+    joint_key: Point
+    custodians: int
+    threshold: int
+
+    @property
+    def election_id(self) -> str:
+        return self.manifest.election_id
+
+    @property
+    def manifest_hash(self) -> bytes:
+        return manifest_hash(self.manifest)
+
+    @property
+    def base_hash(self) -> bytes:
+        return digest32("vmre/election/v1", self.election_id, self.manifest_hash,
+                        self.joint_key, self.custodians, self.threshold)
+
+    def to_json(self) -> dict:
+        return {"election_id": self.election_id, "manifest_hash": self.manifest_hash.hex(),
+                "joint_public_key": self.joint_key.hex(), "custodians": self.custodians,
+                "threshold": self.threshold, "base_hash": self.base_hash.hex()}
+
+    @classmethod
+    def from_json(cls, manifest: Manifest, data: dict) -> ElectionContext:
+        return cls(manifest, point_from_hex(data["joint_public_key"]), int(data["custodians"]),
+                   int(data["threshold"]))
