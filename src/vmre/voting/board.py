@@ -1,0 +1,246 @@
+"""The ballot board: append-only, hash-chained, one durable transaction per accepted ballot.
+
+A ballot is parsed, verified (proofs and signature) and checked for eligibility, then appended
+under a lock on the election row; the receipt is signed only after the commit succeeded.
+Chain: entry_hash = H32("vmre/board-entry/v1", prev_hash, position, tracking_code,
+received_at), the first prev_hash being the election's base hash (docs/record.md §7).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from vmre.core.messages import UserError
+from vmre.crypto import schnorr
+from vmre.crypto.encoding import canonical_json
+from vmre.crypto.group import Point, base_mul, random_scalar, scalar_bytes, scalar_from_hex
+from vmre.voting import ballot as ballots
+from vmre.voting.ceremony import Ceremony
+from vmre.voting.context import ElectionContext, digest32
+from vmre.voting.credential_list import verify_credential_list
+from vmre.voting.manifest import parse_manifest
+from vmre.voting.models import BoardEntry, Election, SpoiledBallot
+
+RECEIPT_TAG = "vmre/receipt/v1"
+POLICIES = ("single", "last")
+
+
+def entry_hash(prev_hash: str, position: int, tracking: str, received_at: str) -> str:
+    return digest32("vmre/board-entry/v1", bytes.fromhex(prev_hash), position,
+                    bytes.fromhex(tracking), received_at).hex()
+
+
+def receipt_message(receipt: dict) -> bytes:
+    return canonical_json({k: v for k, v in receipt.items() if k != "signature"})
+
+
+def verify_receipt(receipt: dict, server_key: Point) -> bool:
+    try:
+        sig = schnorr.Signature(*(scalar_from_hex(x) for x in receipt["signature"]))
+    except (KeyError, TypeError, ValueError):
+        return False
+    return schnorr.verify(RECEIPT_TAG, server_key, receipt_message(receipt), sig)
+
+
+@dataclass(frozen=True)
+class LoadedElection:
+    context: ElectionContext
+    eligible: dict[str, str]  # credential hex -> entity
+
+
+@lru_cache(maxsize=32)
+def _load(manifest_json: str, context_json: str, credentials_json: str) -> LoadedElection:
+    manifest = parse_manifest(manifest_json, "manifest.json")
+    ctx = ElectionContext.from_json(manifest, json.loads(context_json))
+    eligible = verify_credential_list(json.loads(credentials_json)).entries \
+        if credentials_json else {}
+    return LoadedElection(ctx, eligible)
+
+
+def loaded(election: Election) -> LoadedElection:
+    return _load(election.manifest, election.context, election.credentials)
+
+
+def now_utc() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    return moment.replace(tzinfo=dt.UTC) if moment and moment.tzinfo is None else moment
+
+
+class Board:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    # -- set-up -----------------------------------------------------------------------------
+    def register(self, ceremony: Ceremony, revote_policy: str = "single") -> str:
+        if revote_policy not in POLICIES:
+            raise UserError("voting.board.bad_policy", policy=revote_policy)
+        ctx = ceremony.context()
+        with self.sessions() as s, s.begin():
+            s.add(Election(
+                id=ctx.election_id,
+                manifest=json.dumps(ctx.manifest.document, ensure_ascii=False),
+                context=json.dumps(ctx.to_json()), transcript=json.dumps(ceremony.transcript()),
+                revote_policy=revote_policy, receipt_key=scalar_bytes(random_scalar()).hex(),
+                head_hash=ctx.base_hash.hex()))
+        return ctx.election_id
+
+    def load_credentials(self, election_id: str, document: dict,
+                         issuer: Point | None = None) -> int:
+        listing = verify_credential_list(document, issuer)
+        if listing.election_id != election_id:
+            raise UserError("voting.credentials.wrong_election")
+        with self.sessions() as s, s.begin():
+            election = self._election(s, election_id)
+            if election.ballot_count:
+                raise UserError("voting.credentials.after_first_ballot")
+            election.credentials = json.dumps(document, sort_keys=True)
+        return len(listing.entries)
+
+    def schedule(self, election_id: str, opens_at: dt.datetime, closes_at: dt.datetime) -> None:
+        if closes_at <= opens_at:
+            raise UserError("voting.board.bad_window")
+        with self.sessions() as s, s.begin():
+            election = self._election(s, election_id)
+            election.opens_at, election.closes_at = opens_at, closes_at
+            election.state = "scheduled"
+
+    def close(self, election_id: str) -> dict:
+        """End the voting (if not ended by the clock) and fix the board's final hash."""
+        with self.sessions() as s, s.begin():
+            election = self._election(s, election_id, lock=True)
+            election.state = "closed"
+            if not election.closes_at or _aware(election.closes_at) > now_utc():
+                election.closes_at = now_utc()
+            return {"election_id": election_id, "ballots": election.ballot_count,
+                    "final_hash": election.head_hash,
+                    "closed_at": _aware(election.closes_at).isoformat()}
+
+    def server_key(self, election_id: str) -> Point:
+        with self.sessions() as s:
+            return base_mul(scalar_from_hex(self._election(s, election_id).receipt_key))
+
+    @staticmethod
+    def _election(s: Session, election_id: str, lock: bool = False) -> Election:
+        query = select(Election).where(Election.id == election_id)
+        if lock:
+            query = query.with_for_update()
+        election = s.scalar(query)
+        if election is None:
+            raise UserError("voting.board.unknown_election", election=election_id)
+        return election
+
+    # -- casting ----------------------------------------------------------------------------
+    @staticmethod
+    def _window(election: Election, when: dt.datetime) -> None:
+        if election.state == "closed" or (
+                election.closes_at and when >= _aware(election.closes_at)):
+            raise UserError("voting.board.closed")
+        if election.state != "scheduled" or (
+                election.opens_at and when < _aware(election.opens_at)):
+            raise UserError("voting.board.not_open")
+
+    def _checked(self, s: Session, election_id: str, document: object, when: dt.datetime
+                 ) -> tuple[Election, ballots.ParsedBallot, str]:
+        election = self._election(s, election_id)
+        self._window(election, when)
+        data = loaded(election)
+        try:
+            parsed = ballots.parse_ballot(data.context, document)
+            entity = data.eligible.get(parsed.credential.hex())
+            if entity is None:
+                raise ballots.BallotError("not_eligible")
+            ballots.verify_ballot(data.context, parsed, entity)
+        except ballots.BallotError as err:
+            raise UserError("voting.ballot." + err.code, **err.params) from None
+        return election, parsed, ballots.tracking_code(parsed.document)
+
+    def cast(self, election_id: str, document: object, when: dt.datetime | None = None) -> dict:
+        """Verify, append and commit; only then sign and return the receipt."""
+        when = when or now_utc()
+        with self.sessions() as s:  # the expensive checks run before taking the lock
+            _, parsed, tracking = self._checked(s, election_id, document, when)
+        credential = parsed.credential.hex()
+        with self.sessions() as s, s.begin():
+            election = self._election(s, election_id, lock=True)
+            self._window(election, when)  # the clock or an administrator may have closed it
+            self._refuse_replays(s, election, credential, tracking)
+            position = election.ballot_count + 1
+            received = when.isoformat()
+            link = entry_hash(election.head_hash, position, tracking, received)
+            s.add(BoardEntry(election_id=election_id, position=position, tracking_code=tracking,
+                             credential=credential,
+                             ballot=json.dumps(parsed.document, sort_keys=True),
+                             received_at=received, prev_hash=election.head_hash,
+                             entry_hash=link))
+            election.head_hash, election.ballot_count = link, position
+            key = scalar_from_hex(election.receipt_key)
+        receipt = {"election_id": election_id, "tracking_code": tracking, "position": position,
+                   "entry_hash": link, "received_at": received}
+        sig = schnorr.sign(RECEIPT_TAG, key, base_mul(key), receipt_message(receipt))
+        receipt["signature"] = [scalar_bytes(sig.challenge).hex(),
+                                scalar_bytes(sig.response).hex()]
+        return receipt
+
+    @staticmethod
+    def _refuse_replays(s: Session, election: Election, credential: str, tracking: str) -> None:
+        if s.scalar(select(func.count()).select_from(BoardEntry).where(
+                BoardEntry.tracking_code == tracking)) or s.scalar(
+                select(func.count()).select_from(SpoiledBallot).where(
+                    SpoiledBallot.tracking_code == tracking)):
+            raise UserError("voting.ballot.replay")
+        if election.revote_policy == "single" and s.scalar(
+                select(func.count()).select_from(BoardEntry).where(
+                    BoardEntry.election_id == election.id, BoardEntry.credential == credential)):
+            raise UserError("voting.ballot.already_voted")
+
+    def spoil(self, election_id: str, document: dict, disclosure: dict,
+              when: dt.datetime | None = None) -> str:
+        """A Benaloh challenge: the ballot is checked, its nonces published, never counted."""
+        when = when or now_utc()
+        with self.sessions() as s, s.begin():
+            election, parsed, tracking = self._checked(s, election_id, document, when)
+            try:
+                ballots.check_reveal(loaded(election).context, parsed, disclosure)
+            except ballots.BallotError as err:
+                raise UserError("voting.ballot." + err.code, **err.params) from None
+            if s.scalar(select(func.count()).select_from(BoardEntry).where(
+                    BoardEntry.tracking_code == tracking)):
+                raise UserError("voting.ballot.replay")
+            s.add(SpoiledBallot(election_id=election_id, tracking_code=tracking,
+                                ballot=json.dumps(document, sort_keys=True),
+                                disclosure=json.dumps(disclosure, sort_keys=True),
+                                received_at=when.isoformat()))
+        return tracking
+
+    # -- reading ----------------------------------------------------------------------------
+    def entries(self, election_id: str, offset: int = 0, limit: int | None = None
+                ) -> list[BoardEntry]:
+        with self.sessions() as s:
+            query = select(BoardEntry).where(BoardEntry.election_id == election_id).order_by(
+                BoardEntry.position).offset(offset)
+            if limit is not None:
+                query = query.limit(limit)
+            return list(s.scalars(query))
+
+    def find(self, election_id: str, tracking: str) -> BoardEntry | None:
+        with self.sessions() as s:
+            return s.scalar(select(BoardEntry).where(BoardEntry.election_id == election_id,
+                                                     BoardEntry.tracking_code == tracking))
+
+    def spoiled(self, election_id: str) -> list[SpoiledBallot]:
+        with self.sessions() as s:
+            return list(s.scalars(select(SpoiledBallot).where(
+                SpoiledBallot.election_id == election_id).order_by(SpoiledBallot.id)))
+
+    def election(self, election_id: str) -> Election:
+        with self.sessions() as s:
+            return self._election(s, election_id)

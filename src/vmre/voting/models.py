@@ -1,0 +1,53 @@
+"""Tables of the voting server: elections, the ballot board, spoiled ballots."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from vmre.core.database import Base
+
+
+class Election(Base):
+    __tablename__ = "voting_elections"
+
+    id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    manifest: Mapped[str] = mapped_column(Text)  # JSON
+    context: Mapped[str] = mapped_column(Text)  # election.json
+    transcript: Mapped[str] = mapped_column(Text)
+    credentials: Mapped[str] = mapped_column(Text, default="")  # signed credential list
+    revote_policy: Mapped[str] = mapped_column(String(16), default="single")
+    receipt_key: Mapped[str] = mapped_column(String(64))  # the server's own signing scalar
+    state: Mapped[str] = mapped_column(String(16), default="setup")
+    opens_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    closes_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    head_hash: Mapped[str] = mapped_column(String(64))
+    ballot_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BoardEntry(Base):
+    __tablename__ = "voting_board"
+    __table_args__ = (UniqueConstraint("election_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    election_id: Mapped[str] = mapped_column(ForeignKey("voting_elections.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    tracking_code: Mapped[str] = mapped_column(String(64), unique=True)
+    credential: Mapped[str] = mapped_column(String(64), index=True)
+    ballot: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[str] = mapped_column(String(40))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+class SpoiledBallot(Base):
+    __tablename__ = "voting_spoiled"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    election_id: Mapped[str] = mapped_column(ForeignKey("voting_elections.id"), index=True)
+    tracking_code: Mapped[str] = mapped_column(String(64), unique=True)
+    ballot: Mapped[str] = mapped_column(Text)
+    disclosure: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[str] = mapped_column(String(40))
