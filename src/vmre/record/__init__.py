@@ -1,0 +1,1 @@
+"""The election record (docs/record.md) and the independent verifier that reads only it."""

@@ -1,0 +1,309 @@
+"""`vmre verify`: re-check an election from its record alone (docs/record.md §11).
+
+Reads nothing but the record folder (or its zip). Each failure names the spec section, the
+check and the item (file, ballot tracking code and position, custodian). Exit code 0 only if
+every check holds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vmre.core.parallel import chunked, map_chunks
+from vmre.crypto.group import GroupError, point_from_hex
+from vmre.record import layout
+from vmre.voting import ballot as ballots
+from vmre.voting import batch as chunks
+from vmre.voting import tally
+from vmre.voting.board import entry_hash
+from vmre.voting.ceremony import judge_transcript
+from vmre.voting.context import ElectionContext, manifest_hash
+from vmre.voting.credential_list import verify_credential_list
+from vmre.voting.manifest import parse_manifest
+
+CHUNK = 250
+
+
+@dataclass(frozen=True)
+class Failure:
+    section: str
+    check: str
+    item: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        tail = f": {self.detail}" if self.detail else ""
+        return f"§{self.section} {self.check} [{self.item}]{tail}"
+
+
+class RecordError(Exception):
+    def __init__(self, failure: Failure) -> None:
+        self.failure = failure
+        super().__init__(str(failure))
+
+
+@dataclass
+class Report:
+    checks: list[str] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    ballots: int = 0
+    spoiled: int = 0
+    results: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def fail(self, section: str, check: str, item: str, detail: str = "") -> None:
+        self.failures.append(Failure(section, check, item, detail))
+
+
+def _load_json(folder: Path, name: str, section: str) -> dict:
+    path = folder / name
+    if not path.exists():
+        raise RecordError(Failure(section, "file present", name, "missing"))
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise RecordError(Failure(section, "file parses", name, str(err))) from None
+
+
+def _load_lines(folder: Path, name: str, section: str) -> list[dict]:
+    path = folder / name
+    if not path.exists():
+        raise RecordError(Failure(section, "file present", name, "missing"))
+    out = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError as err:
+            raise RecordError(Failure(section, "line parses", f"{name}:{n}", str(err))) from None
+    return out
+
+
+def verify_record(path: str | Path, scheduler: str | None = None,
+                  progress: Callable[[int, int], None] | None = None,
+                  workers: int | None = None) -> Report:
+    path = Path(path)
+    if path.is_file() and zipfile.is_zipfile(path):
+        with tempfile.TemporaryDirectory() as tmp:
+            with zipfile.ZipFile(path) as zf:
+                zf.extractall(tmp)
+            return verify_record(tmp, scheduler, progress, workers)
+    report = Report()
+    try:
+        _verify(path, report, scheduler, progress, workers)
+    except RecordError as err:
+        report.failures.append(err.failure)
+    return report
+
+
+def _verify(folder: Path, report: Report, scheduler: str | None,
+            progress: Callable[[int, int], None] | None, workers: int | None) -> None:
+    # §2 manifest and election context -----------------------------------------------------
+    manifest_doc = _load_json(folder, layout.MANIFEST, "2.1")
+    election = _load_json(folder, layout.ELECTION, "2.2")
+    manifest_text = json.dumps(manifest_doc, ensure_ascii=False)
+    try:
+        manifest = parse_manifest(manifest_text, layout.MANIFEST)
+    except Exception as err:
+        raise RecordError(Failure("2.1", "manifest valid", layout.MANIFEST, str(err))) from None
+    if manifest_hash(manifest).hex() != election.get("manifest_hash"):
+        report.fail("2.2", "manifest hash", layout.ELECTION, "manifest_hash does not match")
+    try:
+        ctx = ElectionContext.from_json(manifest, election)
+    except (KeyError, ValueError, GroupError) as err:
+        raise RecordError(Failure("2.2", "context parses", layout.ELECTION, str(err))) from None
+    if ctx.base_hash.hex() != election.get("base_hash"):
+        report.fail("2.3", "base hash", layout.ELECTION, "base_hash does not match its inputs")
+    report.checks.append("§2 manifest, context and base hash")
+
+    # §4 opening ceremony ------------------------------------------------------------------
+    transcript = _load_json(folder, layout.TRANSCRIPT, "4")
+    try:
+        params = transcript["parameters"]
+        proof_ctx = (params["election_id"], bytes.fromhex(params["manifest_hash"]),
+                     params["custodians"], params["threshold"])
+        verdict = judge_transcript(transcript, ctx.custodians, ctx.threshold, proof_ctx)
+    except (KeyError, TypeError, ValueError) as err:
+        raise RecordError(Failure("4.1", "transcript parses", layout.TRANSCRIPT,
+                                  str(err))) from None
+    if params["election_id"] != ctx.election_id or params["manifest_hash"] != \
+            ctx.manifest_hash.hex() or (params["custodians"], params["threshold"]) != (
+            ctx.custodians, ctx.threshold):
+        report.fail("4.1", "ceremony parameters", layout.TRANSCRIPT, "differ from election.json")
+    for key in ("qualified", "disqualified", "joint_public_key", "verification_keys"):
+        if transcript.get(key) != verdict[key]:
+            report.fail("4.3", "ceremony verdict", f"{layout.TRANSCRIPT}:{key}",
+                        "does not follow from the published announcements, shares and complaints")
+    for name, reason in verdict["disqualified"].items():
+        report.checks.append(f"§4 custodian {name} disqualified: {reason}")
+    if verdict["joint_public_key"] != ctx.joint_key.hex():
+        report.fail("4.4", "joint key", layout.ELECTION, "differs from the ceremony's joint key")
+    report.checks.append("§4 opening ceremony transcript")
+
+    # §5 credentials -------------------------------------------------------------------------
+    try:
+        creds = verify_credential_list(_load_json(folder, layout.CREDENTIALS, "5"))
+        eligible = creds.entries
+        if creds.election_id != ctx.election_id:
+            report.fail("5.1", "credential list election", layout.CREDENTIALS, creds.election_id)
+    except RecordError:
+        raise
+    except Exception as err:
+        report.fail("5.2", "credential list signature", layout.CREDENTIALS, str(err))
+        eligible = {}
+    report.checks.append(f"§5 credential list ({len(eligible)} voters)")
+
+    # §7 board chain, §6 ballots ---------------------------------------------------------
+    board = _load_lines(folder, layout.BOARD, "7")
+    closing = _load_json(folder, layout.CLOSING, "7.4")
+    policy = election.get("revote_policy", "single")
+    prev = ctx.base_hash.hex()
+    seen_tracking: dict[str, int] = {}
+    seen_credential: dict[str, int] = {}
+    items: list[tuple[str, str, dict, bool]] = []
+    last_for: dict[str, int] = {}
+    for entry in board:
+        cred = str(entry.get("ballot", {}).get("credential", "")) if isinstance(
+            entry.get("ballot"), dict) else ""
+        last_for[cred] = entry.get("position", 0)
+    for expected_pos, entry in enumerate(board, start=1):
+        try:
+            pos, tracking, doc = entry["position"], entry["tracking_code"], entry["ballot"]
+            label = f"ballot {tracking} at position {pos}"
+            if pos != expected_pos:
+                report.fail("7.1", "positions consecutive", label, f"expected {expected_pos}")
+            if entry["prev_hash"] != prev:
+                report.fail("7.2", "chain link", label, "prev_hash is not the previous entry hash")
+            recomputed = entry_hash(entry["prev_hash"], pos, tracking, entry["received_at"])
+            if entry["entry_hash"] != recomputed:
+                report.fail("7.2", "entry hash", label, "entry_hash does not match its inputs")
+            prev = entry["entry_hash"]
+            if ballots.tracking_code(doc) != tracking:
+                report.fail("6.5", "tracking code", label, "is not the hash of the ballot")
+            if tracking in seen_tracking:
+                report.fail("6.5", "tracking code unique", label,
+                            f"also at position {seen_tracking[tracking]}")
+            seen_tracking[tracking] = pos
+            cred = str(doc.get("credential", ""))
+        except (KeyError, TypeError, AttributeError, ValueError) as err:
+            report.fail("7.1", "entry fields", f"{layout.BOARD}:{expected_pos}", repr(err))
+            continue
+        entity = eligible.get(cred)
+        if entity is None:
+            report.fail("6.1", "eligibility", label, "credential not on the credential list")
+            continue
+        if cred in seen_credential and policy == "single":
+            report.fail("6.6", "one ballot per credential", label,
+                        f"credential already voted at position {seen_credential[cred]}")
+        seen_credential.setdefault(cred, pos)
+        counted = last_for.get(cred) == pos if policy == "last" else \
+            seen_credential[cred] == pos
+        items.append((label, entity, doc, counted))
+    if closing.get("final_hash") != prev or closing.get("ballots") != len(board):
+        report.fail("7.4", "closing hash and count", layout.CLOSING,
+                    "final_hash/ballots differ from the board")
+    report.ballots = len(board)
+    report.checks.append(f"§7 board chain ({len(board)} entries)")
+
+    batches = chunked(items, CHUNK)
+    total = len(batches)
+    results = map_chunks(chunks.verify_ballots,
+                         [(manifest_text, json.dumps(election), b) for b in batches],
+                         scheduler, (lambda done: progress(done, total)) if progress else None,
+                         workers)
+    sums_list = []
+    for failures, sums in results:
+        for label, reason in failures:
+            report.fail("6.3", "ballot proofs and signature", label, reason)
+        sums_list.append(chunks.sums_in(sums))
+    report.checks.append(f"§6 ballot proofs and signatures ({len(items)} ballots)")
+
+    # §8 spoiled ballots --------------------------------------------------------------------
+    spoiled = _load_lines(folder, layout.SPOILED, "8")
+    for n, sp in enumerate(spoiled, start=1):
+        label = f"spoiled ballot {sp.get('tracking_code')} (line {n})"
+        try:
+            doc = sp["ballot"]
+            entity = eligible.get(doc["credential"])
+            if entity is None:
+                raise ballots.BallotError("not_eligible")
+            parsed = ballots.parse_ballot(ctx, doc)
+            ballots.verify_ballot(ctx, parsed, entity)
+            ballots.check_reveal(ctx, parsed, sp["disclosure"])
+            if sp["tracking_code"] != ballots.tracking_code(doc):
+                raise ballots.BallotError("reveal_mismatch", reason="tracking code")
+            if sp["tracking_code"] in seen_tracking:
+                report.fail("8.2", "spoiled never counted", label, "also on the board")
+        except ballots.BallotError as err:
+            report.fail("8.1", "spoiled ballot re-check", label, f"{err.code} {err.params}")
+        except (KeyError, TypeError) as err:
+            report.fail("8.1", "spoiled ballot fields", label, repr(err))
+    report.spoiled = len(spoiled)
+    report.checks.append(f"§8 spoiled ballots ({len(spoiled)} re-checked)")
+
+    # §9 aggregate --------------------------------------------------------------------------
+    aggregate = _load_json(folder, layout.AGGREGATE, "9")
+    expected = tally.aggregate_document(ctx, tally.merge_sums(sums_list))
+    for cid, data in expected["contests"].items():
+        if aggregate.get("contests", {}).get(cid) != data:
+            report.fail("9.1", "aggregate", f"{layout.AGGREGATE}:{cid}",
+                        "differs from the sum of the counted ballots")
+    if set(aggregate.get("contests", {})) != set(expected["contests"]):
+        report.fail("9.1", "aggregate contests", layout.AGGREGATE, "unexpected contests")
+    report.checks.append("§9 homomorphic aggregate")
+
+    # §10 decryption shares, §11 results ---------------------------------------------------
+    valid: dict[int, dict] = {}
+    for j in range(1, ctx.custodians + 1):
+        path = folder / layout.share_file(j)
+        if not path.exists():
+            continue
+        share = _load_json(folder, layout.share_file(j), "10")
+        try:
+            key = point_from_hex(verdict["verification_keys"][str(j)])
+        except (KeyError, GroupError):
+            report.fail("10.1", "verification key", f"custodian {j}")
+            continue
+        ok, where = tally.check_share(ctx, expected, share, key)
+        if ok and share.get("custodian") == j:
+            valid[j] = share
+        else:
+            report.fail("10.2", "decryption share proof", f"custodian {j}", where)
+    report.checks.append(f"§10 decryption shares ({sorted(valid)} valid)")
+    results = _load_json(folder, layout.RESULTS, "11")
+    if len(valid) < ctx.threshold:
+        report.fail("11.1", "enough shares", layout.RESULTS,
+                    f"{len(valid)} valid shares, {ctx.threshold} needed")
+        return
+    try:
+        recomputed = tally.combine_results(ctx, expected, valid)
+    except ValueError as err:
+        report.fail("11.2", "counts recoverable", layout.RESULTS, str(err))
+        return
+    for cid, data in recomputed["contests"].items():
+        if results.get("contests", {}).get(cid) != data:
+            report.fail("11.2", "results", f"{layout.RESULTS}:{cid}",
+                        "differ from the decrypted aggregate")
+    report.results = recomputed
+    report.checks.append("§11 results equal the decrypted tally")
+    _verify_files_digest(folder, report)
+
+
+def _verify_files_digest(folder: Path, report: Report) -> None:
+    """Parts added after the tally (actas) carry their own checks; see docs/record.md §12."""
+    digest = folder / "SHA256SUMS"
+    if not digest.exists():
+        return
+    for line in digest.read_text(encoding="utf-8").splitlines():
+        want, _, name = line.partition("  ")
+        target = folder / name
+        if not target.exists() or hashlib.sha256(target.read_bytes()).hexdigest() != want:
+            report.fail("12.1", "file digest", name, "missing or changed")

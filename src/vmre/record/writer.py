@@ -1,0 +1,57 @@
+"""Writing the election record: a folder, then one zip archive of it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from vmre.record import layout
+from vmre.voting.board import Board
+
+
+def _dump(path: Path, data: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+                    encoding="utf-8")
+
+
+def write_record(folder: str | Path, board: Board, election_id: str, closing: dict,
+                 aggregate: dict, shares: dict[int, dict], results: dict) -> Path:
+    """Everything needed to re-check the election, and nothing about who the voters are."""
+    out = Path(folder)
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    election = board.election(election_id)
+    context = json.loads(election.context)
+    context["revote_policy"] = election.revote_policy
+    context["receipt_key"] = board.server_key(election_id).hex()
+    _dump(out / layout.MANIFEST, json.loads(election.manifest))
+    _dump(out / layout.ELECTION, context)
+    _dump(out / layout.TRANSCRIPT, json.loads(election.transcript))
+    _dump(out / layout.CREDENTIALS, json.loads(election.credentials or "{}"))
+    with open(out / layout.BOARD, "w", encoding="utf-8") as fh:
+        for e in board.entries(election_id):
+            fh.write(json.dumps({"position": e.position, "tracking_code": e.tracking_code,
+                                 "received_at": e.received_at, "prev_hash": e.prev_hash,
+                                 "entry_hash": e.entry_hash, "ballot": json.loads(e.ballot)},
+                                sort_keys=True) + "\n")
+    with open(out / layout.SPOILED, "w", encoding="utf-8") as fh:
+        for sp in board.spoiled(election_id):
+            fh.write(json.dumps({"tracking_code": sp.tracking_code,
+                                 "received_at": sp.received_at,
+                                 "ballot": json.loads(sp.ballot),
+                                 "disclosure": json.loads(sp.disclosure)}, sort_keys=True) + "\n")
+    _dump(out / layout.CLOSING, closing)
+    _dump(out / layout.AGGREGATE, aggregate)
+    for custodian, share in shares.items():
+        _dump(out / layout.share_file(custodian), share)
+    _dump(out / layout.RESULTS, results)
+    return out
+
+
+def archive(folder: str | Path) -> Path:
+    """record.zip beside the folder, holding the same files."""
+    folder = Path(folder)
+    return Path(shutil.make_archive(str(folder), "zip", root_dir=folder))

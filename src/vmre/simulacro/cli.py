@@ -1,0 +1,50 @@
+"""`vmre simulacro` on the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from vmre.core.messages import text
+from vmre.simulacro.run import run, summary_rows
+
+console = Console()
+
+
+def simulacro(
+    voters: int = typer.Option(200, help="Electores / voters."),
+    custodians: int = typer.Option(5, help="Custodios / custodians (n)."),
+    threshold: int = typer.Option(3, help="Umbral / threshold (t)."),
+    absent: int = typer.Option(2, help="Custodios ausentes al cierre / absent at closing."),
+    out: Path = typer.Option(Path("simulacro-out"), help="Carpeta de salida / output folder."),
+    db: str | None = typer.Option(None, "--db", help="URL de la base / database URL."),
+    seed: int = typer.Option(2024, help="Semilla / seed."),
+    manifest: Path | None = typer.Option(None, help="Manifiesto / manifest (YAML/JSON)."),
+    cheater: int | None = typer.Option(None, help="Custodio que reparte una parte falsa."),
+    scheduler: str | None = typer.Option(None, help="Dask scheduler address."),
+) -> None:
+    """Simulacro completo de votación / a complete mock election."""
+    manifest_text = manifest.read_text(encoding="utf-8") if manifest else None
+    outcome = run(voters, out, custodians, threshold, absent, db, seed, manifest_text, cheater,
+                  scheduler, say=lambda step: console.print(text(f"simulacro.step.{step}")))
+    table = Table(title=text("simulacro.results_title"))
+    for column in ("contest", "office", "option", "votes"):
+        table.add_column(text(f"simulacro.column.{column}"))
+    for contest, office, option, votes in summary_rows(outcome):
+        table.add_row(contest, office, option, str(votes))
+    console.print(table)
+    console.print(text("simulacro.summary", voters=outcome.voters, cast=outcome.cast,
+                       challenged=outcome.challenged,
+                       refused=outcome.second_attempts_refused,
+                       absent=", ".join(map(str, outcome.absent)) or "-"))
+    console.print(text("simulacro.where", record=outcome.record, archive=outcome.archive))
+    report = outcome.report
+    if report and report.ok:
+        console.print(text("simulacro.verified", checks=len(report.checks)))
+    else:
+        for failure in report.failures if report else []:
+            console.print(f"[red]{failure}[/red]")
+        raise typer.Exit(1)

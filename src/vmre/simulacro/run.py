@@ -1,0 +1,199 @@
+"""`vmre simulacro`: ceremony, credentials, voters casting, closing, record, verification."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import shutil
+from collections import Counter
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from vmre.core.database import make_engine, migrate, session_factory
+from vmre.core.messages import UserError
+from vmre.core.parallel import chunked, map_chunks
+from vmre.crypto import credentials as creds
+from vmre.crypto.group import random_scalar
+from vmre.record.verifier import Report, verify_record
+from vmre.record.writer import archive, write_record
+from vmre.voting import closing
+from vmre.voting.ballot import encrypt_ballot, reveal
+from vmre.voting.board import Board
+from vmre.voting.ceremony import Ceremony
+from vmre.voting.credential_list import sign_credential_list
+from vmre.voting.manifest import Manifest
+
+# How the voters of the mock election are spread over the entities with contests.
+ENTITY_WEIGHTS = {"JAL": 0.35, "GTO": 0.2, "CDMX": 0.3, "PUE": 0.15}
+
+
+@dataclass
+class Outcome:
+    out: Path
+    record: Path
+    archive: Path
+    election_id: str
+    voters: int
+    cast: int = 0
+    challenged: int = 0
+    second_attempts_refused: int = 0
+    absent: list[int] = field(default_factory=list)
+    disqualified: dict = field(default_factory=dict)
+    results: dict = field(default_factory=dict)
+    report: Report | None = None
+    manifest: Manifest | None = None
+
+
+def default_manifest_text() -> str:
+    return (resources.files("vmre.simulacro") / "manifest-pel.yaml").read_text(encoding="utf-8")
+
+
+def passphrase(index: int, seed: int) -> str:
+    return f"simulacro-{seed}-custodio-{index}"
+
+
+def run_ceremony(folder: Path, manifest_text: str, n: int, t: int, seed: int,
+                 cheater: int | None = None) -> Ceremony:
+    """Every custodian's steps, in the order a real ceremony runs them."""
+    ceremony = Ceremony(folder / "ceremony")
+    ceremony.init(manifest_text, n, t)
+    secrets = folder / "custodians"
+    secrets.mkdir(parents=True, exist_ok=True)
+    for i in range(1, n + 1):
+        ceremony.keygen(i, passphrase(i, seed), secrets / f"custodian-{i}.secret")
+    for i in range(1, n + 1):
+        victim = (i % n) + 1 if i == cheater else None
+        ceremony.deal(i, passphrase(i, seed), secrets / f"custodian-{i}.secret", victim)
+    for i in range(1, n + 1):
+        ceremony.check(i, passphrase(i, seed), secrets / f"custodian-{i}.secret")
+    for i in range(1, n + 1):
+        if ceremony.complainants(i) and i != cheater:  # a cheater does not defend itself
+            ceremony.respond(i, passphrase(i, seed), secrets / f"custodian-{i}.secret")
+    ceremony.finalize()
+    return ceremony
+
+
+def _voter_plan(manifest: Manifest, voters: int, seed: int) -> list[tuple[str, dict, str]]:
+    """(entity, selections, behaviour) per voter; reproducible from the seed."""
+    rng = random.Random(seed)
+    entities = [e for e in ENTITY_WEIGHTS if manifest.contests_for(e)] or list(manifest.entities)
+    weights = [ENTITY_WEIGHTS.get(e, 1.0) for e in entities]
+    plan = []
+    for _ in range(voters):
+        entity = rng.choices(entities, weights)[0]
+        selections = {c.id: rng.choice(c.options).id for c in manifest.contests_for(entity)}
+        roll = rng.random()
+        behaviour = "challenge" if roll < 0.05 else ("twice" if roll < 0.08 else "plain")
+        plan.append((entity, selections, behaviour))
+    return plan
+
+
+def _encrypt_batch(manifest_json: str, election_json: str,
+                   items: list[tuple[str, str, dict, str]]) -> list[tuple]:
+    """Voters' devices: each encrypts (and maybe audits) its own ballot."""
+    from vmre.voting.batch import context_of
+
+    ctx = context_of(manifest_json, election_json)
+    out = []
+    for secret, entity, selections, behaviour in items:
+        key = creds.signing_key(ctx.election_id, secret)
+        audited = None
+        if behaviour == "challenge":
+            doc, rs = encrypt_ballot(ctx, entity, key, selections)
+            audited = (doc, reveal(doc, selections, rs))
+        doc, _rs = encrypt_ballot(ctx, entity, key, selections)
+        out.append((doc, audited, behaviour))
+    return out
+
+
+def run(voters: int, out: str | Path, custodians: int = 5, threshold: int = 3, absent: int = 2,
+        database: str | None = None, seed: int = 2024, manifest_text: str | None = None,
+        cheater: int | None = None, scheduler: str | None = None,
+        say=lambda _msg: None) -> Outcome:
+    if absent > custodians - threshold:
+        raise UserError("simulacro.too_many_absent", absent=absent, n=custodians, t=threshold)
+    out = Path(out)
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    say("ceremony")
+    ceremony = run_ceremony(out, manifest_text or default_manifest_text(), custodians, threshold,
+                            seed, cheater)
+    ctx = ceremony.context()
+    transcript = ceremony.transcript()
+
+    engine = make_engine(database or f"sqlite:///{out / 'simulacro.sqlite'}")
+    migrate(engine)
+    board = Board(session_factory(engine))
+    election_id = board.register(ceremony)
+
+    say("credentials")
+    plan = _voter_plan(ctx.manifest, voters, seed)
+    issued = [(creds.generate(election_id), entity) for entity, _s, _b in plan]
+    issuer = random_scalar()
+    board.load_credentials(election_id, sign_credential_list(
+        election_id, issuer, [(c.public, e) for c, e in issued]))
+    now = dt.datetime.now(dt.UTC)
+    board.schedule(election_id, now - dt.timedelta(minutes=1), now + dt.timedelta(days=1))
+
+    say("voting")
+    outcome = Outcome(out, out / "record", out / "record.zip", election_id, voters,
+                      manifest=ctx.manifest)
+    election = board.election(election_id)
+    items = [(c.secret, entity, sel, behaviour)
+             for (c, _e), (entity, sel, behaviour) in zip(issued, plan, strict=True)]
+    encrypted = map_chunks(_encrypt_batch, [(election.manifest, election.context, batch)
+                                            for batch in chunked(items, 100)], scheduler)
+    for doc, audited, behaviour in (row for batch in encrypted for row in batch):
+        if audited:
+            board.spoil(election_id, *audited)
+            outcome.challenged += 1
+        board.cast(election_id, doc)
+        outcome.cast += 1
+        if behaviour == "twice":
+            try:
+                board.cast(election_id, doc)
+            except UserError:
+                outcome.second_attempts_refused += 1
+
+    say("closing")
+    closing_doc = board.close(election_id)
+    aggregate_doc = closing.aggregate(board, election_id, scheduler)
+    present = list(range(1, custodians + 1))
+    rng = random.Random(seed + 1)
+    outcome.absent = sorted(rng.sample(present, absent))
+    shares = [closing.custodian_decrypt(ceremony, aggregate_doc, j, passphrase(j, seed),
+                                        str(out / "custodians" / f"custodian-{j}.secret"))
+              for j in present if j not in outcome.absent]
+    results, valid, _rejected = closing.combine(ctx, transcript, aggregate_doc, shares)
+    outcome.results = results
+    outcome.disqualified = transcript["disqualified"]
+
+    say("record")
+    write_record(outcome.record, board, election_id, closing_doc, aggregate_doc, valid, results)
+    archive(outcome.record)
+    say("verify")
+    outcome.report = verify_record(outcome.record, scheduler)
+    engine.dispose()
+    return outcome
+
+
+def summary_rows(outcome: Outcome) -> list[tuple[str, str, str, int]]:
+    """(contest, office, option, votes) for printing."""
+    rows = []
+    for contest in outcome.manifest.contests:
+        data = outcome.results["contests"][contest.id]
+        for option in contest.options:
+            rows.append((contest.id, contest.office, option.id, data["counts"][option.id]))
+    return rows
+
+
+def results_json(outcome: Outcome) -> str:
+    return json.dumps(outcome.results, indent=1)
+
+
+def tally_check(outcome: Outcome, plan_counts: Counter) -> bool:
+    return all(outcome.results["contests"][cid]["counts"][opt] == n
+               for (cid, opt), n in plan_counts.items())

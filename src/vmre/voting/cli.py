@@ -1,0 +1,150 @@
+"""`vmre ceremony ...` (each custodian's steps) and `vmre election ...` (the voting server's)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import typer
+
+from vmre.core.database import make_engine, migrate, session_factory
+from vmre.core.messages import UserError, text
+from vmre.voting import closing
+from vmre.voting.board import Board
+from vmre.voting.ceremony import Ceremony
+
+ceremony_app = typer.Typer(no_args_is_help=True,
+                           help="Ceremonia de apertura / opening key ceremony.")
+election_app = typer.Typer(no_args_is_help=True,
+                           help="Elección en el servidor de votación / voting server steps.")
+
+FOLDER = typer.Option(Path("ceremony"), "--dir", help="Carpeta compartida / shared folder.")
+INDEX = typer.Option(..., "--custodian", help="Número de custodio / custodian number (1..n).")
+SECRET = typer.Option(..., "--secret", help="Archivo secreto del custodio / custodian file.")
+DB = typer.Option(None, "--db", help="URL de la base / database URL (VMRE_DATABASE_URL).")
+
+
+def _passphrase(confirm: bool = False) -> str:
+    return typer.prompt(text("voting.cli.passphrase"), hide_input=True,
+                        confirmation_prompt=confirm)
+
+
+def _done(key: str, **params: object) -> None:
+    typer.echo(text(key, **params))
+
+
+@ceremony_app.command("init")
+def init(manifest: Path, custodians: int = 5, threshold: int = 3, folder: Path = FOLDER) -> None:
+    """Parámetros de la ceremonia / ceremony parameters."""
+    params = Ceremony(folder).init(manifest.read_text(encoding="utf-8"), custodians, threshold)
+    _done("voting.cli.initialised", election=params["election_id"], n=custodians, t=threshold)
+
+
+@ceremony_app.command("keygen")
+def keygen(index: int = INDEX, secret: Path = SECRET, folder: Path = FOLDER) -> None:
+    """Genera la llave del custodio / generate this custodian's keys."""
+    Ceremony(folder).keygen(index, _passphrase(confirm=True), secret)
+    _done("voting.cli.announced", index=index)
+
+
+@ceremony_app.command("deal")
+def deal(index: int = INDEX, secret: Path = SECRET, folder: Path = FOLDER) -> None:
+    """Reparte las partes cifradas / deal the encrypted shares."""
+    Ceremony(folder).deal(index, _passphrase(), secret)
+    _done("voting.cli.dealt", index=index)
+
+
+@ceremony_app.command("check")
+def check(index: int = INDEX, secret: Path = SECRET, folder: Path = FOLDER) -> None:
+    """Verifica las partes recibidas / verify the shares received."""
+    against = Ceremony(folder).check(index, _passphrase(), secret)
+    _done("voting.cli.checked", index=index, against=", ".join(map(str, against)) or "-")
+
+
+@ceremony_app.command("respond")
+def respond(index: int = INDEX, secret: Path = SECRET, folder: Path = FOLDER) -> None:
+    """Responde a una queja revelando la parte / answer complaints."""
+    Ceremony(folder).respond(index, _passphrase(), secret)
+    _done("voting.cli.responded", index=index)
+
+
+@ceremony_app.command("finalize")
+def finalize(folder: Path = FOLDER) -> None:
+    """Cierra la ceremonia: llave conjunta y transcripción / joint key and transcript."""
+    transcript = Ceremony(folder).finalize()
+    _done("voting.cli.finalized", key=transcript["joint_public_key"],
+          qualified=", ".join(map(str, transcript["qualified"])),
+          disqualified=json.dumps(transcript["disqualified"], ensure_ascii=False))
+
+
+@ceremony_app.command("decrypt")
+def decrypt(aggregate: Path, out: Path, index: int = INDEX, secret: Path = SECRET,
+            folder: Path = FOLDER) -> None:
+    """Descifrado parcial del cómputo / this custodian's partial decryption."""
+    share = closing.custodian_decrypt(Ceremony(folder), json.loads(aggregate.read_text()), index,
+                                      _passphrase(), str(secret))
+    out.write_text(json.dumps(share, indent=1), encoding="utf-8")
+    _done("voting.cli.decrypted", index=index, out=out)
+
+
+def _board(db: str | None) -> Board:
+    engine = make_engine(db)
+    migrate(engine)
+    return Board(session_factory(engine))
+
+
+@election_app.command("register")
+def register(folder: Path = FOLDER, policy: str = "single", db: str | None = DB) -> None:
+    """Registra la elección tras la ceremonia / register the election after the ceremony."""
+    election_id = _board(db).register(Ceremony(folder), policy)
+    _done("voting.cli.registered", election=election_id)
+
+
+@election_app.command("credentials")
+def credentials(election: str, document: Path, db: str | None = DB) -> None:
+    """Carga la lista firmada de credenciales públicas / load the signed credential list."""
+    count = _board(db).load_credentials(election, json.loads(document.read_text()))
+    _done("voting.cli.credentials_loaded", count=count)
+
+
+@election_app.command("schedule")
+def schedule(election: str, opens: dt.datetime, closes: dt.datetime, db: str | None = DB) -> None:
+    """Programa el periodo de votación (ISO 8601 con zona) / schedule the voting window."""
+    if opens.tzinfo is None or closes.tzinfo is None:
+        raise UserError("voting.cli.naive_time")
+    _board(db).schedule(election, opens, closes)
+    _done("voting.cli.scheduled", election=election, opens=opens, closes=closes)
+
+
+@election_app.command("close")
+def close(election: str, out: Path = Path("closing"), db: str | None = DB,
+          scheduler: str | None = None) -> None:
+    """Cierra la urna y calcula el agregado cifrado / close and aggregate."""
+    board = _board(db)
+    out.mkdir(parents=True, exist_ok=True)
+    closing_doc = board.close(election)
+    (out / "closing.json").write_text(json.dumps(closing_doc, indent=1))
+    (out / "aggregate.json").write_text(json.dumps(closing.aggregate(board, election, scheduler),
+                                                   indent=1))
+    _done("voting.cli.closed", ballots=closing_doc["ballots"], hash=closing_doc["final_hash"],
+          out=out)
+
+
+@election_app.command("tally")
+def tally_cmd(election: str, shares: list[Path], closing_dir: Path = Path("closing"),
+              folder: Path = FOLDER, record: Path = Path("record"), db: str | None = DB) -> None:
+    """Combina las partes de descifrado y escribe el registro / combine shares, write record."""
+    from vmre.record.writer import archive, write_record
+
+    ceremony = Ceremony(folder)
+    aggregate_doc = json.loads((closing_dir / "aggregate.json").read_text())
+    results, valid, rejected = closing.combine(
+        ceremony.context(), ceremony.transcript(), aggregate_doc,
+        [json.loads(p.read_text()) for p in shares])
+    write_record(record, _board(db), election, json.loads((closing_dir / "closing.json")
+                 .read_text()), aggregate_doc, valid, results)
+    archive(record)
+    typer.echo(json.dumps(results["contests"], indent=1, ensure_ascii=False))
+    _done("voting.cli.tallied", used=", ".join(map(str, results["custodians_used"])),
+          rejected=", ".join(map(str, rejected)) or "-", record=record)

@@ -1,0 +1,58 @@
+"""The closing ceremony as steps: close the board, aggregate, custodians decrypt, combine."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from vmre.core.parallel import chunked, map_chunks
+from vmre.crypto.group import point_from_hex
+from vmre.voting import batch, tally
+from vmre.voting.board import Board
+from vmre.voting.ceremony import Ceremony
+from vmre.voting.context import ElectionContext
+
+CHUNK = 500
+
+
+def aggregate(board: Board, election_id: str, scheduler: str | None = None,
+              progress: Callable[[int], None] | None = None) -> dict:
+    """Option-wise sums of the counted ballots (the board verified each on arrival)."""
+    election = board.election(election_id)
+    documents = [(e.credential, json.loads(e.ballot)) for e in board.entries(election_id)]
+    if election.revote_policy == "last":
+        latest = {cred: doc for cred, doc in documents}
+        counted = list(latest.values())
+    else:
+        counted = [doc for _cred, doc in documents]
+    context = json.loads(election.context)
+    ctx = batch.context_of(election.manifest, election.context)
+    parts = map_chunks(batch.sum_ballots,
+                       [(election.manifest, json.dumps(context), c)
+                        for c in chunked(counted, CHUNK)], scheduler, progress)
+    return tally.aggregate_document(ctx, tally.merge_sums(batch.sums_in(p) for p in parts))
+
+
+def custodian_decrypt(ceremony: Ceremony, aggregate_doc: dict, index: int, passphrase: str,
+                      secret_path: str) -> dict:
+    """One custodian's step: recover its key share and decrypt the aggregate, with proofs."""
+    ctx = ceremony.context()
+    secret = ceremony.key_share(index, passphrase, secret_path)
+    key = point_from_hex(ceremony.transcript()["verification_keys"][str(index)])
+    return tally.decrypt_share(ctx, aggregate_doc, index, secret, key)
+
+
+def combine(ctx: ElectionContext, transcript: dict, aggregate_doc: dict,
+            shares: list[dict]) -> tuple[dict, dict[int, dict], list[int]]:
+    """Results from the valid shares; also returns the valid shares and the rejected ids."""
+    valid: dict[int, dict] = {}
+    rejected: list[int] = []
+    for share in shares:
+        j = int(share["custodian"])
+        key = point_from_hex(transcript["verification_keys"][str(j)])
+        ok, _where = tally.check_share(ctx, aggregate_doc, share, key)
+        if ok:
+            valid[j] = share
+        else:
+            rejected.append(j)
+    return tally.combine_results(ctx, aggregate_doc, valid), valid, rejected
