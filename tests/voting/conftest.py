@@ -1,0 +1,25 @@
+"""A ready election on each database (one ceremony per test run, copied per test)."""
+
+from __future__ import annotations
+
+import pytest
+
+from vmre.simulacro.election import ReadyElection, open_election
+from vmre.simulacro.run import default_manifest_text, run_ceremony
+
+
+@pytest.fixture(scope="session")
+def ceremony_done(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("ceremony")
+    run_ceremony(folder, default_manifest_text(), 3, 2, seed=7)
+    return folder
+
+
+@pytest.fixture
+def ready(tmp_path, db_url, ceremony_done) -> ReadyElection:
+    return open_election(tmp_path, db_url, reuse_ceremony=ceremony_done)
+
+
+@pytest.fixture
+def ready_sqlite(tmp_path, sqlite_url, ceremony_done) -> ReadyElection:
+    return open_election(tmp_path, sqlite_url, reuse_ceremony=ceremony_done)
