@@ -1,4 +1,6 @@
-"""File names inside a record folder (docs/record.md §1)."""
+"""File names inside a record folder and their one serialisation (docs/record.md §1)."""
+
+import json
 
 MANIFEST = "manifest.json"
 ELECTION = "election.json"
@@ -15,3 +17,13 @@ ACTAS_DIR = "actas"
 
 def share_file(custodian: int) -> str:
     return f"{SHARES_DIR}/custodian-{custodian}.json"
+
+
+def file_text(data: object) -> str:
+    """A record JSON file: sorted keys, one-space indent, UTF-8, final newline (§1.2)."""
+    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+
+def line_text(data: object) -> str:
+    """One line of a .jsonl record file: sorted keys, ASCII, default separators (§1.2)."""
+    return json.dumps(data, sort_keys=True) + "\n"

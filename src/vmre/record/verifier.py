@@ -21,9 +21,9 @@ from vmre.record import layout
 from vmre.voting import ballot as ballots
 from vmre.voting import batch as chunks
 from vmre.voting import tally
-from vmre.voting.board import entry_hash
+from vmre.voting.board import CLOSING_TAG, POLICIES, entry_hash, verify_server_statement
 from vmre.voting.ceremony import judge_transcript
-from vmre.voting.context import ElectionContext, manifest_hash
+from vmre.voting.context import ElectionContext, manifest_hash, transcript_hash
 from vmre.voting.credential_list import verify_credential_list
 from vmre.voting.manifest import parse_manifest
 
@@ -64,51 +64,64 @@ class Report:
         self.failures.append(Failure(section, check, item, detail))
 
 
-def _load_json(folder: Path, name: str, section: str) -> dict:
+def _load_json(folder: Path, name: str, section: str, report: Report) -> dict:
     path = folder / name
     if not path.exists():
         raise RecordError(Failure(section, "file present", name, "missing"))
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_text(encoding="utf-8")
+        data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise RecordError(Failure(section, "file parses", name, str(err))) from None
+    if raw != layout.file_text(data):
+        report.fail("1.2", "canonical form", name, "bytes differ from the one serialisation")
+    return data
 
 
-def _load_lines(folder: Path, name: str, section: str) -> list[dict]:
+def _load_lines(folder: Path, name: str, section: str, report: Report) -> list[dict]:
     path = folder / name
     if not path.exists():
         raise RecordError(Failure(section, "file present", name, "missing"))
     out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise RecordError(Failure(section, "file parses", name, str(err))) from None
+    for n, line in enumerate(raw.splitlines(keepends=True), start=1):
         try:
-            out.append(json.loads(line))
+            data = json.loads(line)
         except json.JSONDecodeError as err:
             raise RecordError(Failure(section, "line parses", f"{name}:{n}", str(err))) from None
+        if line != layout.line_text(data):
+            report.fail("1.2", "canonical form", f"{name}:{n}",
+                        "bytes differ from the one serialisation")
+        out.append(data)
     return out
 
 
 def verify_record(path: str | Path, scheduler: str | None = None,
                   progress: Callable[[int, int], None] | None = None,
-                  workers: int | None = None) -> Report:
+                  workers: int | None = None, chunk: int = CHUNK) -> Report:
     path = Path(path)
     if path.is_file() and zipfile.is_zipfile(path):
         with tempfile.TemporaryDirectory() as tmp:
             with zipfile.ZipFile(path) as zf:
                 zf.extractall(tmp)
-            return verify_record(tmp, scheduler, progress, workers)
+            return verify_record(tmp, scheduler, progress, workers, chunk)
     report = Report()
     try:
-        _verify(path, report, scheduler, progress, workers)
+        _verify(path, report, scheduler, progress, workers, chunk)
     except RecordError as err:
         report.failures.append(err.failure)
     return report
 
 
 def _verify(folder: Path, report: Report, scheduler: str | None,
-            progress: Callable[[int, int], None] | None, workers: int | None) -> None:
+            progress: Callable[[int, int], None] | None, workers: int | None,
+            chunk: int) -> None:
     # §2 manifest and election context -----------------------------------------------------
-    manifest_doc = _load_json(folder, layout.MANIFEST, "2.1")
-    election = _load_json(folder, layout.ELECTION, "2.2")
+    manifest_doc = _load_json(folder, layout.MANIFEST, "2.1", report)
+    election = _load_json(folder, layout.ELECTION, "2.2", report)
     manifest_text = json.dumps(manifest_doc, ensure_ascii=False)
     try:
         manifest = parse_manifest(manifest_text, layout.MANIFEST)
@@ -125,7 +138,7 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
     report.checks.append("§2 manifest, context and base hash")
 
     # §4 opening ceremony ------------------------------------------------------------------
-    transcript = _load_json(folder, layout.TRANSCRIPT, "4")
+    transcript = _load_json(folder, layout.TRANSCRIPT, "4", report)
     try:
         params = transcript["parameters"]
         proof_ctx = (params["election_id"], bytes.fromhex(params["manifest_hash"]),
@@ -142,6 +155,9 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
         if transcript.get(key) != verdict[key]:
             report.fail("4.3", "ceremony verdict", f"{layout.TRANSCRIPT}:{key}",
                         "does not follow from the published announcements, shares and complaints")
+    if transcript_hash(transcript).hex() != election.get("transcript_hash"):
+        report.fail("4.2", "transcript hash", layout.TRANSCRIPT,
+                    "the transcript is not the one the election's base hash commits to")
     for name, reason in verdict["disqualified"].items():
         report.checks.append(f"§4 custodian {name} disqualified: {reason}")
     if verdict["joint_public_key"] != ctx.joint_key.hex():
@@ -150,7 +166,7 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
 
     # §5 credentials -------------------------------------------------------------------------
     try:
-        creds = verify_credential_list(_load_json(folder, layout.CREDENTIALS, "5"))
+        creds = verify_credential_list(_load_json(folder, layout.CREDENTIALS, "5", report))
         eligible = creds.entries
         if creds.election_id != ctx.election_id:
             report.fail("5.1", "credential list election", layout.CREDENTIALS, creds.election_id)
@@ -162,9 +178,20 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
     report.checks.append(f"§5 credential list ({len(eligible)} voters)")
 
     # §7 board chain, §6 ballots ---------------------------------------------------------
-    board = _load_lines(folder, layout.BOARD, "7")
-    closing = _load_json(folder, layout.CLOSING, "7.4")
-    policy = election.get("revote_policy", "single")
+    board = _load_lines(folder, layout.BOARD, "7", report)
+    closing = _load_json(folder, layout.CLOSING, "7.4", report)
+    policy = election.get("revote_policy")
+    if policy not in POLICIES:
+        report.fail("7.3", "revoting policy", layout.ELECTION, repr(policy))
+    try:
+        server_key = point_from_hex(str(election.get("receipt_key")))
+    except GroupError as err:
+        raise RecordError(Failure("7.4", "server key", layout.ELECTION, str(err))) from None
+    if not verify_server_statement(CLOSING_TAG, closing, server_key) or \
+            closing.get("election_id") != ctx.election_id or \
+            closing.get("revote_policy") != policy:
+        report.fail("7.4", "closing statement", layout.CLOSING,
+                    "signature, election or policy does not match")
     prev = ctx.base_hash.hex()
     seen_tracking: dict[str, int] = {}
     seen_credential: dict[str, int] = {}
@@ -213,7 +240,7 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
     report.ballots = len(board)
     report.checks.append(f"§7 board chain ({len(board)} entries)")
 
-    batches = chunked(items, CHUNK)
+    batches = chunked(items, chunk)
     total = len(batches)
     results = map_chunks(chunks.verify_ballots,
                          [(manifest_text, json.dumps(election), b) for b in batches],
@@ -227,7 +254,7 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
     report.checks.append(f"§6 ballot proofs and signatures ({len(items)} ballots)")
 
     # §8 spoiled ballots --------------------------------------------------------------------
-    spoiled = _load_lines(folder, layout.SPOILED, "8")
+    spoiled = _load_lines(folder, layout.SPOILED, "8", report)
     for n, sp in enumerate(spoiled, start=1):
         label = f"spoiled ballot {sp.get('tracking_code')} (line {n})"
         try:
@@ -250,14 +277,15 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
     report.checks.append(f"§8 spoiled ballots ({len(spoiled)} re-checked)")
 
     # §9 aggregate --------------------------------------------------------------------------
-    aggregate = _load_json(folder, layout.AGGREGATE, "9")
+    aggregate = _load_json(folder, layout.AGGREGATE, "9", report)
     expected = tally.aggregate_document(ctx, tally.merge_sums(sums_list))
     for cid, data in expected["contests"].items():
         if aggregate.get("contests", {}).get(cid) != data:
             report.fail("9.1", "aggregate", f"{layout.AGGREGATE}:{cid}",
                         "differs from the sum of the counted ballots")
-    if set(aggregate.get("contests", {})) != set(expected["contests"]):
-        report.fail("9.1", "aggregate contests", layout.AGGREGATE, "unexpected contests")
+    if aggregate != expected:
+        report.fail("9.1", "aggregate document", layout.AGGREGATE,
+                    "differs from the recomputed aggregate")
     report.checks.append("§9 homomorphic aggregate")
 
     # §10 decryption shares, §11 results ---------------------------------------------------
@@ -266,19 +294,19 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
         path = folder / layout.share_file(j)
         if not path.exists():
             continue
-        share = _load_json(folder, layout.share_file(j), "10")
+        share = _load_json(folder, layout.share_file(j), "10", report)
         try:
             key = point_from_hex(verdict["verification_keys"][str(j)])
         except (KeyError, GroupError):
             report.fail("10.1", "verification key", f"custodian {j}")
             continue
         ok, where = tally.check_share(ctx, expected, share, key)
-        if ok and share.get("custodian") == j:
+        if ok and share.get("custodian") == j and share.get("election_id") == ctx.election_id:
             valid[j] = share
         else:
             report.fail("10.2", "decryption share proof", f"custodian {j}", where)
     report.checks.append(f"§10 decryption shares ({sorted(valid)} valid)")
-    results = _load_json(folder, layout.RESULTS, "11")
+    results = _load_json(folder, layout.RESULTS, "11", report)
     if len(valid) < ctx.threshold:
         report.fail("11.1", "enough shares", layout.RESULTS,
                     f"{len(valid)} valid shares, {ctx.threshold} needed")
@@ -292,6 +320,9 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
         if results.get("contests", {}).get(cid) != data:
             report.fail("11.2", "results", f"{layout.RESULTS}:{cid}",
                         "differ from the decrypted aggregate")
+    if results != recomputed:
+        report.fail("11.2", "results document", layout.RESULTS,
+                    "differs from the recomputed results")
     report.results = recomputed
     report.checks.append("§11 results equal the decrypted tally")
     _verify_files_digest(folder, report)

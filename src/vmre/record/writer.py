@@ -7,13 +7,13 @@ import shutil
 from pathlib import Path
 
 from vmre.record import layout
+from vmre.record.layout import file_text, line_text
 from vmre.voting.board import Board
 
 
 def _dump(path: Path, data: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
-                    encoding="utf-8")
+    path.write_text(file_text(data), encoding="utf-8")
 
 
 def write_record(folder: str | Path, board: Board, election_id: str, closing: dict,
@@ -33,16 +33,14 @@ def write_record(folder: str | Path, board: Board, election_id: str, closing: di
     _dump(out / layout.CREDENTIALS, json.loads(election.credentials or "{}"))
     with open(out / layout.BOARD, "w", encoding="utf-8") as fh:
         for e in board.entries(election_id):
-            fh.write(json.dumps({"position": e.position, "tracking_code": e.tracking_code,
-                                 "received_at": e.received_at, "prev_hash": e.prev_hash,
-                                 "entry_hash": e.entry_hash, "ballot": json.loads(e.ballot)},
-                                sort_keys=True) + "\n")
+            fh.write(line_text({"position": e.position, "tracking_code": e.tracking_code,
+                                "received_at": e.received_at, "prev_hash": e.prev_hash,
+                                "entry_hash": e.entry_hash, "ballot": json.loads(e.ballot)}))
     with open(out / layout.SPOILED, "w", encoding="utf-8") as fh:
         for sp in board.spoiled(election_id):
-            fh.write(json.dumps({"tracking_code": sp.tracking_code,
-                                 "received_at": sp.received_at,
-                                 "ballot": json.loads(sp.ballot),
-                                 "disclosure": json.loads(sp.disclosure)}, sort_keys=True) + "\n")
+            fh.write(line_text({"tracking_code": sp.tracking_code,
+                                "ballot": json.loads(sp.ballot),
+                                "disclosure": json.loads(sp.disclosure)}))
     _dump(out / layout.CLOSING, closing)
     _dump(out / layout.AGGREGATE, aggregate)
     for custodian, share in shares.items():

@@ -28,6 +28,7 @@ from vmre.voting.manifest import parse_manifest
 from vmre.voting.models import BoardEntry, Election, SpoiledBallot
 
 RECEIPT_TAG = "vmre/receipt/v1"
+CLOSING_TAG = "vmre/closing/v1"
 POLICIES = ("single", "last")
 
 
@@ -36,16 +37,27 @@ def entry_hash(prev_hash: str, position: int, tracking: str, received_at: str) -
                     bytes.fromhex(tracking), received_at).hex()
 
 
-def receipt_message(receipt: dict) -> bytes:
-    return canonical_json({k: v for k, v in receipt.items() if k != "signature"})
+def _unsigned(statement: dict) -> bytes:
+    return canonical_json({k: v for k, v in statement.items() if k != "signature"})
+
+
+def server_sign(tag: str, secret: int, statement: dict) -> dict:
+    """The voting server's signature over a statement (receipt, closing): docs/record.md §7."""
+    sig = schnorr.sign(tag, secret, base_mul(secret), _unsigned(statement))
+    return {**statement, "signature": [scalar_bytes(sig.challenge).hex(),
+                                       scalar_bytes(sig.response).hex()]}
+
+
+def verify_server_statement(tag: str, statement: dict, server_key: Point) -> bool:
+    try:
+        sig = schnorr.Signature(*(scalar_from_hex(x) for x in statement["signature"]))
+    except (KeyError, TypeError, ValueError):
+        return False
+    return schnorr.verify(tag, server_key, _unsigned(statement), sig)
 
 
 def verify_receipt(receipt: dict, server_key: Point) -> bool:
-    try:
-        sig = schnorr.Signature(*(scalar_from_hex(x) for x in receipt["signature"]))
-    except (KeyError, TypeError, ValueError):
-        return False
-    return schnorr.verify(RECEIPT_TAG, server_key, receipt_message(receipt), sig)
+    return verify_server_statement(RECEIPT_TAG, receipt, server_key)
 
 
 @dataclass(frozen=True)
@@ -120,9 +132,11 @@ class Board:
             election.state = "closed"
             if not election.closes_at or _aware(election.closes_at) > now_utc():
                 election.closes_at = now_utc()
-            return {"election_id": election_id, "ballots": election.ballot_count,
-                    "final_hash": election.head_hash,
-                    "closed_at": _aware(election.closes_at).isoformat()}
+            statement = {"election_id": election_id, "ballots": election.ballot_count,
+                         "final_hash": election.head_hash,
+                         "closed_at": _aware(election.closes_at).isoformat(),
+                         "revote_policy": election.revote_policy}
+            return server_sign(CLOSING_TAG, scalar_from_hex(election.receipt_key), statement)
 
     def server_key(self, election_id: str) -> Point:
         with self.sessions() as s:
@@ -183,12 +197,9 @@ class Board:
                              entry_hash=link))
             election.head_hash, election.ballot_count = link, position
             key = scalar_from_hex(election.receipt_key)
-        receipt = {"election_id": election_id, "tracking_code": tracking, "position": position,
-                   "entry_hash": link, "received_at": received}
-        sig = schnorr.sign(RECEIPT_TAG, key, base_mul(key), receipt_message(receipt))
-        receipt["signature"] = [scalar_bytes(sig.challenge).hex(),
-                                scalar_bytes(sig.response).hex()]
-        return receipt
+        return server_sign(RECEIPT_TAG, key, {
+            "election_id": election_id, "tracking_code": tracking, "position": position,
+            "entry_hash": link, "received_at": received})
 
     @staticmethod
     def _refuse_replays(s: Session, election: Election, credential: str, tracking: str) -> None:

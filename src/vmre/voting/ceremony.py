@@ -16,7 +16,7 @@ from pathlib import Path
 from vmre.core.messages import UserError
 from vmre.crypto import dkg, schnorr, sealing
 from vmre.crypto.group import L, Point, point_from_hex, scalar_bytes, scalar_from_hex
-from vmre.voting.context import ElectionContext, manifest_hash
+from vmre.voting.context import ElectionContext, manifest_hash, transcript_hash
 from vmre.voting.manifest import Manifest, parse_manifest
 
 
@@ -180,7 +180,8 @@ class Ceremony:
             raise UserError("voting.ceremony.too_few_qualified", q=len(verdict["qualified"]), t=t)
         transcript.update(verdict)
         _write(self.folder / "transcript.json", transcript)
-        ctx = ElectionContext(self.manifest, point_from_hex(verdict["joint_public_key"]), n, t)
+        ctx = ElectionContext(self.manifest, point_from_hex(verdict["joint_public_key"]), n, t,
+                              transcript_hash(transcript))
         _write(self.folder / "election.json", ctx.to_json())
         return transcript
 
