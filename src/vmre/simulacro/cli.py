@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from vmre.core.messages import text
-from vmre.simulacro.run import run, summary_rows
+from vmre.simulacro.run import run
 
 console = Console()
 
@@ -30,12 +30,16 @@ def simulacro(
     manifest_text = manifest.read_text(encoding="utf-8") if manifest else None
     outcome = run(voters, out, custodians, threshold, absent, db, seed, manifest_text, cheater,
                   scheduler, say=lambda step: console.print(text(f"simulacro.step.{step}")))
-    table = Table(title=text("simulacro.results_title"))
-    for column in ("contest", "office", "option", "votes"):
-        table.add_column(text(f"simulacro.column.{column}"))
-    for contest, office, option, votes in summary_rows(outcome):
-        table.add_row(contest, office, option, str(votes))
-    console.print(table)
+    console.print(text("simulacro.results_title"))
+    for contest in outcome.manifest.contests:
+        data = outcome.results["contests"][contest.id]
+        table = Table(title=f"{contest.office} ({contest.id}) — "
+                            + text("simulacro.ballots", n=data["ballots"]), title_justify="left")
+        table.add_column(text("simulacro.column.option"))
+        table.add_column(text("simulacro.column.votes"), justify="right")
+        for option in contest.options:
+            table.add_row(option.id, str(data["counts"][option.id]))
+        console.print(table)
     console.print(text("simulacro.summary", voters=outcome.voters, cast=outcome.cast,
                        challenged=outcome.challenged,
                        refused=outcome.second_attempts_refused,

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 import shutil
-from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -178,22 +176,3 @@ def run(voters: int, out: str | Path, custodians: int = 5, threshold: int = 3, a
     outcome.report = verify_record(outcome.record, scheduler)
     engine.dispose()
     return outcome
-
-
-def summary_rows(outcome: Outcome) -> list[tuple[str, str, str, int]]:
-    """(contest, office, option, votes) for printing."""
-    rows = []
-    for contest in outcome.manifest.contests:
-        data = outcome.results["contests"][contest.id]
-        for option in contest.options:
-            rows.append((contest.id, contest.office, option.id, data["counts"][option.id]))
-    return rows
-
-
-def results_json(outcome: Outcome) -> str:
-    return json.dumps(outcome.results, indent=1)
-
-
-def tally_check(outcome: Outcome, plan_counts: Counter) -> bool:
-    return all(outcome.results["contests"][cid]["counts"][opt] == n
-               for (cid, opt), n in plan_counts.items())
