@@ -7,11 +7,45 @@ handled here; every point from outside is validated on decoding.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import secrets
 from dataclasses import dataclass
 
 import pysodium
+
+# The hot path calls libsodium through pysodium's own library handle, skipping the wrappers'
+# per-call version checks; results are the same functions' (checked in tests/crypto).
+_lib = pysodium.sodium
+_buffer = ctypes.create_string_buffer
+
+
+def _scalarmult(k: bytes, p: bytes) -> bytes:
+    out = _buffer(32)
+    if _lib.crypto_scalarmult_ristretto255(out, k, p) != 0:
+        raise GroupError("scalar multiplication failed")
+    return out.raw
+
+
+def _scalarmult_base(k: bytes) -> bytes:
+    out = _buffer(32)
+    if _lib.crypto_scalarmult_ristretto255_base(out, k) != 0:
+        raise GroupError("scalar multiplication failed")
+    return out.raw
+
+
+def _add(p: bytes, q: bytes) -> bytes:
+    out = _buffer(32)
+    if _lib.crypto_core_ristretto255_add(out, p, q) != 0:
+        raise GroupError("point addition failed")
+    return out.raw
+
+
+def _sub(p: bytes, q: bytes) -> bytes:
+    out = _buffer(32)
+    if _lib.crypto_core_ristretto255_sub(out, p, q) != 0:
+        raise GroupError("point subtraction failed")
+    return out.raw
 
 L = 2**252 + 27742317777372353535851937790883648493  # group order
 POINT_BYTES = 32
@@ -28,21 +62,21 @@ class Point:
     data: bytes
 
     def __add__(self, other: Point) -> Point:
-        return Point(pysodium.crypto_core_ristretto255_add(self.data, other.data))
+        return Point(_add(self.data, other.data))
 
     def __sub__(self, other: Point) -> Point:
-        return Point(pysodium.crypto_core_ristretto255_sub(self.data, other.data))
+        return Point(_sub(self.data, other.data))
 
     def __mul__(self, scalar: int) -> Point:
         k = scalar % L
         if k == 0 or self.data == _IDENTITY:
             return IDENTITY
-        return Point(pysodium.crypto_scalarmult_ristretto255(scalar_bytes(k), self.data))
+        return Point(_scalarmult(k.to_bytes(32, "little"), self.data))
 
     __rmul__ = __mul__
 
     def __neg__(self) -> Point:
-        return Point(pysodium.crypto_core_ristretto255_sub(_IDENTITY, self.data))
+        return Point(_sub(_IDENTITY, self.data))
 
     def hex(self) -> str:
         return self.data.hex()
@@ -61,7 +95,7 @@ def base_mul(scalar: int) -> Point:
     k = scalar % L
     if k == 0:
         return IDENTITY
-    return Point(pysodium.crypto_scalarmult_ristretto255_base(scalar_bytes(k)))
+    return Point(_scalarmult_base(k.to_bytes(32, "little")))
 
 
 def scalar_bytes(k: int) -> bytes:
@@ -93,7 +127,7 @@ def point_from_bytes(data: bytes, allow_identity: bool = False) -> Point:
         if allow_identity:
             return IDENTITY
         raise GroupError("identity point not allowed here")
-    if not pysodium.crypto_core_ristretto255_is_valid_point(data):
+    if _lib.crypto_core_ristretto255_is_valid_point(data) != 1:
         raise GroupError("not a valid ristretto255 point")
     return Point(data)
 
