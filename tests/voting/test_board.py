@@ -194,3 +194,18 @@ def test_last_ballot_counts_policy(tmp_path, sqlite_url):
     ready.board.close(eid)
     aggregate = closing.aggregate(ready.board, eid)
     assert aggregate["contests"]["gob-jal"]["ballots"] == 1
+
+
+def test_bulk_intake_verifies_in_parallel_and_keeps_order(ready_sqlite: Ready):
+    ready = ready_sqlite
+    eid = ready.ctx.election_id
+    good0, _ = encrypt_ballot(ready.ctx, "JAL", ready.key(0), JAL)
+    good1, _ = encrypt_ballot(ready.ctx, "CDMX", ready.key(1), {"jefatura-cdmx": "nulo"})
+    forged = copy.deepcopy(good1)
+    forged["signature"][1] = forged["signature"][0]
+    again, _ = encrypt_ballot(ready.ctx, "JAL", ready.key(0), JAL)
+    out = ready.board.cast_many(eid, [good0, forged, good1, again])
+    assert out[0]["position"] == 1 and out[2]["position"] == 2
+    assert isinstance(out[1], UserError) and out[1].key == "voting.ballot.bad_signature"
+    assert isinstance(out[3], UserError) and out[3].key == "voting.ballot.already_voted"
+    assert ready.board.election(eid).ballot_count == 2

@@ -248,8 +248,9 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
                          workers)
     sums_list = []
     for failures, sums in results:
-        for label, reason in failures:
-            report.fail("6.3", "ballot proofs and signature", label, reason)
+        for label, code, params in failures:
+            detail = " ".join([code, *(f"{k}={v}" for k, v in params.items())])
+            report.fail("6.3", "ballot proofs and signature", label, detail)
         sums_list.append(chunks.sums_in(sums))
     report.checks.append(f"§6 ballot proofs and signatures ({len(items)} ballots)")
 

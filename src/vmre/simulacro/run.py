@@ -144,12 +144,17 @@ def run(voters: int, out: str | Path, custodians: int = 5, threshold: int = 3, a
              for (c, _e), (entity, sel, behaviour) in zip(issued, plan, strict=True)]
     encrypted = map_chunks(_encrypt_batch, [(election.manifest, election.context, batch)
                                             for batch in chunked(items, 100)], scheduler)
-    for doc, audited, behaviour in (row for batch in encrypted for row in batch):
-        if audited:
+    rows = [row for batch in encrypted for row in batch]
+    for _doc, audited, _behaviour in rows:
+        if audited:  # audited first: that ballot is spoiled, the voter casts a fresh one
             board.spoil(election_id, *audited)
             outcome.challenged += 1
-        board.cast(election_id, doc)
-        outcome.cast += 1
+    receipts = board.cast_many(election_id, [doc for doc, _a, _b in rows], scheduler)
+    failed = [r for r in receipts if isinstance(r, UserError)]
+    if failed:
+        raise failed[0]
+    outcome.cast = len(receipts)
+    for doc, _audited, behaviour in rows:
         if behaviour == "twice":
             try:
                 board.cast(election_id, doc)

@@ -34,19 +34,19 @@ def sums_in(data: dict) -> dict[str, tuple[int, list[Ciphertext]]]:
 
 
 def verify_ballots(manifest_json: str, election_json: str,
-                   items: list[tuple[str, str, dict, bool]]) -> tuple[list[tuple[str, str]], dict]:
-    """items: (label, entity, ballot, counted). Returns failures (label, reason) and the
-    option-wise sums of the counted ballots that verified."""
+                   items: list[tuple[str, str, dict, bool]]
+                   ) -> tuple[list[tuple[str, str, dict]], dict]:
+    """items: (label, entity, ballot, counted). Returns failures (label, check code, params)
+    and the option-wise sums of the counted ballots that verified."""
     ctx = context_of(manifest_json, election_json)
-    failures: list[tuple[str, str]] = []
+    failures: list[tuple[str, str, dict]] = []
     good = []
     for label, entity, document, is_counted in items:
         try:
             parsed = ballots.parse_ballot(ctx, document)
             ballots.verify_ballot(ctx, parsed, entity)
         except ballots.BallotError as err:
-            detail = " ".join(f"{k}={v}" for k, v in err.params.items())
-            failures.append((label, f"{err.code} {detail}".strip()))
+            failures.append((label, err.code, dict(err.params)))
             continue
         if is_counted:
             good.append(parsed)

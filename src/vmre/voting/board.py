@@ -182,7 +182,45 @@ class Board:
         when = when or now_utc()
         with self.sessions() as s:  # the expensive checks run before taking the lock
             _, parsed, tracking = self._checked(s, election_id, document, when)
-        credential = parsed.credential.hex()
+        return self._append(election_id, parsed.credential.hex(), tracking, parsed.document,
+                            when)
+
+    def cast_many(self, election_id: str, documents: list[dict],
+                  scheduler: str | None = None) -> list[dict | UserError]:
+        """Bulk intake (e.g. ballots collected offline): the same checks as `cast`, with the
+        proofs verified on every core (or a Dask cluster) first; then each ballot is appended
+        in its own transaction, in the given order. One receipt or one error per ballot."""
+        from vmre.core.parallel import chunked, map_chunks
+        from vmre.voting import batch
+
+        election = self.election(election_id)
+        data = loaded(election)
+        items = [(str(i), data.eligible.get(str(d.get("credential", "")), "")
+                  if isinstance(d, dict) else "", d, False) for i, d in enumerate(documents)]
+        failed: dict[int, UserError] = {}
+        for i, (_label, entity, _doc, _counted) in enumerate(items):
+            if not entity:
+                failed[i] = UserError("voting.ballot.not_eligible")
+        todo = [item for i, item in enumerate(items) if i not in failed]
+        for failures, _sums in map_chunks(batch.verify_ballots, [
+                (election.manifest, election.context, chunk) for chunk in chunked(todo, 250)],
+                scheduler):
+            for label, code, params in failures:
+                failed[int(label)] = UserError("voting.ballot." + code, **params)
+        out: list[dict | UserError] = []
+        for i, document in enumerate(documents):
+            if i in failed:
+                out.append(failed[i])
+                continue
+            try:
+                out.append(self._append(election_id, str(document["credential"]),
+                                        ballots.tracking_code(document), document, now_utc()))
+            except UserError as err:
+                out.append(err)
+        return out
+
+    def _append(self, election_id: str, credential: str, tracking: str, document: dict,
+                when: dt.datetime) -> dict:
         with self.sessions() as s, s.begin():
             election = self._election(s, election_id, lock=True)
             self._window(election, when)  # the clock or an administrator may have closed it
@@ -191,8 +229,7 @@ class Board:
             received = when.isoformat()
             link = entry_hash(election.head_hash, position, tracking, received)
             s.add(BoardEntry(election_id=election_id, position=position, tracking_code=tracking,
-                             credential=credential,
-                             ballot=json.dumps(parsed.document, sort_keys=True),
+                             credential=credential, ballot=json.dumps(document, sort_keys=True),
                              received_at=received, prev_hash=election.head_hash,
                              entry_hash=link))
             election.head_hash, election.ballot_count = link, position
