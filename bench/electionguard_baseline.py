@@ -6,7 +6,7 @@ Ballot style: 3 contests with 10, 6 and 4 selections, vote for exactly one in ea
 Measured:
   * encrypt_ms      mean time to encrypt one plaintext ballot, proofs included (``encrypt_ballot``)
   * verify_ms       mean time to check every selection's disjunctive proof and every contest's
-                    constant proof of one encrypted ballot (``CiphertextBallot.is_valid_encryption``)
+                    constant proof of one ballot (``CiphertextBallot.is_valid_encryption``)
   * tally_decrypt_s time to decrypt a tally with 5 guardians, quorum 3 and 2 guardians missing
                     (compensated decryption through ``DecryptionMediator``)
 
@@ -58,7 +58,7 @@ MAX_PY = (3, 10)
 
 
 def _supported(version: tuple[int, ...]) -> bool:
-    return MIN_PY <= tuple(version[:3]) and tuple(version[:2]) <= MAX_PY
+    return tuple(version[:3]) >= MIN_PY and tuple(version[:2]) <= MAX_PY
 
 
 def _probe_version(python: str) -> tuple[int, ...] | None:
@@ -115,6 +115,8 @@ def _ensure_venv() -> Path:
     if not venv_python.exists():
         print(f"[bootstrap] creating {VENV_DIR} with {base}", file=log, flush=True)
         subprocess.run([base, "-m", "venv", str(VENV_DIR)], check=True, stdout=log)
+        # keep the environment out of version control
+        (VENV_DIR / ".gitignore").write_text("*\n")
     print(f"[bootstrap] pip install {EG_REQUIREMENT} into {VENV_DIR}", file=log, flush=True)
     subprocess.run(
         [str(venv_python), "-m", "pip", "install", "--disable-pip-version-check", EG_REQUIREMENT],
@@ -210,9 +212,7 @@ def _build_manifest() -> Any:
         type=ElectionType.general,
         start_date=datetime(2026, 11, 3, 8, 0, 0),
         end_date=datetime(2026, 11, 3, 20, 0, 0),
-        geopolitical_units=[
-            GeopoliticalUnit(DISTRICT_ID, "District 1", ReportingUnitType.county)
-        ],
+        geopolitical_units=[GeopoliticalUnit(DISTRICT_ID, "District 1", ReportingUnitType.county)],
         parties=[],
         candidates=candidates,
         contests=contests,
