@@ -1,0 +1,49 @@
+"""`vmre report ...`: the quarterly report and the biweekly card report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import typer
+
+from vmre.core.messages import UserError, bilingual
+
+app = typer.Typer(no_args_is_help=True, help="Informes / reports.")
+
+DB_OPTION = typer.Option(None, "--db", help="URL de la base / database URL (VMRE_DATABASE_URL).")
+
+
+def _period(start: str, end: str):
+    from vmre.service.periods import Period
+
+    period = Period(dt.date.fromisoformat(start), dt.date.fromisoformat(end))
+    if period.end < period.start:
+        raise UserError("reports.error.period")
+    return period
+
+
+@app.command("quarterly")
+def quarterly(
+    start: str = typer.Option(..., "--from", help="AAAA-MM-DD"),
+    end: str = typer.Option(..., "--to", help="AAAA-MM-DD"),
+    out: Path = typer.Option(..., "--out", help="Carpeta de salida / output folder."),
+    sample: bool = typer.Option(False, "--sample", help="Carga antes los datos de muestra."),
+    db: str | None = DB_OPTION,
+) -> None:
+    """Informe trimestral (HTML y PDF) / quarterly report (HTML and PDF)."""
+    from vmre.core.database import make_engine, migrate, session_factory, transaction
+    from vmre.reports.quarterly import write_quarterly
+    from vmre.reports.sample import load_sample
+
+    period = _period(start, end)
+    engine = make_engine(db)
+    migrate(engine)
+    factory = session_factory(engine)
+    if sample:
+        with transaction(factory) as session:
+            load_sample(session)
+        typer.echo(bilingual("reports.cli.sample_loaded"))
+    with factory() as session:
+        html, pdf = write_quarterly(session, period, out)
+    typer.echo(bilingual("reports.cli.written", html=html, pdf=pdf))
