@@ -58,8 +58,10 @@ def register_parts() -> None:
     """Each part contributes its own command group."""
     # One line per part, e.g. app.add_typer(registry_app, name="registry").
     from vmre.reports.cli import app as report_app
+    from vmre.service.cli import app as service_app
 
     app.add_typer(report_app, name="report")
+    app.add_typer(service_app, name="service")
 
 
 def main() -> None:

@@ -73,12 +73,11 @@ def test_sample_figures_from_rows(db_url):
 
 
 def test_quarterly_command_writes_pdf_with_seed_figures(sqlite_url, tmp_path):
-    from vmre.cli import app, register_parts
+    from vmre.reports.cli import app
 
-    register_parts()
     out = tmp_path / "informe"
     result = CliRunner().invoke(app, [
-        "report", "quarterly", "--from", "2019-12-01", "--to", "2020-02-29",
+        "quarterly", "--from", "2019-12-01", "--to", "2020-02-29",
         "--out", str(out), "--sample", "--db", sqlite_url,
     ])
     assert result.exit_code == 0, result.output
@@ -98,7 +97,7 @@ def test_quarterly_command_writes_pdf_with_seed_figures(sqlite_url, tmp_path):
     assert "Avisos vía correo electrónico 1,179" in text
     # Loading the sample twice is refused: figures would double.
     again = CliRunner().invoke(app, [
-        "report", "quarterly", "--from", "2019-12-01", "--to", "2020-02-29",
+        "quarterly", "--from", "2019-12-01", "--to", "2020-02-29",
         "--out", str(out), "--sample", "--db", sqlite_url,
     ])
     assert again.exit_code != 0

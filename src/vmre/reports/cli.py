@@ -11,6 +11,13 @@ from vmre.core.messages import UserError, bilingual
 
 app = typer.Typer(no_args_is_help=True, help="Informes / reports.")
 
+
+
+@app.callback()
+def _group() -> None:
+    """Keep the sub-commands a group even when only one exists."""
+
+
 DB_OPTION = typer.Option(None, "--db", help="URL de la base / database URL (VMRE_DATABASE_URL).")
 
 

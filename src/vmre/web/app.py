@@ -41,4 +41,7 @@ def create_app(database: str | None = None, *, secret_key: str | None = None,
 
     app.include_router(admin.router)
     # Each part adds its routers here (citizen, voter, admin, custodian, public audiences).
+    from vmre.service.router import router as service_router
+
+    app.include_router(service_router)
     return app
