@@ -57,9 +57,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000, db: str | None = DB_OPTION)
 def register_parts() -> None:
     """Each part contributes its own command group."""
     # One line per part, e.g. app.add_typer(registry_app, name="registry").
+    from vmre.cards.cli import app as cards_app
     from vmre.reports.cli import app as report_app
     from vmre.service.cli import app as service_app
 
+    app.add_typer(cards_app, name="cards")
     app.add_typer(report_app, name="report")
     app.add_typer(service_app, name="service")
 
