@@ -54,3 +54,21 @@ def quarterly(
     with factory() as session:
         html, pdf = write_quarterly(session, period, out)
     typer.echo(bilingual("reports.cli.written", html=html, pdf=pdf))
+
+
+@app.command("biweekly")
+def biweekly(
+    cutoff: str = typer.Option(..., "--to", help="Fecha de corte / cut-off date (AAAA-MM-DD)."),
+    out: Path = typer.Option(..., "--out", help="Carpeta de salida / output folder."),
+    entity: str | None = typer.Option(None, help="Solo una entidad (p. ej. JAL) / one entity."),
+    db: str | None = DB_OPTION,
+) -> None:
+    """Reporte quincenal de credencialización para los OPL (CSV y PDF) / biweekly report."""
+    from vmre.core.database import make_engine, migrate, session_factory
+    from vmre.reports.biweekly import write_biweekly
+
+    engine = make_engine(db)
+    migrate(engine)
+    with session_factory(engine)() as session:
+        csv_path, pdf_path = write_biweekly(session, dt.date.fromisoformat(cutoff), out, entity)
+    typer.echo(bilingual("reports.cli.biweekly_written", csv=csv_path, pdf=pdf_path))
