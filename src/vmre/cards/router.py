@@ -3,22 +3,34 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import os
+from pathlib import Path
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vmre.cards import courier
-from vmre.cards.models import CourierEvent, Shipment
+from vmre.cards.campaigns import (
+    campaign_by_code,
+    campaign_figures,
+    create_campaign,
+    run_campaign,
+)
+from vmre.cards.imports import import_requests
+from vmre.cards.models import Campaign, CourierEvent, Shipment
 from vmre.cards.schemas import CourierEventIn, ImportResult, RefusedRow
 from vmre.cards.service import DIMENSIONS, CourierReport, activate, figures, get_request
+from vmre.cards.telephony import CallListFile
 from vmre.core import audit
+from vmre.core.email import Mailer
 from vmre.core.messages import UserError, text
 from vmre.core.ratelimit import RateLimiter
 from vmre.core.staff import Role, StaffUser
 from vmre.service.imports import ImportReport, describe
+from vmre.service.periods import Period
 from vmre.web.deps import db, require_roles
 from vmre.web.security import check_csrf, client_ip, language
 from vmre.web.templating import render
@@ -150,3 +162,78 @@ def activation(request: Request, request_id: str = Form(""), elector_key: str = 
         return render(request, "cards_activate.html", 422,
                       error=text(key, lang, **err.params), done=False)
     return render(request, "cards_activate.html", error=None, done=True)
+
+
+campaign_readers = require_roles(Role.SUPERVISOR, Role.SECRETARIAT)
+
+
+def _campaigns_page(request: Request, session: Session, user: StaffUser, status: int = 200,
+                    **context):
+    today = dt.date.today()
+    period = Period(today.replace(month=1, day=1), today)
+    return render(request, "cards_campaigns.html", status,
+                  campaigns=list(session.scalars(select(Campaign).order_by(Campaign.id.desc()))),
+                  figures=campaign_figures(session, period), period=period,
+                  can_run=user.has(Role.SUPERVISOR), **{"error": None, "lines": [], **context})
+
+
+@admin.get("/campaigns")
+def campaigns(request: Request, session: Session = Depends(db),
+              user: StaffUser = Depends(campaign_readers)):
+    return _campaigns_page(request, session, user)
+
+
+@admin.post("/campaigns")
+def new_campaign(request: Request, code: str = Form(""), name: str = Form(""),
+                 requested_until: str = Form(""), csrf: str = Form(""),
+                 session: Session = Depends(db), user: StaffUser = Depends(supervisors)):
+    check_csrf(request, csrf)
+    lang = language(request)
+    try:
+        until = dt.date.fromisoformat(requested_until)
+    except ValueError:
+        return _campaigns_page(request, session, user, 422, error=text("reports.error.date", lang))
+    try:
+        create_campaign(session, code.strip(), name.strip(), until)
+    except UserError as err:
+        return _campaigns_page(request, session, user, 422, error=err.message(lang))
+    audit.record(session, user.username, "cards.campaign_create", code)
+    return _campaigns_page(request, session, user)
+
+
+@admin.post("/campaigns/{code}/run")
+def run(request: Request, code: str, csrf: str = Form(""), session: Session = Depends(db),
+        user: StaffUser = Depends(supervisors)):
+    """E-mails through the configured SMTP server; calls to the call-list file
+    (VMRE_CALL_LIST), which the dialler picks up."""
+    check_csrf(request, csrf)
+    lang = language(request)
+    try:
+        result = run_campaign(session, campaign_by_code(session, code), Mailer(),
+                              CallListFile(Path(os.environ.get("VMRE_CALL_LIST",
+                                                               "llamadas.csv"))), lang)
+    except UserError as err:
+        return _campaigns_page(request, session, user, 422, error=err.message(lang))
+    except OSError:
+        return _campaigns_page(request, session, user, 502,
+                               error=text("cards.error.delivery_failed", lang))
+    line = text("cards.cli.campaign_run", lang, emails=result.emails, calls=result.calls,
+                unreachable=result.unreachable)
+    return _campaigns_page(request, session, user, lines=[line])
+
+
+@admin.post("/requests/import")
+async def import_requests_page(request: Request, file: UploadFile = File(...),
+                               csrf: str = Form(""), session: Session = Depends(db),
+                               user: StaffUser = Depends(supervisors)):
+    check_csrf(request, csrf)
+    lang = language(request)
+    data = (await file.read()).decode("utf-8", errors="replace")
+    try:
+        report = import_requests(session, data, lang)
+        lines, status = describe(report, lang), 200 if report.ok else 422
+    except UserError as err:
+        lines, status = [err.message(lang)], 422
+    return render(request, "cards_index.html", status, dimension="status",
+                  dimensions=list(DIMENSIONS), counts=figures(session, "status"),
+                  can_lookup=user.has(Role.AGENT), can_import=True, lines=lines, error=None)

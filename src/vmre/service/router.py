@@ -16,8 +16,10 @@ from vmre.core import audit
 from vmre.core.messages import UserError
 from vmre.core.staff import Role, StaffUser
 from vmre.service import imports
+from vmre.service.activities import Section, add_activity
 from vmre.service.models import (
     Account,
+    Activity,
     Channel,
     Medium,
     Origin,
@@ -37,6 +39,7 @@ from vmre.web.templating import render
 router = APIRouter(prefix="/admin/service")
 agents = require_roles(Role.AGENT, Role.SUPERVISOR)
 readers = require_roles(Role.AGENT, Role.SUPERVISOR, Role.SECRETARIAT, Role.OUTREACH)
+secretariat = require_roles(Role.SECRETARIAT)
 outreach = require_roles(Role.OUTREACH)
 
 CHOICES = {"channels": list(Channel), "origins": list(Origin), "topics": list(Topic),
@@ -48,7 +51,8 @@ CHOICES = {"channels": list(Channel), "origins": list(Origin), "topics": list(To
 @router.get("/")
 def index(request: Request, user: StaffUser = Depends(readers)):
     return render(request, "service_index.html", user=user, can_log=user.has(Role.AGENT),
-                  can_outreach=user.has(Role.OUTREACH))
+                  can_outreach=user.has(Role.OUTREACH),
+                  can_activities=user.has(Role.SECRETARIAT))
 
 
 def _contacts_page(request: Request, session: Session, status: int = 200, **context):
@@ -209,3 +213,29 @@ def _day(value: str) -> dt.date:
         raise UserError("service.import.bad_date", field="published_on", value=value) from None
 
 
+
+
+def _activities_page(request: Request, session: Session, status: int = 200, **context):
+    rows = list(session.scalars(select(Activity).order_by(Activity.happened_on.desc(),
+                                                          Activity.id.desc()).limit(100)))
+    return render(request, "service_activities.html", status, rows=rows,
+                  sections=list(Section), **{"error": None, **context})
+
+
+@router.get("/activities")
+def activities_page(request: Request, session: Session = Depends(db),
+                    user: StaffUser = Depends(secretariat)):
+    return _activities_page(request, session)
+
+
+@router.post("/activities")
+def add_activity_form(request: Request, section: str = Form(...), happened_on: str = Form(...),
+                      text: str = Form(""), csrf: str = Form(""),
+                      session: Session = Depends(db), user: StaffUser = Depends(secretariat)):
+    check_csrf(request, csrf)
+    try:
+        add_activity(session, section=section, happened_on=_day(happened_on), text=text)
+    except UserError as err:
+        return _activities_page(request, session, 422, error=err.message(language(request)))
+    audit.record(session, user.username, "service.activity", section)
+    return _activities_page(request, session, saved=True)
