@@ -111,9 +111,6 @@ def _charts(data: QuarterlyData) -> dict[str, str]:
             [text(f"service.origin.{o.value}", LANG) for o in Origin],
             [c.by_origin[o.value] for o in Origin],
             text("reports.chart.origins", LANG), horizontal=False)
-        out["months"] = charts.bars(
-            [month_label(m) for m in c.by_month], list(c.by_month.values()),
-            text("reports.chart.months", LANG), horizontal=False)
     civic = data.social[Account.CIVIC.value]
     monthly = [t for t in civic.tables if t.start.day == 1]
     if monthly:

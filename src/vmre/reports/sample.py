@@ -150,9 +150,9 @@ def _load_social(session: Session, rows: list[dict]) -> None:
 
 def _load_media(session: Session, spec: dict, rng: random.Random, start: dt.date,
                 end: dt.date) -> None:
-    outlets = spec["outlets"]
+    outlets, summaries = spec["outlets"], spec["summaries"]
     for medium in ("press", "television", "internet", "radio"):
         for n in range(spec[medium]):
             day = start + dt.timedelta(days=rng.randint(0, (end - start).days))
             add_media_note(session, published_on=day, outlet=outlets[n % len(outlets)],
-                           medium=medium, summary="VMRE", link="")
+                           medium=medium, summary=summaries[rng.randrange(len(summaries))])
