@@ -71,8 +71,9 @@ def test_requests_shipping_events_activation(db_url):
         assert s.scalar(select(func.count()).select_from(CourierEvent)) == 0
     rows, report = courier.parse_csv(EVENTS)
     assert courier.apply_all(factory, rows, report).accepted == 7
-    # The courier resends: nothing changes.
-    rows, report = courier.parse_csv(EVENTS)
+    # The courier resends, with the instants written in UTC this time: nothing changes.
+    resent = EVENTS.replace("2019-07-03T10:00:00-05:00", "2019-07-03T15:00:00+00:00")
+    rows, report = courier.parse_csv(resent)
     assert courier.apply_all(factory, rows, report).accepted == 7
     with factory() as s:
         assert s.scalar(select(func.count()).select_from(CourierEvent)) == 7

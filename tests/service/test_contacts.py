@@ -38,6 +38,10 @@ def test_contacts_lookup_and_figures(db_url):
                     registration_folio="F-7", occurred_at=dt.datetime(2020, 2, 1, tzinfo=UTC))
         log_contact(s, agent="ana", channel="twitter", origin="other", topic="consulates",
                     occurred_at=dt.datetime(2020, 3, 1, tzinfo=UTC))
+        # 23:30 in Mexico City on 29 February is 1 March in UTC: outside the quarter.
+        log_contact(s, agent="ana", channel="phone", origin="mexico", topic="card",
+                    occurred_at=dt.datetime(2020, 2, 29, 23, 30,
+                                            tzinfo=dt.timezone(dt.timedelta(hours=-6))))
         with pytest.raises(UserError):
             log_contact(s, agent="ana", channel="fax", origin="us", topic="card")
     with factory() as s:

@@ -154,17 +154,22 @@ def apply_event(session: Session, report: CourierReport) -> bool:
         event = Event(report.kind)
     except ValueError:
         raise UserError("cards.error.event", value=report.kind) from None
+    if report.occurred_at.tzinfo is None:
+        raise UserError("service.import.no_timezone", value=report.occurred_at.isoformat())
+    # The courier's local day decides attempts and the 30 days; the instant is kept in UTC
+    # (SQLite keeps the wall time and drops the offset).
+    at = report.occurred_at.astimezone(dt.UTC)
     seen = session.scalar(select(CourierEvent.id).where(
         CourierEvent.shipment_id == shipment.id, CourierEvent.kind == event.value,
-        CourierEvent.occurred_at == report.occurred_at))
+        CourierEvent.occurred_at == at))
     if seen:
         return False
     request = session.get(CardRequest, shipment.request_id)
     state = advance(_state(shipment), event, report.occurred_at.date(),
                     third_party=report.third_party, consent=request.third_party_consent)
     _store(shipment, request, state)
-    session.add(CourierEvent(shipment_id=shipment.id, kind=event.value,
-                             occurred_at=report.occurred_at, detail=report.detail))
+    session.add(CourierEvent(shipment_id=shipment.id, kind=event.value, occurred_at=at,
+                             detail=report.detail))
     session.flush()
     return True
 

@@ -45,8 +45,11 @@ def log_contact(
     notes: str = "",
     resolution: str = Resolution.RESOLVED.value,
 ) -> Contact:
+    if occurred_at is not None and occurred_at.tzinfo is None:
+        raise UserError("service.import.no_timezone", value=occurred_at.isoformat())
     contact = Contact(
-        occurred_at=occurred_at or utcnow(),
+        # Stored in UTC: SQLite keeps the wall time and drops the offset.
+        occurred_at=(occurred_at or utcnow()).astimezone(dt.UTC),
         channel=_choice(Channel, channel, "service.error.channel").value,
         origin=_choice(Origin, origin, "service.error.origin").value,
         topic=_choice(Topic, topic, "service.error.topic").value,
@@ -97,6 +100,7 @@ def contact_figures(session: Session, period: Period) -> ContactFigures:
     months: Counter[dt.date] = Counter({m: 0 for m in period.months()})
     # Months are counted in Python: date truncation differs between SQLite and PostgreSQL.
     for (at,) in session.execute(select(Contact.occurred_at).where(in_period)):
+        at = at.astimezone(dt.UTC) if at.tzinfo else at  # SQLite returns naive UTC
         months[at.date().replace(day=1)] += 1
     figures.by_month = dict(sorted(months.items()))
     return figures
