@@ -131,6 +131,11 @@ def test_courier_endpoint_and_pages(sqlite_url, monkeypatch):
     assert bad.status_code == unknown.status_code == 422
     assert re.search(r'role="alert">([^<]+)', bad.text).group(1) == \
         re.search(r'role="alert">([^<]+)', unknown.text).group(1)
+    good = client.post("/cards/activate?lang=en", data={
+        "request_id": "m1", "elector_key": KEY.lower(), "csrf": _csrf(page.text)})
+    assert good.status_code == 200 and "Your card is activated" in good.text
+    with app.state.sessions() as s:
+        assert is_card_active(s, KEY)
 
     with transaction(app.state.sessions) as s:
         create_user(s, "ana", "contraseña-de-prueba", [Role.AGENT])
