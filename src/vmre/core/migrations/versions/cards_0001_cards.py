@@ -17,13 +17,14 @@ def upgrade() -> None:
     op.create_table(
         "cards_batches",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("code", sa.String(40), nullable=False, unique=True),
+        sa.Column("code", sa.String(40), nullable=False),
         sa.Column("produced_on", sa.Date, nullable=False),
+        sa.UniqueConstraint("code", name="uq_cards_batches_code"),
     )
     op.create_table(
         "cards_requests",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("request_id", sa.String(40), nullable=False, unique=True),
+        sa.Column("request_id", sa.String(40), nullable=False),
         sa.Column("elector_key", sa.String(18), index=True),
         sa.Column("consulate", sa.String(80), nullable=False, index=True),
         sa.Column("country", sa.String(2), nullable=False, index=True),
@@ -37,19 +38,21 @@ def upgrade() -> None:
         sa.Column("batch_id", sa.Integer, sa.ForeignKey("cards_batches.id")),
         sa.Column("activated_at", sa.DateTime(timezone=True)),
         sa.Column("activation_channel", sa.String(20)),
+        sa.UniqueConstraint("request_id", name="uq_cards_requests_request_id"),
     )
     op.create_table(
         "cards_shipments",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("request_id", sa.Integer, sa.ForeignKey("cards_requests.id"), nullable=False,
                   index=True),
-        sa.Column("tracking", sa.String(60), nullable=False, unique=True),
+        sa.Column("tracking", sa.String(60), nullable=False),
         sa.Column("mechanism", sa.String(20), nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("attempts", sa.Integer, nullable=False),
         sa.Column("shipped_on", sa.Date, nullable=False),
         sa.Column("ocurre_since", sa.Date),
         sa.Column("closed_on", sa.Date),
+        sa.UniqueConstraint("tracking", name="uq_cards_shipments_tracking"),
     )
     op.create_table(
         "cards_courier_events",
@@ -59,15 +62,17 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(30), nullable=False),
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("detail", sa.Text, nullable=False),
-        sa.UniqueConstraint("shipment_id", "kind", "occurred_at"),
+        sa.UniqueConstraint("shipment_id", "kind", "occurred_at",
+                            name="uq_cards_courier_events_shipment_id"),
     )
     op.create_table(
         "cards_campaigns",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("code", sa.String(40), nullable=False, unique=True),
+        sa.Column("code", sa.String(40), nullable=False),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("requested_until", sa.Date, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.UniqueConstraint("code", name="uq_cards_campaigns_code"),
     )
     op.create_table(
         "cards_notices",
@@ -78,7 +83,7 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(20), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False, index=True),
         sa.Column("outcome", sa.String(20), nullable=False),
-        sa.UniqueConstraint("campaign_id", "request_id"),
+        sa.UniqueConstraint("campaign_id", "request_id", name="uq_cards_notices_campaign_id"),
     )
 
 

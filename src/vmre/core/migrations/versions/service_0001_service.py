@@ -43,7 +43,8 @@ def upgrade() -> None:
         sa.Column("shares", sa.Integer),
         sa.Column("comments", sa.Integer),
         sa.Column("reproductions", sa.Integer),
-        sa.UniqueConstraint("account", "platform", "period_start", "period_end"),
+        sa.UniqueConstraint("account", "platform", "period_start", "period_end",
+                            name="uq_service_social_figures_account"),
     )
     op.create_table(
         "service_media_notes",
