@@ -95,6 +95,9 @@ def test_report_pages_by_role(sqlite_url):
     assert opl.get("/admin/reports/quarterly.pdf?start=2020-01-01&end=2020-02-29"
                    ).status_code == 403
     sec = _client(app, "sec", [Role.SECRETARIAT])
+    assert 'formaction="/admin/reports/quarterly.html"' in sec.get("/admin/reports/").text
+    html = sec.get("/admin/reports/quarterly.html?start=2019-12-01&end=2020-02-29")
+    assert html.status_code == 200 and "2.2.1.1. Servicios de Salida" in html.text
     pdf = sec.get("/admin/reports/quarterly.pdf?start=2019-12-01&end=2020-02-29")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert sec.get("/admin/reports/quarterly.pdf?start=2020-03-01&end=2020-02-01"

@@ -136,7 +136,8 @@ def test_service_pages_and_roles(sqlite_url):
     assert agent.post("/admin/service/contacts", data={
         "channel": "fax", "origin": "us", "topic": "card", "csrf": _csrf(page.text)}
     ).status_code == 422
-    assert "confirmó recepción" in agent.get("/admin/service/contacts?ref=M77").text
+    found = agent.get("/admin/service/contacts?ref=M77").text
+    assert "confirmó recepción" in found and 'href="/admin/cards/requests?ref=M77"' in found
     upload = agent.post("/admin/service/contacts/import", data={"csrf": _csrf(page.text)},
                         files={"file": ("a.csv", CONTACTS_CSV, "text/csv")})
     assert upload.status_code == 422 and "Línea 3" in upload.text
