@@ -62,3 +62,37 @@ def test_supervisor_imports_and_runs_a_campaign(sqlite_url, smtp_server, tmp_pat
         "csrf": _csrf(page.text)})
     assert saved.status_code == 200 and "Acuerdo INE/CG61/2020" in saved.text
     assert sup.get("/admin/service/activities").status_code == 403
+
+
+def test_batches_and_shipments_from_the_page(sqlite_url):
+    from sqlalchemy import select
+
+    from vmre.cards.models import CardRequest, ProductionBatch
+
+    app = create_app(sqlite_url, secret_key="test")
+    sup = _client(app, "sup", [Role.SUPERVISOR])
+    page = sup.get("/admin/cards/")
+    token = _csrf(page.text)
+    sup.post("/admin/cards/requests/import", data={"csrf": token},
+             files={"file": ("r.csv", REQUESTS)})
+    # One unknown request refuses the whole batch.
+    half = sup.post("/admin/cards/batches", data={"code": "L1", "produced_on": "2019-01-10",
+                                                  "request_ids": "Q1\nQ404", "csrf": token})
+    assert half.status_code == 422 and "Q404" in half.text
+    with app.state.sessions() as s:
+        assert s.scalar(select(ProductionBatch)) is None
+        assert set(s.scalars(select(CardRequest.status))) == {"requested"}
+    ok = sup.post("/admin/cards/batches", data={"code": "L1", "produced_on": "2019-01-10",
+                                                "request_ids": "Q1\nQ2\n", "csrf": token})
+    assert ok.status_code == 200 and "2 solicitudes" in ok.text
+    again = sup.post("/admin/cards/batches", data={"code": "L1", "produced_on": "2019-01-10",
+                                                   "request_ids": "Q1", "csrf": token})
+    assert again.status_code == 422
+    shipped = sup.post("/admin/cards/shipments", data={"request_id": "Q1", "tracking": "T-1",
+                                                       "shipped_on": "2019-01-12", "csrf": token})
+    assert shipped.status_code == 200
+    twice = sup.post("/admin/cards/shipments", data={"request_id": "Q2", "tracking": "T-1",
+                                                     "shipped_on": "2019-01-12", "csrf": token})
+    assert twice.status_code == 422 and "T-1" in twice.text
+    with app.state.sessions() as s:
+        assert sorted(s.scalars(select(CardRequest.status))) == ["in_production", "shipped"]

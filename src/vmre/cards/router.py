@@ -22,7 +22,15 @@ from vmre.cards.campaigns import (
 from vmre.cards.imports import import_requests
 from vmre.cards.models import Campaign, CourierEvent, Shipment
 from vmre.cards.schemas import CourierEventIn, ImportResult, RefusedRow
-from vmre.cards.service import DIMENSIONS, CourierReport, activate, figures, get_request
+from vmre.cards.service import (
+    DIMENSIONS,
+    CourierReport,
+    activate,
+    create_batch,
+    figures,
+    get_request,
+    ship,
+)
 from vmre.cards.telephony import CallListFile
 from vmre.core import audit
 from vmre.core.email import Mailer
@@ -237,3 +245,47 @@ async def import_requests_page(request: Request, file: UploadFile = File(...),
     return render(request, "cards_index.html", status, dimension="status",
                   dimensions=list(DIMENSIONS), counts=figures(session, "status"),
                   can_lookup=user.has(Role.AGENT), can_import=True, lines=lines, error=None)
+
+
+def _index_with(request: Request, session: Session, user: StaffUser, status: int,
+                lines: list[str]):
+    return render(request, "cards_index.html", status, dimension="status",
+                  dimensions=list(DIMENSIONS), counts=figures(session, "status"),
+                  can_lookup=user.has(Role.AGENT), can_import=True, lines=lines, error=None)
+
+
+@admin.post("/batches")
+def new_batch(request: Request, code: str = Form(""), produced_on: str = Form(""),
+              request_ids: str = Form(""), csrf: str = Form(""),
+              session: Session = Depends(db), user: StaffUser = Depends(supervisors)):
+    """A production batch: the listed requests (one per line) go into production."""
+    check_csrf(request, csrf)
+    lang = language(request)
+    try:
+        day = dt.date.fromisoformat(produced_on)
+        ids = [line.strip() for line in request_ids.splitlines() if line.strip()]
+        create_batch(session, code.strip(), day, ids)  # checks all before writing
+    except ValueError:
+        return _index_with(request, session, user, 422, [text("reports.error.date", lang)])
+    except UserError as err:
+        return _index_with(request, session, user, 422, [err.message(lang)])
+    audit.record(session, user.username, "cards.batch", code.strip(), f"requests={len(ids)}")
+    return _index_with(request, session, user, 200,
+                       [text("cards.page.batch_done", lang, count=len(ids))])
+
+
+@admin.post("/shipments")
+def new_shipment(request: Request, request_id: str = Form(""), tracking: str = Form(""),
+                 shipped_on: str = Form(""), csrf: str = Form(""),
+                 session: Session = Depends(db), user: StaffUser = Depends(supervisors)):
+    check_csrf(request, csrf)
+    lang = language(request)
+    try:
+        day = dt.date.fromisoformat(shipped_on)
+        ship(session, request_id, tracking, day)
+    except ValueError:
+        return _index_with(request, session, user, 422, [text("reports.error.date", lang)])
+    except UserError as err:
+        return _index_with(request, session, user, 422, [err.message(lang)])
+    audit.record(session, user.username, "cards.ship", request_id.strip())
+    return _index_with(request, session, user, 200, [text("cards.page.shipped", lang)])

@@ -91,13 +91,19 @@ def get_request(session: Session, reference: str) -> CardRequest:
 
 def create_batch(session: Session, code: str, produced_on: dt.date,
                  request_ids: list[str]) -> ProductionBatch:
+    """Every request is checked before anything is written: no half batch."""
+    if not code.strip():
+        raise UserError("cards.error.batch_code")
+    if session.scalar(select(ProductionBatch.id).where(ProductionBatch.code == code)):
+        raise UserError("cards.error.duplicate_batch", code=code)
+    requests = [get_request(session, ref) for ref in request_ids]
+    for request in requests:
+        if request.status != RequestStatus.REQUESTED.value:
+            raise UserError("cards.error.not_requested", request_id=request.request_id)
     batch = ProductionBatch(code=code, produced_on=produced_on)
     session.add(batch)
     session.flush()
-    for ref in request_ids:
-        request = get_request(session, ref)
-        if request.status != RequestStatus.REQUESTED.value:
-            raise UserError("cards.error.not_requested", request_id=request.request_id)
+    for request in requests:
         request.batch_id = batch.id
         request.status = RequestStatus.IN_PRODUCTION.value
     return batch
@@ -106,10 +112,15 @@ def create_batch(session: Session, code: str, produced_on: dt.date,
 def ship(session: Session, request_ref: str, tracking: str, shipped_on: dt.date) -> Shipment:
     """A new shipment; a card that came back to Mexico may be shipped again."""
     request = get_request(session, request_ref)
+    tracking = tracking.strip()
+    if not tracking:
+        raise UserError("cards.error.tracking")
+    if session.scalar(select(Shipment.id).where(Shipment.tracking == tracking)):
+        raise UserError("cards.error.duplicate_tracking", tracking=tracking)
     if request.status not in (RequestStatus.IN_PRODUCTION.value, RequestStatus.RETURNED.value):
         raise UserError("cards.error.not_shippable", request_id=request.request_id,
                         status=request.status)
-    shipment = Shipment(request_id=request.id, tracking=tracking.strip(),
+    shipment = Shipment(request_id=request.id, tracking=tracking,
                         mechanism=request.mechanism, status=ShipmentStatus.CREATED.value,
                         attempts=0, shipped_on=shipped_on)
     session.add(shipment)
