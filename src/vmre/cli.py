@@ -54,10 +54,19 @@ def serve(host: str = "127.0.0.1", port: int = 8000, db: str | None = DB_OPTION)
     uvicorn.run(create_app(db), host=host, port=port)
 
 
+_registered = False
+
+
 def register_parts() -> None:
-    """Each part contributes its own command group."""
-    # One line per part, e.g. app.add_typer(registry_app, name="registry").
+    """Each part contributes its own command group (once per process)."""
+    global _registered
+    if _registered:
+        return
+    _registered = True
+    from vmre.cards.cli import app as cards_app
     from vmre.record.cli import verify
+    from vmre.reports.cli import app as report_app
+    from vmre.service.cli import app as service_app
     from vmre.simulacro.cli import simulacro
     from vmre.voting.cli import ceremony_app, election_app
 
@@ -65,7 +74,9 @@ def register_parts() -> None:
     app.add_typer(election_app, name="election")
     app.command("verify")(verify)
     app.command("simulacro")(simulacro)
-
+    app.add_typer(cards_app, name="cards")
+    app.add_typer(report_app, name="report")
+    app.add_typer(service_app, name="service")
 
 def main() -> None:
     register_parts()

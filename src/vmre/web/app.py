@@ -41,4 +41,13 @@ def create_app(database: str | None = None, *, secret_key: str | None = None,
 
     app.include_router(admin.router)
     # Each part adds its routers here (citizen, voter, admin, custodian, public audiences).
+    from vmre.cards import router as cards_routes
+    from vmre.reports.router import router as reports_router
+    from vmre.service.router import router as service_router
+
+    app.include_router(service_router)
+    app.include_router(cards_routes.api)
+    app.include_router(cards_routes.admin)
+    app.include_router(cards_routes.public)
+    app.include_router(reports_router)
     return app

@@ -1,0 +1,1 @@
+"""Voter cards issued abroad (CPVE): requests, production, shipping, activation, reminders."""

@@ -1,0 +1,139 @@
+"""`vmre cards ...`: requests, production, shipping, courier events, activation, campaigns."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import typer
+
+from vmre.core.messages import bilingual, text
+
+app = typer.Typer(no_args_is_help=True, help="Credenciales en el extranjero / voter cards abroad.")
+campaign_app = typer.Typer(no_args_is_help=True, help="Campañas de aviso / reminder campaigns.")
+app.add_typer(campaign_app, name="campaign")
+DB_OPTION = typer.Option(None, "--db", help="URL de la base / database URL (VMRE_DATABASE_URL).")
+
+
+def _factory(db: str | None):
+    from vmre.core.database import make_engine, migrate, session_factory
+
+    engine = make_engine(db)
+    migrate(engine)
+    return session_factory(engine)
+
+
+def _report_lines(report) -> None:
+    from vmre.service.imports import describe
+
+    for line in describe(report):
+        typer.echo(line)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command("import-requests")
+def import_requests(path: Path, db: str | None = DB_OPTION) -> None:
+    """Importa solicitudes de los consulados (CSV, todo o nada) / import requests."""
+    from vmre.cards.imports import import_requests as run
+    from vmre.core.database import transaction
+
+    with transaction(_factory(db)) as session:
+        report = run(session, path.read_text(encoding="utf-8-sig"))
+    _report_lines(report)
+
+
+@app.command("batch")
+def batch(code: str, produced_on: str, request_ids: list[str],
+          db: str | None = DB_OPTION) -> None:
+    """Registra un lote de producción / record a production batch."""
+    from vmre.cards.service import create_batch
+    from vmre.core.database import transaction
+
+    with transaction(_factory(db)) as session:
+        create_batch(session, code, dt.date.fromisoformat(produced_on), request_ids)
+
+
+@app.command("ship")
+def ship(request_id: str, tracking: str, shipped_on: str, db: str | None = DB_OPTION) -> None:
+    """Registra un envío por mensajería / record a courier shipment."""
+    from vmre.cards.service import ship as run
+    from vmre.core.database import transaction
+
+    with transaction(_factory(db)) as session:
+        run(session, request_id, tracking, dt.date.fromisoformat(shipped_on))
+
+
+@app.command("import-events")
+def import_events(path: Path, db: str | None = DB_OPTION) -> None:
+    """Importa eventos de la mensajería (CSV, todo o nada) / import courier events."""
+    from vmre.cards import courier
+
+    rows, report = courier.parse_csv(path.read_text(encoding="utf-8-sig"))
+    _report_lines(courier.apply_all(_factory(db), rows, report))
+
+
+@app.command("expire-ocurre")
+def expire_ocurre(today: str = typer.Option(None, help="AAAA-MM-DD (hoy / today)"),
+                  db: str | None = DB_OPTION) -> None:
+    """Devuelve a México lo que lleva 30 días en Ocurre / start returns after 30 days."""
+    from vmre.cards.service import expire_ocurre as run
+    from vmre.core.database import transaction
+
+    day = dt.date.fromisoformat(today) if today else dt.date.today()
+    with transaction(_factory(db)) as session:
+        typer.echo(bilingual("cards.cli.returning", count=run(session, day)))
+
+
+@app.command("activate")
+def activate(reference: str, agent: str = typer.Option(..., help="Usuario / user name."),
+             db: str | None = DB_OPTION) -> None:
+    """Activa por teléfono (centro de atención) / activate by phone (service centre)."""
+    from vmre.cards.service import activate as run
+    from vmre.core.database import transaction
+
+    with transaction(_factory(db)) as session:
+        run(session, reference, "phone", agent)
+    typer.echo(bilingual("cards.page.activated"))
+
+
+@app.command("figures")
+def figures(by: str = typer.Option("status", help="country, consulate, entity, mechanism, status"),
+            lang: str = "es", db: str | None = DB_OPTION) -> None:
+    """Solicitudes por país, consulado, entidad, mecanismo o estado / request figures."""
+    from vmre.cards.service import figures as run
+
+    with _factory(db)() as session:
+        counts = run(session, by)
+    for value, count in counts.items():
+        label = text(f"cards.{by}.{value}", lang) if by in ("status", "mechanism") else value
+        typer.echo(f"{label}\t{count}")
+
+
+@campaign_app.command("create")
+def campaign_create(code: str, name: str,
+                    requested_until: str = typer.Option(..., help="AAAA-MM-DD"),
+                    db: str | None = DB_OPTION) -> None:
+    """Crea una campaña: solicitudes hasta la fecha y sin activar / create a campaign."""
+    from vmre.cards.campaigns import create_campaign
+    from vmre.core.database import transaction
+
+    with transaction(_factory(db)) as session:
+        create_campaign(session, code, name, dt.date.fromisoformat(requested_until))
+
+
+@campaign_app.command("run")
+def campaign_run(code: str,
+                 calls: Path = typer.Option(..., help="Archivo de la lista de llamadas (CSV)."),
+                 db: str | None = DB_OPTION) -> None:
+    """Envía correos y encola llamadas (SMTP de VMRE_SMTP_*) / send e-mails, queue calls."""
+    from vmre.cards.campaigns import campaign_by_code, run_campaign
+    from vmre.cards.telephony import CallListFile
+    from vmre.core.database import transaction
+    from vmre.core.email import Mailer
+
+    with transaction(_factory(db)) as session:
+        result = run_campaign(session, campaign_by_code(session, code), Mailer(),
+                              CallListFile(calls))
+    typer.echo(bilingual("cards.cli.campaign_run", emails=result.emails, calls=result.calls,
+                         unreachable=result.unreachable))

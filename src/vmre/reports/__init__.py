@@ -1,0 +1,1 @@
+"""Reports built from every part's data: the quarterly report and the biweekly card report."""

@@ -1,0 +1,1 @@
+"""Citizen service (INETEL contacts) and outreach figures (social media, media, press)."""
