@@ -46,11 +46,12 @@ def split_hash(digest: str, size: int = 16) -> list[str]:
 
 def entity_acta_pdf(manifest: Manifest, figures: dict, figures_sha256: str) -> bytes:
     contests = []
-    for cid, data in figures["contests"].items():
-        contest = manifest.contest(cid)
+    for contest in manifest.contests_for(figures["entity"]):  # ballot order, not key order
+        data = figures["contests"][contest.id]
         candidates = {c["id"]: c["name"] for c in contest.candidates}
-        contests.append({"id": cid, "data": data, "options": contest.options,
-                         "candidates": candidates, "parties": manifest.parties})
+        parties = [p for p in manifest.parties if p in data["parties"]]
+        contests.append({"id": contest.id, "data": data, "options": contest.options,
+                         "candidates": candidates, "parties": parties})
     html = render_html("acta_entidad.html", manifest=manifest, figures=figures,
                        contests=contests, hash_groups=split_hash(figures_sha256))
     return html_to_pdf(html)

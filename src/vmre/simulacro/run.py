@@ -44,6 +44,7 @@ class Outcome:
     results: dict = field(default_factory=dict)
     report: Report | None = None
     manifest: Manifest | None = None
+    postal: dict = field(default_factory=dict)
 
 
 def default_manifest_text() -> str:
@@ -173,6 +174,10 @@ def run(voters: int, out: str | Path, custodians: int = 5, threshold: int = 3, a
 
     say("record")
     write_record(outcome.record, board, election_id, closing_doc, aggregate_doc, valid, results)
+    from vmre.count.simulacro_postal import run_postal  # the postal vote and the count
+
+    outcome.postal = run_postal(outcome.record, ctx.manifest, results, seed,
+                                session_factory(engine))
     archive(outcome.record)
     say("verify")
     outcome.report = verify_record(outcome.record, scheduler)
