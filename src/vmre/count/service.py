@@ -7,13 +7,15 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vmre.core.messages import UserError
 from vmre.core.staff import Role, StaffUser
 from vmre.count import entity_count, tables
 from vmre.count.actas import electronic_acta
 from vmre.count.models import Acta, EntityCount
-from vmre.voting.manifest import Manifest
+from vmre.voting.manifest import Contest, Manifest, parse_manifest
 
 
 def _recompute_if_valid(session: Session, manifest: Manifest, acta: Acta) -> Acta:
@@ -63,3 +65,79 @@ def may_read_entity(user: StaffUser, entity: str) -> bool:
     if user.has(Role.SUPERVISOR):
         return True
     return Role.OPL.value in user.roles.split(",") and user.entity == entity
+
+
+def manifest_of(session: Session, election_id: str) -> Manifest | None:
+    """The manifest the voting server registered for the election."""
+    from vmre.voting.models import Election
+
+    election = session.get(Election, election_id)
+    if election is None:
+        return None
+    return parse_manifest(json.dumps(json.loads(election.manifest), ensure_ascii=False),
+                          "manifest.json")
+
+
+def published(session: Session) -> list[EntityCount]:
+    """The latest entity count of every election and entity, for the public index."""
+    rows = session.scalars(select(EntityCount).order_by(
+        EntityCount.election_id, EntityCount.entity, EntityCount.version.desc()))
+    seen, out = set(), []
+    for row in rows:
+        if (row.election_id, row.entity) not in seen:
+            seen.add((row.election_id, row.entity))
+            out.append(row)
+    return out
+
+
+def candidate_color(manifest: Manifest, contest: Contest, candidate_id: str) -> str:
+    """The colour of the candidate's first party (a coalition takes its first member's)."""
+    for option in contest.options:
+        if option.kind == "party" and option.candidate == candidate_id:
+            return manifest.parties[option.parties[0]].get("color", "#777777")
+    return "#777777"
+
+
+def table_rows(session: Session, manifest: Manifest, election_id: str, entity: str) -> list:
+    """Per postal table and contest: envelopes, latest version and status, effective version."""
+    from vmre.count.postal import envelopes_at
+
+    rows = []
+    for tbl in tables.tables_of(session, election_id, entity):
+        for contest in manifest.contests_for(entity):
+            last = tables.latest(session, tbl.id, contest.id)
+            used = tables.effective(session, tbl.id, contest.id)
+            rows.append({"table": tbl, "contest": contest.id,
+                         "envelopes": envelopes_at(session, tbl.id),
+                         "version": last.version if last else 0,
+                         "status": last.status if last else "open",
+                         "reason": last.reason if last else "",
+                         "params": json.loads(last.reason_params) if last else {},
+                         "effective": used.version if used else None})
+    return rows
+
+
+def capture_context(session: Session, manifest: Manifest, tbl, contest_id: str) -> dict:
+    from vmre.count.postal import envelopes_at
+
+    try:
+        contest = manifest.contest(contest_id)
+    except KeyError:
+        raise UserError("count.table.unknown_contest", contest=contest_id) from None
+    history = tables.history(session, tbl.id, contest_id)
+    return {"table": tbl, "contest": contest, "history": history,
+            "latest": history[-1] if history else None,
+            "envelopes": envelopes_at(session, tbl.id),
+            "reason_params": {a.id: json.loads(a.reason_params) for a in history}}
+
+
+def figures_from_form(contest: Contest, form: Mapping) -> dict:
+    """Acta figures from a capture form; a field that is not a whole number is refused."""
+    def number(name: str) -> int:
+        raw = str(form.get(name, "")).strip()
+        if not raw.isdigit():
+            raise UserError("count.acta.not_a_count", field=name)
+        return int(raw)
+
+    return {"counts": {o.id: number(f"option-{o.id}") for o in contest.options},
+            "total": number("total"), "ballots_taken": number("ballots_taken")}

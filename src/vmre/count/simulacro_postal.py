@@ -152,10 +152,20 @@ def _summary(s: Session, manifest: Manifest, election_id: str, entities: list[st
     return {"entities": per_entity}
 
 
-def summary_rows(summary: dict) -> list[tuple[str, str, str, int, int, int]]:
-    """(entity, contest, office, postal ballots, internet ballots, total) for printing."""
-    rows = []
+def summary_table(summary: dict):
+    """Postal and internet results per entity and contest, as a Rich table for the console."""
+    from rich.table import Table
+
+    from vmre.core.messages import text
+
+    table = Table(title=text("count.simulacro.title"))
+    for column in ("entity", "office", "sent", "received", "late", "postal", "internet",
+                   "total", "leader"):
+        table.add_column(text(f"count.simulacro.column.{column}"))
     for entity, data in summary.get("entities", {}).items():
-        for cid, c in data["contests"].items():
-            rows.append((entity, cid, c["office"], c["postal"], c["internet"], c["total"]))
-    return rows
+        for c in data["contests"].values():
+            leader = max(c["candidates"], key=lambda k: c["candidates"][k])
+            table.add_row(entity, c["office"], str(data["sent"]), str(data["received"]),
+                          str(data["late"]), str(c["postal"]), str(c["internet"]),
+                          str(c["total"]), f"{leader} ({c['candidates'][leader]})")
+    return table

@@ -36,6 +36,9 @@ def simulacro(
     for contest, office, option, votes in summary_rows(outcome):
         table.add_row(contest, office, option, str(votes))
     console.print(table)
+    from vmre.count.simulacro_postal import summary_table
+
+    console.print(summary_table(outcome.postal))
     console.print(text("simulacro.summary", voters=outcome.voters, cast=outcome.cast,
                        challenged=outcome.challenged,
                        refused=outcome.second_attempts_refused,
