@@ -20,3 +20,14 @@ def sessions(db_url):
     migrate(engine)
     yield session_factory(engine)
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def simulacro(tmp_path_factory):
+    """A small mock election with the postal vote; its database and record are read-only."""
+    from vmre.simulacro.run import run
+
+    out = tmp_path_factory.mktemp("simulacro-count")
+    outcome = run(voters=16, out=out, custodians=3, threshold=2, absent=1, seed=11)
+    assert outcome.report.ok, outcome.report.failures
+    return outcome

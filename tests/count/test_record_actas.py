@@ -17,15 +17,6 @@ from vmre.count.actas import figures_hash
 from vmre.count.verification import verify_actas
 from vmre.record import layout
 from vmre.record.verifier import verify_record
-from vmre.simulacro.run import run
-
-
-@pytest.fixture(scope="module")
-def simulacro(tmp_path_factory):
-    out = tmp_path_factory.mktemp("simulacro-count")
-    outcome = run(voters=16, out=out, custodians=3, threshold=2, absent=1, seed=11)
-    assert outcome.report.ok, outcome.report.failures
-    return outcome
 
 
 @pytest.fixture

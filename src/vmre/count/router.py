@@ -145,3 +145,6 @@ def courier_events(request: Request, body: CourierEvents, session: Session = Dep
     except UserError as err:
         raise HTTPException(422, err.message(language(request))) from None
 
+
+
+ROUTERS = (public, admin, api)
