@@ -57,12 +57,14 @@ def serve(host: str = "127.0.0.1", port: int = 8000, db: str | None = DB_OPTION)
 def register_parts() -> None:
     """Each part contributes its own command group."""
     # One line per part, e.g. app.add_typer(registry_app, name="registry").
+    from vmre.count.cli import count_app
     from vmre.record.cli import verify
     from vmre.simulacro.cli import simulacro
     from vmre.voting.cli import ceremony_app, election_app
 
     app.add_typer(ceremony_app, name="ceremony")
     app.add_typer(election_app, name="election")
+    app.add_typer(count_app, name="count")
     app.command("verify")(verify)
     app.command("simulacro")(simulacro)
 

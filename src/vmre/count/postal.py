@@ -27,6 +27,7 @@ from vmre.core.messages import UserError
 from vmre.count.models import (
     INTERNET,
     POSTAL,
+    Acta,
     CountingTable,
     CourierEvent,
     Package,
@@ -263,7 +264,8 @@ def return_summary(session: Session, election_id: str, entity: str) -> dict[str,
 def assign_envelopes(session: Session, election_id: str, entity: str,
                      per_table: int = 1500) -> list[CountingTable]:
     """On-time envelopes not yet assigned go to counting tables of their entity, at most
-    `per_table` each, opening new tables as needed. Late envelopes are never assigned."""
+    `per_table` each, opening new tables as needed. Late envelopes are never assigned, and a
+    table whose count has begun (it has an acta) takes no more envelopes."""
     waiting = list(session.scalars(select(Package).where(
         Package.election_id == election_id, Package.entity == entity,
         Package.status == "received", Package.late.is_(False),
@@ -272,7 +274,8 @@ def assign_envelopes(session: Session, election_id: str, entity: str,
         CountingTable.election_id == election_id, CountingTable.entity == entity,
         CountingTable.kind == POSTAL).order_by(CountingTable.number)))
     for table in tables:
-        room = per_table - envelopes_at(session, table.id)
+        started = session.scalar(select(Acta.id).where(Acta.table_id == table.id).limit(1))
+        room = 0 if started is not None else per_table - envelopes_at(session, table.id)
         for package in waiting[:max(room, 0)]:
             package.table_id = table.id
         waiting = waiting[max(room, 0):]
