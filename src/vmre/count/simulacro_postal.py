@@ -163,9 +163,9 @@ def summary_table(summary: dict):
                    "total", "leader"):
         table.add_column(text(f"count.simulacro.column.{column}"))
     for entity, data in summary.get("entities", {}).items():
-        for c in data["contests"].values():
+        for cid, c in data["contests"].items():
             leader = max(c["candidates"], key=lambda k: c["candidates"][k])
-            table.add_row(entity, c["office"], str(data["sent"]), str(data["received"]),
+            table.add_row(entity, cid, str(data["sent"]), str(data["received"]),
                           str(data["late"]), str(c["postal"]), str(c["internet"]),
                           str(c["total"]), f"{leader} ({c['candidates'][leader]})")
     return table
