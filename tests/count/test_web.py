@@ -95,6 +95,8 @@ def test_recapture_and_double_capture_by_form(app):
     path = f"/admin/count/tables/{tbl.id}/gob-gto"
     supervisor, op_a, op_b = (_login(app, u) for u in ("supervisor", "operador-a",
                                                          "operador-b"))
+    assert supervisor.get(f"/admin/count/tables/{tbl.id}/gob-jal").status_code == 404
+    assert supervisor.get("/admin/count/tables/9999/gob-gto").status_code == 404
     before = supervisor.get(f"/admin/count/{ELECTION}/GTO").text
     version = int(re.search(r"Versión (\d+)</h2>", before).group(1))
     refused = _form(supervisor, path, {"action": "recapture", "reason": ""})
@@ -111,7 +113,7 @@ def test_recapture_and_double_capture_by_form(app):
     assert _form(op_a, path, {"action": "capture", **good}).status_code == 200
     mismatch = _form(op_b, path, {"action": "capture", **typo})
     assert "counts.mc, counts.nulo" in mismatch.text
-    not_a_number = _form(supervisor, path, {"action": "resolve", **good, "total": "x",
+    not_a_number = _form(supervisor, path, {"action": "resolve", **good, "total": "²",
                                             "reason": "acta en papel"})
     assert not_a_number.status_code == 422 and "número entero" in not_a_number.text
     done = _form(supervisor, path, {"action": "resolve", **good, "reason": "acta en papel"})

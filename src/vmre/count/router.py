@@ -38,6 +38,17 @@ def _count(session: Session, election_id: str, entity: str, pdf: bool = False):
     return manifest, row
 
 
+def _table(session: Session, table_id: int, contest_id: str):
+    """The table and its manifest; 404 unless the contest is one of the table's entity."""
+    try:
+        tbl = tables.table(session, table_id)
+        manifest = _manifest(session, tbl.election_id)
+        service.contest_of_table(manifest, tbl, contest_id)
+    except UserError:
+        raise HTTPException(404) from None
+    return tbl, manifest
+
+
 def _results_context(manifest, row) -> dict:
     figures = service.figures_of(row)
     contests = []
@@ -98,8 +109,7 @@ def entity_page(request: Request, election_id: str, entity: str,
 def capture_page(request: Request, table_id: int, contest_id: str,
                  session: Session = Depends(db),
                  user: StaffUser = Depends(require_roles(Role.REVIEWER, Role.SUPERVISOR))):
-    tbl = tables.table(session, table_id)
-    manifest = _manifest(session, tbl.election_id)
+    tbl, manifest = _table(session, table_id, contest_id)
     return render(request, "count_capture.html", **service.capture_context(
         session, manifest, tbl, contest_id), user=user, error=None)
 
@@ -111,8 +121,7 @@ async def capture_submit(request: Request, table_id: int, contest_id: str,
                                                                  Role.SUPERVISOR))):
     form = await request.form()
     check_csrf(request, str(form.get("csrf", "")))
-    tbl = tables.table(session, table_id)
-    manifest = _manifest(session, tbl.election_id)
+    tbl, manifest = _table(session, table_id, contest_id)
     action = str(form.get("action", "capture"))
     try:
         if action == "recapture":

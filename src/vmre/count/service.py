@@ -120,10 +120,7 @@ def table_rows(session: Session, manifest: Manifest, election_id: str, entity: s
 def capture_context(session: Session, manifest: Manifest, tbl, contest_id: str) -> dict:
     from vmre.count.postal import envelopes_at
 
-    try:
-        contest = manifest.contest(contest_id)
-    except KeyError:
-        raise UserError("count.table.unknown_contest", contest=contest_id) from None
+    contest = contest_of_table(manifest, tbl, contest_id)
     history = tables.history(session, tbl.id, contest_id)
     return {"table": tbl, "contest": contest, "history": history,
             "latest": history[-1] if history else None,
@@ -135,9 +132,20 @@ def figures_from_form(contest: Contest, form: Mapping) -> dict:
     """Acta figures from a capture form; a field that is not a whole number is refused."""
     def number(name: str) -> int:
         raw = str(form.get(name, "")).strip()
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()):
             raise UserError("count.acta.not_a_count", field=name)
         return int(raw)
 
     return {"counts": {o.id: number(f"option-{o.id}") for o in contest.options},
             "total": number("total"), "ballots_taken": number("ballots_taken")}
+
+
+def contest_of_table(manifest: Manifest, tbl, contest_id: str) -> Contest:
+    """The contest, if it is one of the table's entity."""
+    try:
+        contest = manifest.contest(contest_id)
+    except KeyError:
+        contest = None
+    if contest is None or contest.entity != tbl.entity:
+        raise UserError("count.table.unknown_contest", contest=contest_id)
+    return contest

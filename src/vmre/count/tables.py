@@ -89,6 +89,8 @@ def capture(session: Session, manifest: Manifest, table_id: int, contest_id: str
             operator: str, figures: Mapping) -> Acta:
     """One operator's entry. The second entry, by another operator, decides the round: equal
     entries are checked for consistency (valid or blocked); different ones are flagged."""
+    if not isinstance(figures, Mapping):
+        raise UserError("count.acta.malformed", field="counts")
     tbl = table(session, table_id)
     _contest(manifest, tbl, contest_id)
     acta = latest(session, table_id, contest_id)
@@ -136,6 +138,8 @@ def resolve(session: Session, manifest: Manifest, table_id: int, contest_id: str
         raise UserError("count.capture.supervisor_only")
     if not note.strip():
         raise UserError("count.capture.reason_required")
+    if not isinstance(figures, Mapping):
+        raise UserError("count.acta.malformed", field="counts")
     tbl = table(session, table_id)
     acta = latest(session, table_id, contest_id)
     if acta is None or acta.status != "mismatch":

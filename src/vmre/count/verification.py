@@ -126,7 +126,7 @@ def _check_pdf(folder: Path, doc: dict, name: str, fail) -> None:
 
     pdf_name = doc["pdf"]
     path = folder / pdf_name
-    if not pdf_name.startswith(f"{ACTAS_DIR}/computo/") or not path.exists():
+    if pdf_name != name.removesuffix(".json") + ".pdf" or not path.exists():
         fail("12.6", "acta PDF present", pdf_name, "missing")
         return
     data = path.read_bytes()
