@@ -97,6 +97,7 @@ def test_recapture_and_double_capture_by_form(app):
                                                          "operador-b"))
     assert supervisor.get(f"/admin/count/tables/{tbl.id}/gob-jal").status_code == 404
     assert supervisor.get("/admin/count/tables/9999/gob-gto").status_code == 404
+    assert f'href="{path}"' in op_a.get(f"/admin/count/{ELECTION}/GTO").text
     before = supervisor.get(f"/admin/count/{ELECTION}/GTO").text
     version = int(re.search(r"Versión (\d+)</h2>", before).group(1))
     refused = _form(supervisor, path, {"action": "recapture", "reason": ""})

@@ -61,8 +61,9 @@ def figures_of(row: EntityCount) -> dict:
 
 
 def may_read_entity(user: StaffUser, entity: str) -> bool:
-    """Administrators and supervisors read every entity; an OPL only its own."""
-    if user.has(Role.SUPERVISOR):
+    """Administrators, supervisors and capture operators (reviewers) read every entity; the
+    local electoral body (OPL) only its own."""
+    if user.has(Role.SUPERVISOR, Role.REVIEWER):
         return True
     return Role.OPL.value in user.roles.split(",") and user.entity == entity
 
