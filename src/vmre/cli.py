@@ -64,6 +64,7 @@ def register_parts() -> None:
         return
     _registered = True
     from vmre.cards.cli import app as cards_app
+    from vmre.count.cli import count_app
     from vmre.record.cli import verify
     from vmre.reports.cli import app as report_app
     from vmre.service.cli import app as service_app
@@ -72,11 +73,13 @@ def register_parts() -> None:
 
     app.add_typer(ceremony_app, name="ceremony")
     app.add_typer(election_app, name="election")
+    app.add_typer(count_app, name="count")
     app.command("verify")(verify)
     app.command("simulacro")(simulacro)
     app.add_typer(cards_app, name="cards")
     app.add_typer(report_app, name="report")
     app.add_typer(service_app, name="service")
+
 
 def main() -> None:
     register_parts()

@@ -156,3 +156,16 @@ def test_threshold_decryption_with_any_t_of_n(t, data):
     if t > 1:  # fewer than t shares give a wrong point
         fewer = dict(list(partials.items())[: t - 1])
         assert threshold.combine(total, fewer) != base_mul(sum(votes))
+
+
+def test_hex_encodings_have_one_spelling():
+    from vmre.crypto.group import scalar_from_hex
+
+    text = G.hex()
+    assert point_from_hex(text) == G
+    for bad in (text.upper(), text[:-2], text + "00", " " + text[1:], 7):
+        with pytest.raises(GroupError):
+            point_from_hex(bad)
+    with pytest.raises(GroupError):
+        scalar_from_hex("0A" + "00" * 31)
+    assert scalar_from_hex("0a" + "00" * 31) == 10

@@ -112,11 +112,18 @@ def scalar_from_bytes(data: bytes) -> int:
     return k
 
 
-def scalar_from_hex(text: str) -> int:
+def _canonical_hex(text: str) -> bytes:
+    """64 lower-case hex digits only: one spelling per value, so no byte can change unseen."""
+    if not isinstance(text, str) or len(text) != 64 or text != text.lower():
+        raise GroupError("expected 64 lower-case hex digits")
     try:
-        return scalar_from_bytes(bytes.fromhex(text))
-    except ValueError as err:
-        raise GroupError(f"bad scalar encoding: {err}") from None
+        return bytes.fromhex(text)
+    except ValueError:
+        raise GroupError("expected 64 lower-case hex digits") from None
+
+
+def scalar_from_hex(text: str) -> int:
+    return scalar_from_bytes(_canonical_hex(text))
 
 
 def point_from_bytes(data: bytes, allow_identity: bool = False) -> Point:
@@ -133,11 +140,7 @@ def point_from_bytes(data: bytes, allow_identity: bool = False) -> Point:
 
 
 def point_from_hex(text: str, allow_identity: bool = False) -> Point:
-    try:
-        raw = bytes.fromhex(text)
-    except ValueError:
-        raise GroupError("bad point encoding") from None
-    return point_from_bytes(raw, allow_identity)
+    return point_from_bytes(_canonical_hex(text), allow_identity)
 
 
 def random_scalar() -> int:

@@ -327,6 +327,12 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
     report.results = recomputed
     report.checks.append("§11 results equal the decrypted tally")
     _verify_files_digest(folder, report)
+    if (folder / layout.ACTAS_DIR).exists():  # the count's actas: docs/count.md §12
+        from vmre.count.verification import verify_actas
+
+        for failure in verify_actas(folder, recomputed, manifest):
+            report.fail(*failure)
+        report.checks.append("§12 actas: electronic table, counting tables, entity counts")
 
 
 def _verify_files_digest(folder: Path, report: Report) -> None:

@@ -9,9 +9,10 @@ from rich.console import Console
 from rich.table import Table
 
 from vmre.core.messages import text
+from vmre.simulacro.postal import summary_table
 from vmre.simulacro.run import run
 
-console = Console()
+console = Console(width=None if Console().is_terminal else 120)
 
 
 def simulacro(
@@ -40,6 +41,7 @@ def simulacro(
         for option in contest.options:
             table.add_row(option.id, str(data["counts"][option.id]))
         console.print(table)
+    console.print(summary_table(outcome.postal))
     console.print(text("simulacro.summary", voters=outcome.voters, cast=outcome.cast,
                        challenged=outcome.challenged,
                        refused=outcome.second_attempts_refused,

@@ -16,15 +16,14 @@ from vmre.crypto import credentials as creds
 from vmre.crypto.group import random_scalar
 from vmre.record.verifier import Report, verify_record
 from vmre.record.writer import archive, write_record
+from vmre.simulacro.population import ENTITY_WEIGHTS
+from vmre.simulacro.postal import run_postal
 from vmre.voting import closing
 from vmre.voting.ballot import encrypt_ballot, reveal
 from vmre.voting.board import Board
 from vmre.voting.ceremony import Ceremony
 from vmre.voting.credential_list import sign_credential_list
 from vmre.voting.manifest import Manifest
-
-# How the voters of the mock election are spread over the entities with contests.
-ENTITY_WEIGHTS = {"JAL": 0.35, "GTO": 0.2, "CDMX": 0.3, "PUE": 0.15}
 
 
 @dataclass
@@ -42,6 +41,7 @@ class Outcome:
     results: dict = field(default_factory=dict)
     report: Report | None = None
     manifest: Manifest | None = None
+    postal: dict = field(default_factory=dict)
 
 
 def default_manifest_text() -> str:
@@ -176,6 +176,9 @@ def run(voters: int, out: str | Path, custodians: int = 5, threshold: int = 3, a
 
     say("record")
     write_record(outcome.record, board, election_id, closing_doc, aggregate_doc, valid, results)
+    # The postal vote and the count add their actas to the record before it is archived.
+    outcome.postal = run_postal(outcome.record, ctx.manifest, results, seed,
+                                session_factory(engine))
     archive(outcome.record)
     say("verify")
     outcome.report = verify_record(outcome.record, scheduler)

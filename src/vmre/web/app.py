@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from vmre.core.database import make_engine, migrate, session_factory
+from vmre.count import router as count_router
 from vmre.web import admin
 from vmre.web.deps import StaffRequired
 from vmre.web.security import SecurityHeaders
@@ -50,4 +51,6 @@ def create_app(database: str | None = None, *, secret_key: str | None = None,
     app.include_router(cards_routes.admin)
     app.include_router(cards_routes.public)
     app.include_router(reports_router)
+    for router in count_router.ROUTERS:
+        app.include_router(router)
     return app
