@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from vmre.core.database import make_engine, migrate, session_factory
+from vmre.voting.router import ROUTERS as VOTING_ROUTERS
 from vmre.web import admin
 from vmre.web.deps import StaffRequired
 from vmre.web.security import SecurityHeaders
@@ -40,5 +41,7 @@ def create_app(database: str | None = None, *, secret_key: str | None = None,
         return RedirectResponse("/admin/login", status_code=303)
 
     app.include_router(admin.router)
+    for voting_router in VOTING_ROUTERS:  # internet voting: /voto, public board, /api/v1
+        app.include_router(voting_router)
     # Each part adds its routers here (citizen, voter, admin, custodian, public audiences).
     return app

@@ -1,0 +1,42 @@
+"""Voter accounts for internet voting: activation, second factor, password, lockout.
+
+Revision ID: voting_0002
+Revises: voting_0001
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "voting_0002"
+down_revision = "voting_0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "voting_voters",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("election_id", sa.String(48), nullable=False, index=True),
+        sa.Column("entity", sa.String(8), nullable=False),
+        sa.Column("username", sa.String(254), nullable=False, unique=True),
+        sa.Column("email", sa.String(254), nullable=False),
+        sa.Column("phone", sa.String(32), nullable=False),
+        sa.Column("state", sa.String(16), nullable=False, server_default="invited"),
+        sa.Column("activation_hash", sa.String(64), index=True),
+        sa.Column("activation_expires", sa.DateTime(timezone=True)),
+        sa.Column("activation_failures", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("second_factor", sa.String(8)),
+        sa.Column("totp_secret", sa.String(64)),
+        sa.Column("totp_last_step", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("sms_code_hash", sa.String(64)),
+        sa.Column("sms_code_expires", sa.DateTime(timezone=True)),
+        sa.Column("password_hash", sa.String(200)),
+        sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("locked_until", sa.DateTime(timezone=True)),
+        sa.Column("voted_at", sa.DateTime(timezone=True)),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("voting_voters")
