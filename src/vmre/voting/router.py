@@ -424,7 +424,8 @@ def party_colours(election_id: str, s: Session = Depends(db)):
 def boards(request: Request, s: Session = Depends(db)):
     elections = list(s.scalars(select(Election).order_by(Election.id)))
     if len(elections) == 1:
-        return _redirect(f"/tablero/{elections[0].id}")
+        query = f"?{request.url.query}" if request.url.query else ""
+        return _redirect(f"/tablero/{elections[0].id}{query}")
     return render(request, "sivei/boards.html", elections=elections)
 
 
