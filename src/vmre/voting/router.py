@@ -294,10 +294,13 @@ def logout(request: Request, csrf: str = Form("")):
 
 # -- voting -----------------------------------------------------------------------------------
 
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    return moment.replace(tzinfo=dt.UTC) if moment and moment.tzinfo is None else moment
+
+
 def _window_state(election: Election) -> str:
     now = dt.datetime.now(dt.UTC)
-    opens = election.opens_at and election.opens_at.replace(tzinfo=dt.UTC)
-    closes = election.closes_at and election.closes_at.replace(tzinfo=dt.UTC)
+    opens, closes = _aware(election.opens_at), _aware(election.closes_at)
     if election.state == "closed" or (closes and now >= closes):
         return "closed"
     if election.state != "scheduled" or (opens and now < opens):
