@@ -4,9 +4,14 @@ list, an open voting window, and voter accounts invited by e-mail."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+import time
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+
+import pyotp
+from fastapi.testclient import TestClient
 
 from vmre.core.database import transaction
 from vmre.crypto import credentials
@@ -17,6 +22,7 @@ from vmre.voting.ceremony import Ceremony
 from vmre.voting.context import ElectionContext
 from vmre.voting.credential_list import sign_credential_list
 
+PASSWORD = "Mi-voto-desde-Lyon-2024"
 MANIFEST = (resources.files("vmre.simulacro") / "manifest-pel.yaml").read_text("utf-8")
 ELECTION = "pel-2024-extranjero"
 
@@ -69,3 +75,35 @@ def enrol(sessions, voter: Voter) -> str:
         token = accounts.new_activation(account)
         voter.account_id = account.id
     return token
+
+
+def csrf(html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+def activate_totp(client: TestClient, token: str, phone: str) -> str:
+    page = client.get(f"/voto/activar/{token}")
+    assert page.status_code == 200
+    r = client.post(f"/voto/activar/{token}", data={"digits": phone[-4:], "csrf": csrf(page.text)})
+    assert r.status_code == 200 and "/voto/activar/factor" in str(r.url)
+    page = client.get("/voto/activar/factor?metodo=totp")
+    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page.text).group(1)
+    assert 'src="data:image/svg+xml;base64,' in page.text  # the QR code
+    r = client.post("/voto/activar/totp", data={"code": pyotp.TOTP(secret).now(),
+                                                "csrf": csrf(page.text)})
+    assert "/voto/activar/contrasena" in str(r.url)
+    r = client.post("/voto/activar/contrasena", data={
+        "password": PASSWORD, "confirm": PASSWORD, "csrf": csrf(r.text)})
+    assert r.status_code == 200 and "/voto/entrar" in str(r.url)
+    return secret
+
+
+def login(client: TestClient, email: str, code: str, password: str = PASSWORD):
+    page = client.get("/voto/entrar")
+    return client.post("/voto/entrar", data={"username": email, "password": password,
+                                             "code": code, "csrf": csrf(page.text)})
+
+
+def next_code(secret: str) -> str:
+    """The next time step's code (accepted with one step of drift; never reused)."""
+    return pyotp.TOTP(secret).at(time.time() + 30)

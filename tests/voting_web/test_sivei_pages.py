@@ -8,12 +8,20 @@ import base64
 import hashlib
 import json
 import re
-import time
 
-import pyotp
 import pytest
 from fastapi.testclient import TestClient
-from sivei_setup import ELECTION, enrol, make_voters, open_election
+from sivei_setup import (
+    ELECTION,
+    PASSWORD,
+    activate_totp,
+    csrf,
+    enrol,
+    login,
+    make_voters,
+    next_code,
+    open_election,
+)
 
 from vmre.core.database import transaction
 from vmre.crypto import credentials
@@ -21,12 +29,6 @@ from vmre.voting import accounts, router
 from vmre.voting import ballot as ballots
 from vmre.voting.sms import FileSms
 from vmre.web.app import create_app
-
-PASSWORD = "Mi-voto-desde-Lyon-2024"
-
-
-def csrf(html: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
 
 
 @pytest.fixture
@@ -36,34 +38,6 @@ def site(db_url, tmp_path):
     voters = make_voters(3)
     ctx = open_election(app.state.sessions, tmp_path / "ceremony", voters)
     return app, ctx, voters
-
-
-def activate_totp(client: TestClient, token: str, phone: str) -> str:
-    page = client.get(f"/voto/activar/{token}")
-    assert page.status_code == 200
-    r = client.post(f"/voto/activar/{token}", data={"digits": phone[-4:], "csrf": csrf(page.text)})
-    assert r.status_code == 200 and "/voto/activar/factor" in str(r.url)
-    page = client.get("/voto/activar/factor?metodo=totp")
-    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page.text).group(1)
-    assert 'src="data:image/svg+xml;base64,' in page.text  # the QR code
-    r = client.post("/voto/activar/totp", data={"code": pyotp.TOTP(secret).now(),
-                                                "csrf": csrf(page.text)})
-    assert "/voto/activar/contrasena" in str(r.url)
-    r = client.post("/voto/activar/contrasena", data={
-        "password": PASSWORD, "confirm": PASSWORD, "csrf": csrf(r.text)})
-    assert r.status_code == 200 and "/voto/entrar" in str(r.url)
-    return secret
-
-
-def login(client: TestClient, email: str, code: str, password: str = PASSWORD):
-    page = client.get("/voto/entrar")
-    return client.post("/voto/entrar", data={"username": email, "password": password,
-                                             "code": code, "csrf": csrf(page.text)})
-
-
-def next_code(secret: str) -> str:
-    """The next time step's code (accepted with one step of drift; never reused)."""
-    return pyotp.TOTP(secret).at(time.time() + 30)
 
 
 def test_activation_link_by_real_email_then_totp_login(site, smtp_server):

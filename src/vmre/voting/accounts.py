@@ -64,6 +64,7 @@ class VoterAccount(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     voted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    surveyed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # practice
 
 
 def _aware(moment: dt.datetime | None) -> dt.datetime | None:

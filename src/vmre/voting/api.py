@@ -8,11 +8,13 @@ catalogue key and the message in the request's language.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from vmre.core.messages import UserError, text
 from vmre.voting import ballot as ballots
@@ -86,6 +88,19 @@ class BoardEntryFull(BoardRow):
 
 class Eligibility(BaseModel):
     eligible: bool
+
+
+def committed_session(request: Request) -> Iterator[Session]:
+    """One transaction per request, committed *before* the response is sent.
+
+    FastAPI exits request-scoped dependencies (such as vmre.web.deps.db) only after sending
+    the response, so a browser that follows a redirect could read the state from before the
+    commit. Used with scope="function" (see `DB`)."""
+    with request.app.state.sessions() as session, session.begin():
+        yield session
+
+
+DB = Depends(committed_session, scope="function")
 
 
 def board(request: Request) -> Board:

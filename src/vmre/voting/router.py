@@ -27,14 +27,14 @@ from vmre.core import audit
 from vmre.core.email import Mailer
 from vmre.core.messages import UserError, text
 from vmre.core.ratelimit import RateLimiter
-from vmre.voting import accounts
+from vmre.voting import accounts, practice
 from vmre.voting.accounts import VoterAccount
-from vmre.voting.api import STATUS, board, check_receipt, row, spoiled_ballot
+from vmre.voting.admin import ROUTERS as ADMIN_ROUTERS
+from vmre.voting.api import DB, STATUS, board, check_receipt, row, spoiled_ballot
 from vmre.voting.api import router as api_router
 from vmre.voting.board import loaded
 from vmre.voting.models import Election
 from vmre.voting.sms import FileSms, SmsSender
-from vmre.web.deps import db
 from vmre.web.security import check_csrf, client_ip, language
 from vmre.web.templating import render
 
@@ -82,7 +82,7 @@ def current_voter(request: Request, s: Session) -> VoterAccount | None:
     return s.get(VoterAccount, voter_id)
 
 
-def require_voter(request: Request, s: Session = Depends(db)) -> VoterAccount:
+def require_voter(request: Request, s: Session = DB) -> VoterAccount:
     account = current_voter(request, s)
     if account is None:
         raise HTTPException(status_code=303, headers={"Location": "/voto/entrar?expirada=1"})
@@ -109,7 +109,7 @@ def _election_for(s: Session, account: VoterAccount) -> Election | None:
 # -- activation -------------------------------------------------------------------------------
 
 @voter.get("/activar/factor")
-def factor_page(request: Request, metodo: str = "", s: Session = Depends(db)):
+def factor_page(request: Request, metodo: str = "", s: Session = DB):
     account = _pending(request, s)
     context: dict[str, Any] = {"method": metodo, "error": None, "sent": False}
     if metodo == "totp":
@@ -122,7 +122,7 @@ def factor_page(request: Request, metodo: str = "", s: Session = Depends(db)):
 
 @voter.post("/activar/totp")
 def factor_totp(request: Request, code: str = Form(""), csrf: str = Form(""),
-                s: Session = Depends(db)):
+                s: Session = DB):
     check_csrf(request, csrf)
     account = _pending(request, s)
     secret = request.session.get("totp_pending")
@@ -138,7 +138,7 @@ def factor_totp(request: Request, code: str = Form(""), csrf: str = Form(""),
 
 
 @voter.post("/activar/sms/enviar")
-def factor_sms_send(request: Request, csrf: str = Form(""), s: Session = Depends(db)):
+def factor_sms_send(request: Request, csrf: str = Form(""), s: Session = DB):
     check_csrf(request, csrf)
     account = _pending(request, s)
     accounts.send_sms_code(account, sms_sender(request), language(request))
@@ -148,7 +148,7 @@ def factor_sms_send(request: Request, csrf: str = Form(""), s: Session = Depends
 
 @voter.post("/activar/sms")
 def factor_sms(request: Request, code: str = Form(""), csrf: str = Form(""),
-               s: Session = Depends(db)):
+               s: Session = DB):
     check_csrf(request, csrf)
     account = _pending(request, s)
     if not accounts.confirm_sms(account, code):
@@ -160,7 +160,7 @@ def factor_sms(request: Request, code: str = Form(""), csrf: str = Form(""),
 
 
 @voter.get("/activar/contrasena")
-def password_page(request: Request, s: Session = Depends(db)):
+def password_page(request: Request, s: Session = DB):
     account = _pending(request, s)
     if account.second_factor is None:
         return _redirect("/voto/activar/factor")
@@ -169,7 +169,7 @@ def password_page(request: Request, s: Session = Depends(db)):
 
 @voter.post("/activar/contrasena")
 def password_set(request: Request, password: str = Form(""), confirm: str = Form(""),
-                 csrf: str = Form(""), s: Session = Depends(db)):
+                 csrf: str = Form(""), s: Session = DB):
     check_csrf(request, csrf)
     account = _pending(request, s)
     lang = language(request)
@@ -186,7 +186,7 @@ def password_set(request: Request, password: str = Form(""), confirm: str = Form
 
 
 @voter.get("/activar/{token}")
-def activation_page(request: Request, token: str, s: Session = Depends(db)):
+def activation_page(request: Request, token: str, s: Session = DB):
     lang = language(request)
     try:
         accounts.by_token(s, token)
@@ -197,7 +197,7 @@ def activation_page(request: Request, token: str, s: Session = Depends(db)):
 
 @voter.post("/activar/{token}")
 def activation_check(request: Request, token: str, digits: str = Form(""),
-                     csrf: str = Form(""), s: Session = Depends(db)):
+                     csrf: str = Form(""), s: Session = DB):
     check_csrf(request, csrf)
     lang = language(request)
     if not activation_limiter.allow(client_ip(request)):
@@ -230,7 +230,7 @@ def recover_page(request: Request):
 
 @voter.post("/recuperar")
 def recover(request: Request, email: str = Form(""), csrf: str = Form(""),
-            s: Session = Depends(db)):
+            s: Session = DB):
     check_csrf(request, csrf)
     lang = language(request)
     if not activation_limiter.allow(client_ip(request)):
@@ -256,7 +256,7 @@ def login_page(request: Request, activada: str = "", expirada: str = ""):
 @voter.post("/entrar")
 def login(request: Request, username: str = Form(""), password: str = Form(""),
           code: str = Form(""), action: str = Form("login"), csrf: str = Form(""),
-          s: Session = Depends(db)):
+          s: Session = DB):
     check_csrf(request, csrf)
     lang = language(request)
 
@@ -310,31 +310,33 @@ def _window_state(election: Election) -> str:
 
 @voter.get("/")
 def voter_home(request: Request, account: VoterAccount = Depends(require_voter),
-               s: Session = Depends(db)):
+               s: Session = DB):
     election = _election_for(s, account)
     contests = loaded(election).context.manifest.contests_for(account.entity) if election else ()
     return render(request, "sivei/home.html", account=account, election=election,
                   contests=contests, window=_window_state(election) if election else "none",
-                  voter_nav=True)
+                  voter_nav=True, practice=practice.is_practice(s, account.election_id))
 
 
 @voter.get("/boleta")
 def ballot_page(request: Request, account: VoterAccount = Depends(require_voter),
-                s: Session = Depends(db)):
+                s: Session = DB):
     election = _election_for(s, account)
     if account.voted_at is not None:
         return render(request, "sivei/already_voted.html", 409, voter_nav=True,
-                      has_receipt=bool(request.session.get("receipt")))
+                      has_receipt=bool(request.session.get("receipt")),
+                      practice=practice.is_practice(s, account.election_id))
     if election is None or _window_state(election) != "open":
         return _redirect("/voto/")
     manifest = loaded(election).context.manifest
     return render(request, "sivei/ballot.html", account=account, election=election,
                   manifest=manifest, contests=manifest.contests_for(account.entity),
-                  integrity=bundle_integrity(), voter_nav=True)
+                  integrity=bundle_integrity(), voter_nav=True,
+                  practice=practice.is_practice(s, account.election_id))
 
 
 @voter.post("/emitir")
-async def cast(request: Request, s: Session = Depends(db)):
+async def cast(request: Request, s: Session = DB):
     """The encrypted, signed ballot from the voter's browser; the receipt after the commit."""
     _json_csrf(request)
     lang = language(request)
@@ -361,7 +363,7 @@ async def cast(request: Request, s: Session = Depends(db)):
 
 
 @voter.post("/auditar")
-async def challenge(request: Request, s: Session = Depends(db)):
+async def challenge(request: Request, s: Session = DB):
     """Benaloh: the browser discloses the nonces of a ballot it will never cast."""
     _json_csrf(request)
     lang = language(request)
@@ -383,12 +385,43 @@ async def challenge(request: Request, s: Session = Depends(db)):
 
 
 @voter.get("/recibo")
-def receipt_page(request: Request, account: VoterAccount = Depends(require_voter)):
+def receipt_page(request: Request, account: VoterAccount = Depends(require_voter),
+                 s: Session = DB):
     receipt = request.session.get("receipt")
     if receipt is None:
         return _redirect("/voto/")
     return render(request, "sivei/receipt.html", receipt=receipt, voter_nav=True,
-                  received=_local_time(receipt["received_at"]))
+                  received=_local_time(receipt["received_at"]),
+                  practice=practice.is_practice(s, account.election_id))
+
+
+@voter.get("/encuesta")
+def survey_page(request: Request, account: VoterAccount = Depends(require_voter),
+                s: Session = DB):
+    """The usability questionnaire (SUS) of a practice election, after casting."""
+    if not practice.is_practice(s, account.election_id) or account.voted_at is None:
+        return _redirect("/voto/")
+    return render(request, "sivei/survey.html", voter_nav=True, practice=True, error=None,
+                  done=account.surveyed_at is not None)
+
+
+@voter.post("/encuesta")
+async def survey_answer(request: Request, account: VoterAccount = Depends(require_voter),
+                        s: Session = DB):
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    if not practice.is_practice(s, account.election_id) or account.voted_at is None:
+        return _redirect("/voto/")
+    try:
+        answers = [int(str(form.get(f"q{i}", "0")) or 0) for i in range(1, practice.SUS_ITEMS + 1)]
+        practice.record_sus(s, account, answers, str(form.get("comment", "")))
+    except (UserError, ValueError) as err:
+        message = err.message(language(request)) if isinstance(err, UserError) else text(
+            "sivei.sus.incomplete", language(request))
+        return render(request, "sivei/survey.html", 400, voter_nav=True, practice=True,
+                      error=message, done=False)
+    return render(request, "sivei/survey.html", voter_nav=True, practice=True, error=None,
+                  done=True)
 
 
 @voter.get("/recibo.json")
@@ -409,7 +442,7 @@ def _local_time(iso: str) -> str:
 
 
 @voter.get("/partidos/{election_id}.css")
-def party_colours(election_id: str, s: Session = Depends(db)):
+def party_colours(election_id: str, s: Session = DB):
     """Party colours as a style sheet: the page policy forbids inline styles."""
     election = s.get(Election, election_id)
     lines = []
@@ -424,7 +457,7 @@ def party_colours(election_id: str, s: Session = Depends(db)):
 # -- public pages -----------------------------------------------------------------------------
 
 @public.get("/tablero")
-def boards(request: Request, s: Session = Depends(db)):
+def boards(request: Request, s: Session = DB):
     elections = list(s.scalars(select(Election).order_by(Election.id)))
     if len(elections) == 1:
         query = f"?{request.url.query}" if request.url.query else ""
@@ -434,7 +467,7 @@ def boards(request: Request, s: Session = Depends(db)):
 
 @public.get("/tablero/{election_id}")
 def board_view(request: Request, election_id: str, pagina: int = 1, codigo: str = "",
-               s: Session = Depends(db)):
+               s: Session = DB):
     election = s.get(Election, election_id)
     if election is None:
         raise HTTPException(404, text("web.not_found", language(request)))
@@ -448,7 +481,8 @@ def board_view(request: Request, election_id: str, pagina: int = 1, codigo: str 
     entries = [row(e) for e in b.entries(election_id, (page - 1) * PAGE_SIZE, PAGE_SIZE)]
     return render(request, "sivei/board.html", election=election, entries=entries, page=page,
                   pages=pages, searched=searched, found=found,
-                  spoiled=len(b.spoiled(election_id)))
+                  spoiled=len(b.spoiled(election_id)),
+                  practice=practice.is_practice(s, election_id))
 
 
 @public.get("/tablero/{election_id}/auditada/{tracking}")
@@ -506,12 +540,6 @@ def results(request: Request):
                   body_key="sivei.results.pending")
 
 
-@public.get("/actas")
-def acts(request: Request):
-    return render(request, "sivei/placeholder.html", title_key="sivei.acts.title",
-                  body_key="sivei.acts.pending")
-
-
 @public.get("/ayuda/{topic}")
 def help_page(request: Request, topic: str):
     if topic not in HELP_TOPICS:
@@ -519,4 +547,4 @@ def help_page(request: Request, topic: str):
     return render(request, "sivei/help.html", topic=topic, topics=HELP_TOPICS)
 
 
-ROUTERS = (api_router, voter, public)
+ROUTERS = (api_router, voter, public, *ADMIN_ROUTERS)

@@ -1,4 +1,5 @@
-"""Voter accounts for internet voting: activation, second factor, password, lockout.
+"""Voter accounts for internet voting (activation, second factor, password, lockout) and
+practice elections (flag, usability questionnaire answers).
 
 Revision ID: voting_0002
 Revises: voting_0001
@@ -35,8 +36,27 @@ def upgrade() -> None:
         sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),
         sa.Column("locked_until", sa.DateTime(timezone=True)),
         sa.Column("voted_at", sa.DateTime(timezone=True)),
+        sa.Column("surveyed_at", sa.DateTime(timezone=True)),
+    )
+    op.create_table(
+        "voting_practice",
+        sa.Column("election_id", sa.String(48), sa.ForeignKey("voting_elections.id"),
+                  primary_key=True),
+        sa.Column("flagged_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_table(
+        "voting_sus_responses",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("election_id", sa.String(48), sa.ForeignKey("voting_elections.id"),
+                  nullable=False, index=True),
+        sa.Column("entity", sa.String(8), nullable=False),
+        sa.Column("answers", sa.String(40), nullable=False),
+        sa.Column("score", sa.Float, nullable=False),
+        sa.Column("comment", sa.Text, nullable=False, server_default=""),
     )
 
 
 def downgrade() -> None:
+    op.drop_table("voting_sus_responses")
+    op.drop_table("voting_practice")
     op.drop_table("voting_voters")
