@@ -5,6 +5,7 @@ election (volunteers from a CSV by real e-mail, banner, questionnaire, participa
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import shutil
 import subprocess
@@ -187,3 +188,51 @@ def test_sus_score_formula():
     assert practice.sus_score([5, 1] * 5) == 100.0
     assert practice.sus_score([1, 5] * 5) == 0.0
     assert practice.sus_score([4, 2, 4, 2, 4, 2, 4, 2, 4, 2]) == 75.0
+
+
+def test_electronic_count_from_custodian_files(site, tmp_path):
+    """Close, aggregate, a custodian's partial decryption uploaded, results published."""
+    from vmre.crypto.group import point_from_hex
+    from vmre.voting import tally
+    from vmre.voting.ceremony import Ceremony
+
+    app, ctx, voters = site
+    now = dt.datetime.now(dt.UTC)
+    board = Board(app.state.sessions)
+    board.schedule(ELECTION, now - dt.timedelta(minutes=5), now + dt.timedelta(hours=1))
+    client = staff_client(app)
+    for voter, choice in zip(voters, ("pan+pri", "mc"), strict=True):
+        key = credentials.signing_key(ELECTION, voter.secret)
+        ballot, _ = ballots.encrypt_ballot(ctx, "JAL", key, {"gob-jal": choice,
+                                                              "dip-migrante-jal": "nulo"})
+        assert client.post(f"/api/v1/elections/{ELECTION}/ballots",
+                           json={"ballot": ballot}).status_code == 201
+    early = client.get(f"/api/v1/elections/{ELECTION}/aggregate")
+    assert early.status_code == 422 and early.json()["error"] == "sivei.count.not_closed"
+    page = client.get(f"/admin/sivei/{ELECTION}")
+    client.post(f"/admin/sivei/{ELECTION}/cerrar", data={"csrf": csrf(page.text)})
+    aggregate = client.get(f"/api/v1/elections/{ELECTION}/aggregate").json()
+    assert aggregate["contests"]["gob-jal"]["ballots"] == 2
+
+    # the custodian, offline: its key share from its sealed file, then the partial decryption
+    ceremony = Ceremony(tmp_path / "ceremony")
+    secret = ceremony.key_share(1, "frase de paso de prueba",
+                                tmp_path / "ceremony" / "custodian-1.secret")
+    verification = point_from_hex(ceremony.transcript()["verification_keys"]["1"])
+    share = tally.decrypt_share(ctx, aggregate, 1, secret, verification)
+    count_page = client.get(f"/admin/sivei/{ELECTION}/computo")
+    forged = json.loads(json.dumps(share))
+    forged["contests"]["gob-jal"][0][1] = "00" * 32
+    bad = client.post(f"/admin/sivei/{ELECTION}/computo", data={"csrf": csrf(count_page.text)},
+                      files={"upload": ("share.json", json.dumps(forged).encode())})
+    assert bad.status_code == 400 and "no es válida (gob-jal[0])" in bad.text
+    assert "se publican aquí después" in client.get("/resultados?lang=es").text
+    ok = client.post(f"/admin/sivei/{ELECTION}/computo", data={"csrf": csrf(count_page.text)},
+                     files={"upload": ("share.json", json.dumps(share).encode())})
+    assert ok.status_code == 200 and "Cómputo terminado" in ok.text
+    results = client.get("/resultados?lang=es").text
+    pan_pri = re.search(r"Partido Acción Nacional \+ Partido Revolucionario Institucional</td>"
+                        r"<td>(\d+)</td>", results)
+    assert pan_pri and pan_pri.group(1) == "1"
+    assert re.search(r"Movimiento Ciudadano</td><td>1</td>", results)
+    assert re.search(r"Anular mi voto \(voto nulo\)</td><td>2</td>", results)

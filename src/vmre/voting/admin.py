@@ -6,6 +6,7 @@ integrity codes of the deployed application."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
@@ -17,7 +18,7 @@ from vmre.core import audit
 from vmre.core.email import Mailer
 from vmre.core.messages import UserError, text
 from vmre.core.staff import Role, StaffUser
-from vmre.voting import acts, practice
+from vmre.voting import acts, closing, practice
 from vmre.voting.api import DB, board
 from vmre.voting.board import loaded
 from vmre.voting.manifest import parse_manifest
@@ -170,6 +171,38 @@ def practice_export(election_id: str, user: StaffUser = Depends(viewer),
     return Response(practice.export_csv(s, election_id), media_type="text/csv",
                     headers={"Content-Disposition":
                              f'attachment; filename="simulacro-{election_id}.csv"'})
+
+
+@staff.get("/{election_id}/computo")
+def count_page(request: Request, election_id: str, user: StaffUser = Depends(viewer),
+               s: Session = DB):
+    election = _election(s, election_id, language(request))
+    return render(request, "sivei/admin_count.html", election=election,
+                  status=closing.status(s, election_id), error=None,
+                  threshold=loaded(election).context.threshold)
+
+
+@staff.post("/{election_id}/computo")
+async def count_share(request: Request, election_id: str, csrf: str = Form(""),
+                      upload: UploadFile | None = File(None),
+                      user: StaffUser = Depends(administrator), s: Session = DB):
+    """A custodian's partial decryption file: checked, kept, and combined once enough."""
+    check_csrf(request, csrf)
+    election = _election(s, election_id, language(request))
+    error = None
+    try:
+        raw = (await upload.read(4 * 1024 * 1024)) if upload is not None else b""
+        closing.add_share(s, board(request), election_id, json.loads(raw or b"null"))
+        audit.record(s, user.username, "sivei_count_share", election_id)
+    except ValueError:
+        error = text("sivei.count.malformed", language(request))
+    except UserError as err:
+        error = err.message(language(request))
+    if error is None:
+        return _redirect(f"/admin/sivei/{election_id}/computo")
+    return render(request, "sivei/admin_count.html", 400, election=election,
+                  status=closing.status(s, election_id), error=error,
+                  threshold=loaded(election).context.threshold)
 
 
 # -- public: acts and integrity codes ---------------------------------------------------------

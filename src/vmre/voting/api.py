@@ -251,3 +251,15 @@ def eligibility(election_id: str, credential: str, request: Request):
 def receipt_check(receipt: dict[str, Any], request: Request):
     """The server's signature on a receipt and the board entry it names."""
     return check_receipt(board(request), receipt, language(request))
+
+
+@router.get("/elections/{election_id}/aggregate", responses=ERRORS)
+def aggregate(election_id: str, request: Request, s: Session = DB):
+    """After the close: the option-wise sums of the counted ballots, which the custodians
+    decrypt partially (docs/record.md §8)."""
+    from vmre.voting import closing
+
+    try:
+        return closing.aggregate(s, board(request), election_id)
+    except UserError as err:
+        return error(request, err)

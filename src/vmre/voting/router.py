@@ -27,7 +27,7 @@ from vmre.core import audit
 from vmre.core.email import Mailer
 from vmre.core.messages import UserError, text
 from vmre.core.ratelimit import RateLimiter
-from vmre.voting import accounts, practice
+from vmre.voting import accounts, closing, practice
 from vmre.voting.accounts import VoterAccount
 from vmre.voting.admin import ROUTERS as ADMIN_ROUTERS
 from vmre.voting.api import DB, STATUS, board, check_receipt, row, spoiled_ballot
@@ -535,9 +535,24 @@ async def receipt_check(request: Request, pasted: str = Form(""), csrf: str = Fo
 
 
 @public.get("/resultados")
-def results(request: Request):
-    return render(request, "sivei/placeholder.html", title_key="sivei.results.title",
-                  body_key="sivei.results.pending")
+def results(request: Request, s: Session = DB):
+    """Counts per contest and option, once the custodians' shares have been combined."""
+    lang = language(request)
+    published = []
+    for election in s.scalars(select(Election).order_by(Election.id)):
+        outcome = closing.status(s, election.id)["results"]
+        if outcome is None:
+            continue
+        manifest = loaded(election).context.manifest
+        contests = []
+        for contest in manifest.contests:
+            counts = outcome["contests"].get(contest.id, {}).get("counts", {})
+            contests.append({"office": contest.office, "entity": contest.entity,
+                             "ballots": outcome["contests"].get(contest.id, {}).get("ballots", 0),
+                             "rows": [(option_label(manifest, o, lang), counts.get(o.id, 0))
+                                      for o in contest.options]})
+        published.append({"id": election.id, "name": manifest.name, "contests": contests})
+    return render(request, "sivei/results.html", published=published)
 
 
 @public.get("/ayuda/{topic}")

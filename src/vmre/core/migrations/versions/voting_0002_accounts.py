@@ -1,5 +1,6 @@
-"""Voter accounts for internet voting (activation, second factor, password, lockout) and
-practice elections (flag, usability questionnaire answers).
+"""Voter accounts for internet voting (activation, second factor, password, lockout),
+practice elections (flag, usability questionnaire answers) and the electronic count
+(aggregate, custodians' partial decryptions, results).
 
 Revision ID: voting_0002
 Revises: voting_0001
@@ -54,9 +55,18 @@ def upgrade() -> None:
         sa.Column("score", sa.Float, nullable=False),
         sa.Column("comment", sa.Text, nullable=False, server_default=""),
     )
+    op.create_table(
+        "voting_closing",
+        sa.Column("election_id", sa.String(48), sa.ForeignKey("voting_elections.id"),
+                  primary_key=True),
+        sa.Column("aggregate", sa.Text, nullable=False),
+        sa.Column("shares", sa.Text, nullable=False, server_default="{}"),
+        sa.Column("results", sa.Text, nullable=False, server_default=""),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("voting_closing")
     op.drop_table("voting_sus_responses")
     op.drop_table("voting_practice")
     op.drop_table("voting_voters")
