@@ -263,3 +263,24 @@ def test_wrong_credential_and_bad_mix_explained_in_english(browser, live, axe_so
     assert Board(app.state.sessions).election(ELECTION).ballot_count == 0
     axe_check(page, axe_source)
     page.close()
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_public_pages_accessible_on_a_phone(browser, live, axe_source, lang):
+    """Board, receipt check, results, acts, integrity and every help page: axe-clean at
+    360 px, no horizontal scrolling, no CSP violation, in both languages."""
+    server, _, _, _ = live
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    watch = Watch(page)
+    paths = ["/tablero", "/recibo", "/resultados", "/actas", "/integridad", "/voto/entrar",
+             "/voto/recuperar", *(f"/ayuda/{t}" for t in ("acceso", "segundo-factor", "votar",
+                                                           "recibo", "tablero"))]
+    for path in paths:
+        page.goto(f"{server.url}{path}?lang={lang}")
+        assert page.evaluate("() => document.documentElement.lang") == lang
+        axe_check(page, axe_source)
+        assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), \
+            path
+    assert not watch.csp_violations(), watch.csp_violations()
+    context.close()

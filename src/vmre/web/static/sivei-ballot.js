@@ -157,7 +157,7 @@
           { code: res.data.tracking_code }) + ' ' + (ok ? T.tLocalOk : T.tLocalBad);
         var link = document.getElementById('challenge-link');
         link.href = res.data.url;
-        document.getElementById('challenge-text').focus && link.focus();
+        link.focus(); // keyboard and screen-reader users land on the result
       });
     });
   }
