@@ -214,3 +214,15 @@ def test_secure_cookie_flags(db_url, tmp_path):
     client = TestClient(app, base_url="https://testserver")
     cookie = client.get("/voto/entrar").headers["set-cookie"].lower()
     assert "secure" in cookie and "httponly" in cookie and "samesite=strict" in cookie
+
+
+def test_rate_limit_per_address_with_clear_message(site):
+    from vmre.core.ratelimit import RateLimiter
+
+    app, _, _ = site
+    app.state.sivei_limiters = {"login": RateLimiter(2, 300), "activation": RateLimiter(2, 300)}
+    client = TestClient(app)
+    for _ in range(2):
+        assert login(client, "nadie@example.org", "123456").status_code == 401
+    limited = login(client, "nadie@example.org", "123456")
+    assert limited.status_code == 429 and "Espere cinco minutos" in limited.text

@@ -44,8 +44,16 @@ public = APIRouter(include_in_schema=False)
 SESSION_SECONDS = 30 * 60  # absolute: a voter session ends 30 minutes after login
 PAGE_SIZE = 25
 HELP_TOPICS = ("acceso", "segundo-factor", "votar", "recibo", "tablero")
-login_limiter = RateLimiter(limit=30, window_seconds=300)
-activation_limiter = RateLimiter(limit=30, window_seconds=300)
+LIMITS = {"login": (30, 300), "activation": (30, 300)}  # attempts per address per window
+
+
+def allowed(request: Request, kind: str) -> bool:
+    """Per-address rate limit, one limiter per application instance."""
+    limiters = getattr(request.app.state, "sivei_limiters", None)
+    if limiters is None:
+        limiters = request.app.state.sivei_limiters = {
+            name: RateLimiter(limit, window) for name, (limit, window) in LIMITS.items()}
+    return limiters[kind].allow(client_ip(request))
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -200,7 +208,7 @@ def activation_check(request: Request, token: str, digits: str = Form(""),
                      csrf: str = Form(""), s: Session = DB):
     check_csrf(request, csrf)
     lang = language(request)
-    if not activation_limiter.allow(client_ip(request)):
+    if not allowed(request, "activation"):
         return render(request, "sivei/activate.html", 429, token=token,
                       error=text("sivei.rate_limited", lang))
     try:
@@ -233,7 +241,7 @@ def recover(request: Request, email: str = Form(""), csrf: str = Form(""),
             s: Session = DB):
     check_csrf(request, csrf)
     lang = language(request)
-    if not activation_limiter.allow(client_ip(request)):
+    if not allowed(request, "activation"):
         return render(request, "sivei/recover.html", 429, sent=False,
                       error=text("sivei.rate_limited", lang))
     found = accounts.recover(s, email)
@@ -264,7 +272,7 @@ def login(request: Request, username: str = Form(""), password: str = Form(""),
         return render(request, "sivei/login.html", status, error=error, notice=notice,
                       username=username)
 
-    if not login_limiter.allow(client_ip(request)):
+    if not allowed(request, "login"):
         return page(429, text("sivei.rate_limited", lang))
     if action == "sms":
         result = accounts.password_step(s, username, password)
