@@ -236,6 +236,7 @@ def test_wrong_credential_and_bad_mix_explained_in_english(browser, live, axe_so
     voter = voters[2]
     secret = _active_account(app, voter)
     page = browser.new_page(locale="en-US")
+    watch = Watch(page)
     page.goto(f"{server.url}/voto/entrar?lang=en")
     page.fill("#username", voter.email)
     page.fill("#password", PASSWORD)
@@ -261,6 +262,7 @@ def test_wrong_credential_and_bad_mix_explained_in_english(browser, live, axe_so
     page.wait_for_selector("#review-error", state="visible")
     assert "not on this election's voter list" in page.inner_text("#review-error")
     assert Board(app.state.sessions).election(ELECTION).ballot_count == 0
+    assert not any("Juana" in url + body for _, url, body in watch.requests)  # write-in name
     axe_check(page, axe_source)
     page.close()
 
