@@ -4,9 +4,7 @@ free loopback port; axe-core from js/node_modules for the accessibility checks."
 from __future__ import annotations
 
 import os
-import shutil
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -18,20 +16,17 @@ import pytest
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
-JS = Path(__file__).resolve().parents[2] / "js"
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "voting_web"))
+TESTS = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(TESTS / "voting_web"))  # sivei_setup: the election fixture helpers
+sys.path.insert(0, str(TESTS / "vectors"))  # jsenv: node_modules for axe-core
 
-
-def _missing(message: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
+from jsenv import JS, ensure_node_modules, missing  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def browser():
     if not os.access(CHROMIUM, os.X_OK):
-        _missing(f"{CHROMIUM} not found (apt-get install -y chromium)")
+        missing(f"{CHROMIUM} not found (apt-get install -y chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -42,14 +37,8 @@ def browser():
 
 @pytest.fixture(scope="session")
 def axe_source() -> str:
-    path = JS / "node_modules" / "axe-core" / "axe.min.js"
-    if not path.exists():
-        npm = shutil.which("npm")
-        if npm is None:
-            _missing("npm not found: axe-core cannot be installed")
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=JS, check=True,
-                       capture_output=True, timeout=300)
-    return path.read_text("utf-8")
+    ensure_node_modules()
+    return (JS / "node_modules" / "axe-core" / "axe.min.js").read_text("utf-8")
 
 
 class LiveServer:
