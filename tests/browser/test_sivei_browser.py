@@ -286,3 +286,35 @@ def test_public_pages_accessible_on_a_phone(browser, live, axe_source, lang):
             path
     assert not watch.csp_violations(), watch.csp_violations()
     context.close()
+
+
+def test_admin_pages_accessible(browser, live, axe_source):
+    """Staff sign-in, manifest preview, election window and count pages: axe-clean."""
+    from sivei_setup import MANIFEST
+
+    from vmre.core.staff import Role, create_user
+
+    server, app, _, _ = live
+    with transaction(app.state.sessions) as s:
+        create_user(s, "admin", "contraseña-de-prueba", [Role.ADMINISTRATOR])
+    page = browser.new_page()
+    watch = Watch(page)
+    page.goto(f"{server.url}/admin/login?lang=es")
+    page.fill("#username", "admin")
+    page.fill("#password", "contraseña-de-prueba")
+    page.click("button[type=submit]")
+    page.goto(f"{server.url}/admin/sivei/")
+    axe_check(page, axe_source)
+    page.click("a[href='/admin/sivei/manifiesto']")
+    page.fill("#source", MANIFEST)
+    page.click("form button[type=submit]")
+    page.wait_for_selector("#preview")
+    assert "Ana Lucía Ibarra Peña" in page.inner_text("main")
+    axe_check(page, axe_source)
+    page.goto(f"{server.url}/admin/sivei/{ELECTION}")
+    assert page.input_value("#closes")  # the window, shown in the election's time zone
+    axe_check(page, axe_source)
+    page.goto(f"{server.url}/admin/sivei/{ELECTION}/computo")
+    axe_check(page, axe_source)
+    assert not watch.csp_violations(), watch.csp_violations()
+    page.close()
