@@ -83,6 +83,8 @@ def test_window_in_local_time_close_and_acts(site, tmp_path):
     client = staff_client(app)
     page = client.get(f"/admin/sivei/{ELECTION}")
     assert "America/Mexico_City" in page.text
+    assert re.search(r'id="closes" name="closes" type="datetime-local" value="[\d-]+T18:00"',
+                     page.text)  # proposed: voting closes at 18:00 Mexico City time
     # opening act before any ballot: the board is empty, key fingerprint and integrity codes
     opening = client.get(f"/actas/{ELECTION}/inicio.pdf")
     assert opening.headers["content-type"] == "application/pdf"

@@ -100,9 +100,13 @@ def _election_view(request: Request, s: Session, election_id: str, user: StaffUs
     election = _election(s, election_id, lang)
     zone = loaded(election).context.manifest.time_zone
     is_practice = practice.is_practice(s, election_id)
+    opens, closes = _local_input(election.opens_at, zone), _local_input(election.closes_at, zone)
+    if not opens:  # a proposal: tomorrow 08:00 to 18:00 in the election's time zone
+        day = (dt.datetime.now(ZoneInfo(zone)) + dt.timedelta(days=1)).date().isoformat()
+        opens, closes = f"{day}T08:00", f"{day}T18:00"
     return render(request, "sivei/admin_election.html", 400 if error else 200, user=user,
-                  election=election, zone=zone, opens=_local_input(election.opens_at, zone),
-                  closes=_local_input(election.closes_at, zone), practice=is_practice,
+                  election=election, zone=zone, opens=opens, closes=closes,
+                  practice=is_practice,
                   stats=practice.participation(s, election_id) if is_practice else [],
                   notice=request.query_params.get("aviso"),
                   error=error.message(lang) if error else None)
