@@ -318,3 +318,44 @@ def test_admin_pages_accessible(browser, live, axe_source):
     axe_check(page, axe_source)
     assert not watch.csp_violations(), watch.csp_violations()
     page.close()
+
+
+def test_practice_election_banner_and_questionnaire(browser, live, axe_source):
+    """A practice election: banner on every voter page, the SUS questionnaire after casting."""
+    from vmre.voting import practice
+
+    server, app, _, voters = live
+    voter = voters[2]
+    with transaction(app.state.sessions) as s:
+        practice.flag(s, ELECTION)
+    secret = _active_account(app, voter)
+    page = browser.new_page()
+    page.goto(f"{server.url}/voto/entrar?lang=es")
+    page.fill("#username", voter.email)
+    page.fill("#password", PASSWORD)
+    page.fill("#code", next_code(secret))
+    page.click("button[value=login]")
+    page.wait_for_url("**/voto/")
+    assert page.is_visible("#practice-banner")
+    page.goto(f"{server.url}/voto/boleta")
+    ready_ballot(page)
+    assert page.is_visible("#practice-banner")
+    page.check("#gob-jal-mc")
+    page.click("#step-0 button.next")
+    page.check("#dip-migrante-jal-pan")
+    page.click("#step-1 button.next")
+    page.fill("#credential", voter.secret)
+    page.click("#cast")
+    page.wait_for_url("**/voto/recibo")
+    assert page.is_visible("#practice-banner")
+    page.click("a[href='/voto/encuesta']")
+    axe_check(page, axe_source)
+    for i in range(1, 11):
+        page.check(f"#q{i}-{4 if i % 2 else 2}")
+    page.fill("#comment", "Todo claro")
+    page.click("form[action='/voto/encuesta'] button")
+    assert "Gracias" in page.inner_text("main")
+    with transaction(app.state.sessions) as s:
+        [row] = [r for r in practice.participation(s, ELECTION) if r["entity"] == "JAL"]
+    assert row["responses"] == 1 and row["sus"] == 75.0 and row["voted"] == 1
+    page.close()
