@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 OUT ?= simulacro-out
 VOTERS ?= 200
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean js
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,3 +29,7 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) $(OUT)
+
+# Rebuild the browser's ballot bundle (src/vmre/web/static/vmre-ballot.js) from js/src.
+js:
+	cd js && npm ci --no-audit --no-fund && npm run build

@@ -70,6 +70,7 @@ def register_parts() -> None:
     from vmre.service.cli import app as service_app
     from vmre.simulacro.cli import simulacro
     from vmre.voting.cli import ceremony_app, election_app
+    from vmre.voting.commands import app as sivei_app
 
     app.add_typer(ceremony_app, name="ceremony")
     app.add_typer(election_app, name="election")
@@ -79,6 +80,7 @@ def register_parts() -> None:
     app.add_typer(cards_app, name="cards")
     app.add_typer(report_app, name="report")
     app.add_typer(service_app, name="service")
+    app.add_typer(sivei_app, name="sivei")
 
 
 def main() -> None:

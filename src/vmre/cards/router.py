@@ -39,7 +39,7 @@ from vmre.core.ratelimit import RateLimiter
 from vmre.core.staff import Role, StaffUser
 from vmre.service.imports import ImportReport, describe
 from vmre.service.periods import Period
-from vmre.web.deps import db, require_roles
+from vmre.web.deps import DB, require_roles
 from vmre.web.security import check_csrf, client_ip, language
 from vmre.web.templating import render
 
@@ -84,7 +84,7 @@ def courier_events(request: Request, events: list[CourierEventIn]) -> ImportResu
 
 
 @admin.get("/")
-def index(request: Request, session: Session = Depends(db), user: StaffUser = Depends(readers)):
+def index(request: Request, session: Session = DB, user: StaffUser = Depends(readers)):
     dimension = request.query_params.get("by", "status")
     if dimension not in DIMENSIONS:
         dimension = "status"
@@ -111,14 +111,14 @@ def _request_page(request: Request, session: Session, ref: str, status: int = 20
 
 
 @admin.get("/requests")
-def request_lookup(request: Request, session: Session = Depends(db),
+def request_lookup(request: Request, session: Session = DB,
                    user: StaffUser = Depends(agents)):
     return _request_page(request, session, request.query_params.get("ref", ""))
 
 
 @admin.post("/activate")
 def activate_by_phone(request: Request, ref: str = Form(...), csrf: str = Form(""),
-                      session: Session = Depends(db), user: StaffUser = Depends(agents)):
+                      session: Session = DB, user: StaffUser = Depends(agents)):
     """The service centre activates the card while the holder is on the phone."""
     check_csrf(request, csrf)
     try:
@@ -130,7 +130,7 @@ def activate_by_phone(request: Request, ref: str = Form(...), csrf: str = Form("
 
 @admin.post("/courier-events/import")
 async def import_events(request: Request, file: UploadFile = File(...), csrf: str = Form(""),
-                        session: Session = Depends(db), user: StaffUser = Depends(supervisors)):
+                        session: Session = DB, user: StaffUser = Depends(supervisors)):
     check_csrf(request, csrf)
     lang = language(request)
     data = (await file.read()).decode("utf-8", errors="replace")
@@ -155,7 +155,7 @@ def activation_page(request: Request):
 
 @public.post("/activate")
 def activation(request: Request, request_id: str = Form(""), elector_key: str = Form(""),
-               csrf: str = Form(""), session: Session = Depends(db)):
+               csrf: str = Form(""), session: Session = DB):
     check_csrf(request, csrf)
     lang = language(request)
     if not activation_limiter.allow(client_ip(request)):
@@ -186,7 +186,7 @@ def _campaigns_page(request: Request, session: Session, user: StaffUser, status:
 
 
 @admin.get("/campaigns")
-def campaigns(request: Request, session: Session = Depends(db),
+def campaigns(request: Request, session: Session = DB,
               user: StaffUser = Depends(campaign_readers)):
     return _campaigns_page(request, session, user)
 
@@ -194,7 +194,7 @@ def campaigns(request: Request, session: Session = Depends(db),
 @admin.post("/campaigns")
 def new_campaign(request: Request, code: str = Form(""), name: str = Form(""),
                  requested_until: str = Form(""), csrf: str = Form(""),
-                 session: Session = Depends(db), user: StaffUser = Depends(supervisors)):
+                 session: Session = DB, user: StaffUser = Depends(supervisors)):
     check_csrf(request, csrf)
     lang = language(request)
     try:
@@ -210,7 +210,7 @@ def new_campaign(request: Request, code: str = Form(""), name: str = Form(""),
 
 
 @admin.post("/campaigns/{code}/run")
-def run(request: Request, code: str, csrf: str = Form(""), session: Session = Depends(db),
+def run(request: Request, code: str, csrf: str = Form(""), session: Session = DB,
         user: StaffUser = Depends(supervisors)):
     """E-mails through the configured SMTP server; calls to the call-list file
     (VMRE_CALL_LIST), which the dialler picks up."""
@@ -232,7 +232,7 @@ def run(request: Request, code: str, csrf: str = Form(""), session: Session = De
 
 @admin.post("/requests/import")
 async def import_requests_page(request: Request, file: UploadFile = File(...),
-                               csrf: str = Form(""), session: Session = Depends(db),
+                               csrf: str = Form(""), session: Session = DB,
                                user: StaffUser = Depends(supervisors)):
     check_csrf(request, csrf)
     lang = language(request)
@@ -257,7 +257,7 @@ def _index_with(request: Request, session: Session, user: StaffUser, status: int
 @admin.post("/batches")
 def new_batch(request: Request, code: str = Form(""), produced_on: str = Form(""),
               request_ids: str = Form(""), csrf: str = Form(""),
-              session: Session = Depends(db), user: StaffUser = Depends(supervisors)):
+              session: Session = DB, user: StaffUser = Depends(supervisors)):
     """A production batch: the listed requests (one per line) go into production."""
     check_csrf(request, csrf)
     lang = language(request)
@@ -277,7 +277,7 @@ def new_batch(request: Request, code: str = Form(""), produced_on: str = Form(""
 @admin.post("/shipments")
 def new_shipment(request: Request, request_id: str = Form(""), tracking: str = Form(""),
                  shipped_on: str = Form(""), csrf: str = Form(""),
-                 session: Session = Depends(db), user: StaffUser = Depends(supervisors)):
+                 session: Session = DB, user: StaffUser = Depends(supervisors)):
     check_csrf(request, csrf)
     lang = language(request)
     try:

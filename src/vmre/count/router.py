@@ -14,7 +14,7 @@ from vmre.core.messages import UserError, text
 from vmre.core.staff import Role, StaffUser
 from vmre.count import postal, service, tables
 from vmre.count.schemas import CourierEvents, chart
-from vmre.web.deps import db, require_roles
+from vmre.web.deps import DB, require_roles
 from vmre.web.security import check_csrf, language
 from vmre.web.templating import render
 
@@ -68,19 +68,19 @@ def _results_context(manifest, row) -> dict:
 
 
 @public.get("")
-def results_index(request: Request, session: Session = Depends(db)):
+def results_index(request: Request, session: Session = DB):
     return render(request, "count_results_index.html", counts=service.published(session))
 
 
 @public.get("/{election_id}/{entity}")
 def results_page(request: Request, election_id: str, entity: str,
-                 session: Session = Depends(db)):
+                 session: Session = DB):
     manifest, row = _count(session, election_id, entity)
     return render(request, "count_results.html", **_results_context(manifest, row))
 
 
 @public.get("/{election_id}/{entity}/acta.pdf")
-def acta_pdf(election_id: str, entity: str, session: Session = Depends(db)):
+def acta_pdf(election_id: str, entity: str, session: Session = DB):
     _, row = _count(session, election_id, entity, pdf=True)
     name = f"acta-computo-{row.entity}-v{row.version}.pdf"
     return Response(row.pdf, media_type="application/pdf",
@@ -90,7 +90,7 @@ def acta_pdf(election_id: str, entity: str, session: Session = Depends(db)):
 
 @admin.get("/{election_id}/{entity}")
 def entity_page(request: Request, election_id: str, entity: str,
-                session: Session = Depends(db),
+                session: Session = DB,
                 user: StaffUser = Depends(require_roles(Role.OPL, Role.SUPERVISOR,
                                                         Role.REVIEWER))):
     """Read-only for the local electoral body (its entity only) and staff."""
@@ -107,7 +107,7 @@ def entity_page(request: Request, election_id: str, entity: str,
 
 @admin.get("/tables/{table_id}/{contest_id}")
 def capture_page(request: Request, table_id: int, contest_id: str,
-                 session: Session = Depends(db),
+                 session: Session = DB,
                  user: StaffUser = Depends(require_roles(Role.REVIEWER, Role.SUPERVISOR))):
     tbl, manifest = _table(session, table_id, contest_id)
     return render(request, "count_capture.html", **service.capture_context(
@@ -116,7 +116,7 @@ def capture_page(request: Request, table_id: int, contest_id: str,
 
 @admin.post("/tables/{table_id}/{contest_id}")
 async def capture_submit(request: Request, table_id: int, contest_id: str,
-                         session: Session = Depends(db),
+                         session: Session = DB,
                          user: StaffUser = Depends(require_roles(Role.REVIEWER,
                                                                  Role.SUPERVISOR))):
     form = await request.form()
@@ -143,7 +143,7 @@ async def capture_submit(request: Request, table_id: int, contest_id: str,
 
 
 @api.post("/courier-events")
-def courier_events(request: Request, body: CourierEvents, session: Session = Depends(db)):
+def courier_events(request: Request, body: CourierEvents, session: Session = DB):
     """The courier posts shipment events; authenticated by the shared token it was given."""
     expected = os.environ.get("VMRE_COURIER_TOKEN", "")
     given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()

@@ -17,7 +17,7 @@ from vmre.core.staff import Role, StaffUser
 from vmre.reports.biweekly import biweekly_rows, to_csv, write_biweekly
 from vmre.reports.quarterly import write_quarterly
 from vmre.service.periods import Period
-from vmre.web.deps import db, require_roles
+from vmre.web.deps import DB, require_roles
 from vmre.web.security import language
 from vmre.web.templating import render
 
@@ -41,7 +41,7 @@ def index(request: Request, user: StaffUser = Depends(biweekly_readers)):
 
 
 @router.get("/quarterly.{fmt}")
-def quarterly(request: Request, fmt: str, session: Session = Depends(db),
+def quarterly(request: Request, fmt: str, session: Session = DB,
               user: StaffUser = Depends(secretariat)):
     if fmt not in ("pdf", "html"):
         raise HTTPException(status_code=404)
@@ -61,7 +61,7 @@ def quarterly(request: Request, fmt: str, session: Session = Depends(db),
 
 
 @router.get("/biweekly.{fmt}")
-def biweekly(request: Request, fmt: str, session: Session = Depends(db),
+def biweekly(request: Request, fmt: str, session: Session = DB,
              user: StaffUser = Depends(biweekly_readers)):
     cutoff = _date(request, "cutoff")
     # A local electoral body sees its own entity only, whatever it asks for.

@@ -32,7 +32,7 @@ from vmre.service.models import (
 from vmre.service.outreach import METRICS, add_media_note, add_press_item
 from vmre.service.periods import Period
 from vmre.service.service import contact_figures, find_contacts, log_contact, recent_contacts
-from vmre.web.deps import db, require_roles
+from vmre.web.deps import DB, require_roles
 from vmre.web.security import check_csrf, language
 from vmre.web.templating import render
 
@@ -64,7 +64,7 @@ def _contacts_page(request: Request, session: Session, status: int = 200, **cont
 
 
 @router.get("/contacts")
-def contacts(request: Request, session: Session = Depends(db), user: StaffUser = Depends(agents)):
+def contacts(request: Request, session: Session = DB, user: StaffUser = Depends(agents)):
     return _contacts_page(request, session)
 
 
@@ -79,7 +79,7 @@ def add_contact(
     card_request: str = Form(""),
     notes: str = Form(""),
     csrf: str = Form(""),
-    session: Session = Depends(db),
+    session: Session = DB,
     user: StaffUser = Depends(agents),
 ):
     check_csrf(request, csrf)
@@ -97,7 +97,7 @@ async def import_contacts(
     request: Request,
     file: UploadFile = File(...),
     csrf: str = Form(""),
-    session: Session = Depends(db),
+    session: Session = DB,
     user: StaffUser = Depends(agents),
 ):
     check_csrf(request, csrf)
@@ -124,7 +124,7 @@ def _period(request: Request) -> Period:
 
 
 @router.get("/figures")
-def figures(request: Request, session: Session = Depends(db), user: StaffUser = Depends(readers)):
+def figures(request: Request, session: Session = DB, user: StaffUser = Depends(readers)):
     period = _period(request)
     return render(request, "service_figures.html", period=period,
                   figures=contact_figures(session, period))
@@ -139,13 +139,13 @@ def _outreach_page(request: Request, session: Session, status: int = 200, **cont
 
 
 @router.get("/outreach")
-def outreach_page(request: Request, session: Session = Depends(db),
+def outreach_page(request: Request, session: Session = DB,
                   user: StaffUser = Depends(outreach)):
     return _outreach_page(request, session)
 
 
 @router.post("/outreach/social")
-async def social_form(request: Request, session: Session = Depends(db),
+async def social_form(request: Request, session: Session = DB,
                       user: StaffUser = Depends(outreach)):
     form = await request.form()
     check_csrf(request, str(form.get("csrf", "")))
@@ -157,7 +157,7 @@ async def social_form(request: Request, session: Session = Depends(db),
 
 @router.post("/outreach/{kind}/import")
 async def outreach_import(request: Request, kind: str, file: UploadFile = File(...),
-                          csrf: str = Form(""), session: Session = Depends(db),
+                          csrf: str = Form(""), session: Session = DB,
                           user: StaffUser = Depends(outreach)):
     check_csrf(request, csrf)
     importer = {"social": imports.import_social, "media": imports.import_media}.get(kind)
@@ -182,7 +182,7 @@ def _apply_import(request, session, user, importer, data: str, kind: str):
 @router.post("/outreach/media")
 def media_form(request: Request, published_on: str = Form(...), outlet: str = Form(""),
                medium: str = Form(...), summary: str = Form(""), link: str = Form(""),
-               csrf: str = Form(""), session: Session = Depends(db),
+               csrf: str = Form(""), session: Session = DB,
                user: StaffUser = Depends(outreach)):
     check_csrf(request, csrf)
     try:
@@ -196,7 +196,7 @@ def media_form(request: Request, published_on: str = Form(...), outlet: str = Fo
 @router.post("/outreach/press")
 def press_form(request: Request, kind: str = Form(...), published_on: str = Form(...),
                title: str = Form(""), links: str = Form(""), csrf: str = Form(""),
-               session: Session = Depends(db), user: StaffUser = Depends(outreach)):
+               session: Session = DB, user: StaffUser = Depends(outreach)):
     check_csrf(request, csrf)
     try:
         add_press_item(session, kind=kind, published_on=_day(published_on), title=title,
@@ -223,7 +223,7 @@ def _activities_page(request: Request, session: Session, status: int = 200, **co
 
 
 @router.get("/activities")
-def activities_page(request: Request, session: Session = Depends(db),
+def activities_page(request: Request, session: Session = DB,
                     user: StaffUser = Depends(secretariat)):
     return _activities_page(request, session)
 
@@ -231,7 +231,7 @@ def activities_page(request: Request, session: Session = Depends(db),
 @router.post("/activities")
 def add_activity_form(request: Request, section: str = Form(...), happened_on: str = Form(...),
                       text: str = Form(""), csrf: str = Form(""),
-                      session: Session = Depends(db), user: StaffUser = Depends(secretariat)):
+                      session: Session = DB, user: StaffUser = Depends(secretariat)):
     check_csrf(request, csrf)
     try:
         add_activity(session, section=section, happened_on=_day(happened_on), text=text)

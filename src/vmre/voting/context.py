@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 
 from vmre.crypto.encoding import canonical_json
 from vmre.crypto.group import Point, hash_parts, point_from_hex
@@ -35,11 +36,12 @@ class ElectionContext:
     def election_id(self) -> str:
         return self.manifest.election_id
 
-    @property
+    # Cached: every proof of every ballot hashes the base hash in.
+    @cached_property
     def manifest_hash(self) -> bytes:
         return manifest_hash(self.manifest)
 
-    @property
+    @cached_property
     def base_hash(self) -> bytes:
         return digest32("vmre/election/v1", self.election_id, self.manifest_hash,
                         self.joint_key, self.custodians, self.threshold, self.transcript_hash)

@@ -10,7 +10,7 @@ from vmre.core import audit
 from vmre.core.messages import UserError, text
 from vmre.core.ratelimit import RateLimiter
 from vmre.core.staff import StaffUser, authenticate
-from vmre.web.deps import current_staff, db
+from vmre.web.deps import DB, current_staff
 from vmre.web.security import check_csrf, client_ip, language
 from vmre.web.templating import render
 
@@ -29,7 +29,7 @@ def login(
     username: str = Form(""),
     password: str = Form(""),
     csrf: str = Form(""),
-    session: Session = Depends(db),
+    session: Session = DB,
 ):
     check_csrf(request, csrf)
     lang = language(request)

@@ -11,8 +11,12 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
+from vmre.cards import router as cards_routes
 from vmre.core.database import make_engine, migrate, session_factory
 from vmre.count import router as count_router
+from vmre.reports.router import router as reports_router
+from vmre.service.router import router as service_router
+from vmre.voting.router import ROUTERS as VOTING_ROUTERS
 from vmre.web import admin
 from vmre.web.deps import StaffRequired
 from vmre.web.security import SecurityHeaders
@@ -41,11 +45,9 @@ def create_app(database: str | None = None, *, secret_key: str | None = None,
         return RedirectResponse("/admin/login", status_code=303)
 
     app.include_router(admin.router)
-    # Each part adds its routers here (citizen, voter, admin, custodian, public audiences).
-    from vmre.cards import router as cards_routes
-    from vmre.reports.router import router as reports_router
-    from vmre.service.router import router as service_router
-
+    for voting_router in VOTING_ROUTERS:  # internet voting: /voto, public board, /api/v1
+        app.include_router(voting_router)
+    # Each part's routers (citizen, voter, admin, custodian, public audiences).
     app.include_router(service_router)
     app.include_router(cards_routes.api)
     app.include_router(cards_routes.admin)

@@ -14,17 +14,24 @@ from vmre.web.security import language
 
 
 def db(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed if the handler returns, rolled back otherwise."""
+    """One transaction per request: committed if the handler returns, rolled back otherwise.
+
+    Always used as `DB` (function scope): FastAPI would otherwise close request-scoped
+    dependencies only after sending the response, so a client following a redirect could read
+    the state from before the commit, and a failed commit would go unseen."""
     factory = request.app.state.sessions
     with factory() as session, session.begin():
         yield session
+
+
+DB = Depends(db, scope="function")
 
 
 class StaffRequired(Exception):
     """Raised when a staff page is opened without a session; the app redirects to login."""
 
 
-def current_staff(request: Request, session: Session = Depends(db)) -> StaffUser:
+def current_staff(request: Request, session: Session = DB) -> StaffUser:
     user_id = request.session.get("staff_id")
     user = session.get(StaffUser, user_id) if user_id else None
     if user is None:
@@ -36,7 +43,7 @@ def require_roles(*roles: Role):
     """A dependency that lets through only staff holding one of `roles` (administrators always)."""
 
     def check(
-        request: Request, user: StaffUser = Depends(current_staff), session: Session = Depends(db)
+        request: Request, user: StaffUser = Depends(current_staff), session: Session = DB
     ) -> StaffUser:
         if not user.has(*roles):
             # The refusal is logged in its own transaction so it survives the error response.

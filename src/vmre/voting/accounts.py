@@ -1,0 +1,316 @@
+"""Voter accounts for internet voting: activation from the e-mailed link, second factor,
+password, login with lockout, and the one-vote mark.
+
+The account proves who may open the ballot pages; it never holds the voting credential. The
+registry e-mails the credential code inside the link's fragment (`#credencial=…`), which
+browsers do not send to servers, and the voter's browser derives the signing key from it.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import io
+import re
+import secrets
+import time
+
+import pyotp
+import qrcode
+import qrcode.image.svg
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import DateTime, Integer, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from vmre.core.audit import utcnow
+from vmre.core.database import Base
+from vmre.core.email import Mail, Mailer
+from vmre.core.messages import UserError, text
+from vmre.voting.sms import SmsSender
+
+MAX_FAILURES = 5  # wrong passwords/codes before a lock; wrong phone digits before a new link
+LOCK_MINUTES = 15
+ACTIVATION_DAYS = 7
+SMS_MINUTES = 10
+TOTP_ISSUER = "VMRE"
+_hasher = PasswordHasher()
+COMMON_PASSWORDS = frozenset({
+    "contraseña123", "contrasena123", "password1234", "123456789012", "qwertyuiopas",
+    "mexico123456", "passwordpassword", "abcdefghijkl", "contraseñasegura", "111111111111"})
+
+
+class VoterAccount(Base):
+    __tablename__ = "voting_voters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    election_id: Mapped[str] = mapped_column(String(48), index=True)
+    entity: Mapped[str] = mapped_column(String(8))
+    username: Mapped[str] = mapped_column(String(254), unique=True)  # the e-mail, lower case
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16), default="invited")  # invited | active
+    activation_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    activation_expires: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    activation_failures: Mapped[int] = mapped_column(Integer, default=0)
+    second_factor: Mapped[str | None] = mapped_column(String(8))  # totp | sms
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int] = mapped_column(Integer, default=0)  # no code used twice
+    sms_code_hash: Mapped[str | None] = mapped_column(String(64))
+    sms_code_expires: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    voted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    surveyed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # practice
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    return moment.replace(tzinfo=dt.UTC) if moment and moment.tzinfo is None else moment
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def _digits(value: str) -> str:
+    return re.sub(r"\D", "", value)
+
+
+# -- enrolment and the activation link --------------------------------------------------------
+
+def enrol(s: Session, election_id: str, entity: str, email: str, phone: str) -> VoterAccount:
+    """An internet voter on the registry's list, waiting for activation."""
+    username = email.strip().lower()
+    if s.scalar(select(VoterAccount).where(VoterAccount.username == username)):
+        raise UserError("sivei.account.exists")
+    if len(_digits(phone)) < 8:
+        raise UserError("sivei.account.bad_phone")
+    account = VoterAccount(election_id=election_id, entity=entity, username=username,
+                           email=email.strip(), phone=phone.strip())
+    s.add(account)
+    s.flush()
+    return account
+
+
+def new_activation(account: VoterAccount, now: dt.datetime | None = None) -> str:
+    """A fresh single-use link token (only its hash is kept); resets factor and password."""
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    account.activation_hash = _digest(token)
+    account.activation_expires = now + dt.timedelta(days=ACTIVATION_DAYS)
+    account.activation_failures = 0
+    return token
+
+
+def activation_link(base_url: str, token: str, credential_secret: str | None = None) -> str:
+    link = f"{base_url.rstrip('/')}/voto/activar/{token}"
+    # the fragment stays in the voter's browser: the voting server never receives the code
+    return f"{link}#credencial={credential_secret}" if credential_secret else link
+
+
+def activation_mail(account: VoterAccount, link: str, lang: str = "es") -> Mail:
+    return Mail(to=account.email, subject=text("sivei.mail.activation_subject", lang),
+                text=text("sivei.mail.activation_body", lang, link=link))
+
+
+def send_activation(mailer: Mailer, account: VoterAccount, token: str, base_url: str,
+                    credential_secret: str | None = None, lang: str = "es") -> str:
+    link = activation_link(base_url, token, credential_secret)
+    mailer.send(activation_mail(account, link, lang))
+    return link
+
+
+def by_token(s: Session, token: str, now: dt.datetime | None = None) -> VoterAccount:
+    now = now or utcnow()
+    account = s.scalar(select(VoterAccount).where(VoterAccount.activation_hash == _digest(token)))
+    if account is None or _aware(account.activation_expires) < now:
+        raise UserError("sivei.activation.bad_link")
+    return account
+
+
+def check_phone(account: VoterAccount, last_digits: str) -> bool:
+    """Knowledge check: the last four digits of the registered phone. Too many misses void the
+    link (the voter asks for a new one through the recovery page)."""
+    given = _digits(last_digits)
+    ok = len(given) == 4 and hmac.compare_digest(given, _digits(account.phone)[-4:])
+    if not ok:
+        account.activation_failures += 1
+        if account.activation_failures >= MAX_FAILURES:
+            account.activation_hash = None
+    return ok
+
+
+# -- second factor ----------------------------------------------------------------------------
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def totp_uri(account: VoterAccount, secret: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=account.username, issuer_name=TOTP_ISSUER)
+
+
+def qr_data_uri(uri: str) -> str:
+    """The provisioning URI as an SVG QR code in a data: URI (allowed by the page policy)."""
+    out = io.BytesIO()
+    qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2).save(out)
+    return "data:image/svg+xml;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+
+
+def _totp_step(secret: str, code: str, at: float) -> int | None:
+    """The time step (RFC 6238, 30 s) that `code` belongs to, one step of drift allowed."""
+    totp = pyotp.TOTP(secret)
+    step = int(at) // totp.interval
+    for candidate in (step - 1, step, step + 1):
+        if hmac.compare_digest(totp.generate_otp(candidate), code):
+            return candidate
+    return None
+
+
+def confirm_totp(account: VoterAccount, secret: str, code: str) -> bool:
+    step = _totp_step(secret, code.strip(), time.time())
+    if step is None:
+        return False
+    account.second_factor, account.totp_secret, account.totp_last_step = "totp", secret, step
+    account.sms_code_hash = None
+    return True
+
+
+def send_sms_code(account: VoterAccount, sms: SmsSender, lang: str = "es",
+                  now: dt.datetime | None = None) -> None:
+    now = now or utcnow()
+    code = f"{secrets.randbelow(10**6):06d}"
+    account.sms_code_hash = _digest(f"{account.id}:{code}")
+    account.sms_code_expires = now + dt.timedelta(minutes=SMS_MINUTES)
+    sms.send(account.phone, text("sivei.sms.code", lang, code=code, minutes=SMS_MINUTES))
+
+
+def _check_sms(account: VoterAccount, code: str, now: dt.datetime) -> bool:
+    if not account.sms_code_hash or _aware(account.sms_code_expires) < now:
+        return False
+    if not hmac.compare_digest(account.sms_code_hash, _digest(f"{account.id}:{code.strip()}")):
+        return False
+    account.sms_code_hash = None  # single use
+    return True
+
+
+def confirm_sms(account: VoterAccount, code: str, now: dt.datetime | None = None) -> bool:
+    if not _check_sms(account, code, now or utcnow()):
+        return False
+    account.second_factor, account.totp_secret = "sms", None
+    return True
+
+
+# -- password ---------------------------------------------------------------------------------
+
+def password_problem(password: str, username: str) -> str | None:
+    """The catalogue key of what makes `password` weak, or None."""
+    if len(password) < 12:
+        return "sivei.password.too_short"
+    if password.lower() in COMMON_PASSWORDS or len(set(password)) < 5:
+        return "sivei.password.common"
+    local = username.split("@")[0].lower()
+    if len(local) >= 4 and local in password.lower():
+        return "sivei.password.contains_user"
+    classes = sum(bool(re.search(p, password)) for p in (r"[a-zñ]", r"[A-ZÑ]", r"\d", r"[^\w]"))
+    if classes < 3 and len(password) < 16:
+        return "sivei.password.too_simple"
+    return None
+
+
+def set_password(account: VoterAccount, password: str) -> None:
+    problem = password_problem(password, account.username)
+    if problem:
+        raise UserError(problem)
+    if account.second_factor is None:
+        raise UserError("sivei.activation.factor_first")
+    account.password_hash = _hasher.hash(password)
+    account.state = "active"
+    account.activation_hash = None  # the link is single use
+    account.failed_logins, account.locked_until = 0, None
+
+
+# -- login ------------------------------------------------------------------------------------
+
+def check_password(account: VoterAccount, password: str) -> bool:
+    try:
+        return bool(account.password_hash) and _hasher.verify(account.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _fail(account: VoterAccount, now: dt.datetime) -> UserError:
+    account.failed_logins += 1
+    if account.failed_logins >= MAX_FAILURES:
+        account.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
+        account.failed_logins = 0
+        return UserError("sivei.login.locked", minutes=LOCK_MINUTES)
+    return UserError("sivei.login.bad", left=MAX_FAILURES - account.failed_logins)
+
+
+def locked(account: VoterAccount, now: dt.datetime) -> UserError | None:
+    until = _aware(account.locked_until)
+    if until is not None and until > now:
+        return UserError("sivei.login.locked", minutes=LOCK_MINUTES)
+    return None
+
+
+def find(s: Session, username: str) -> VoterAccount | None:
+    return s.scalar(select(VoterAccount).where(VoterAccount.username == username.strip().lower()))
+
+
+def password_step(s: Session, username: str, password: str,
+                  now: dt.datetime | None = None) -> VoterAccount | UserError:
+    """User and password only (to send an SMS code); failures count like full logins."""
+    now = now or utcnow()
+    account = find(s, username)
+    if account is None or account.state != "active":
+        _hasher.hash(password)  # same work either way: no account enumeration by timing
+        return UserError("sivei.login.bad_unknown")
+    if err := locked(account, now):
+        return err
+    if not check_password(account, password):
+        return _fail(account, now)
+    return account
+
+
+def authenticate(s: Session, username: str, password: str, code: str,
+                 now: dt.datetime | None = None) -> VoterAccount | UserError:
+    """User + password + 6-digit code. Returns (not raises) the error so that the caller's
+    transaction commits the failure count, which is what locks out guessing."""
+    now = now or utcnow()
+    result = password_step(s, username, password, now)
+    if isinstance(result, UserError):
+        return result
+    account = result
+    code = code.strip()
+    if account.second_factor == "totp":
+        step = _totp_step(account.totp_secret or "", code, now.timestamp())
+        if step is None or step <= account.totp_last_step:
+            return _fail(account, now)
+        account.totp_last_step = step
+    elif not _check_sms(account, code, now):
+        return _fail(account, now)
+    account.failed_logins, account.locked_until = 0, None
+    return account
+
+
+def mark_voted(s: Session, account_id: int, now: dt.datetime | None = None) -> None:
+    account = s.get(VoterAccount, account_id)
+    if account is not None and account.voted_at is None:
+        account.voted_at = now or utcnow()
+
+
+def recover(s: Session, email: str, now: dt.datetime | None = None
+            ) -> tuple[VoterAccount, str] | None:
+    """A new activation link for a locked-out or forgetful voter (phone check, new factor and
+    new password follow). The current password keeps working until then, so that asking for
+    a link in someone else's name cannot lock them out. None when no such voter: the page
+    says the same either way."""
+    account = find(s, email)
+    if account is None:
+        return None
+    return account, new_activation(account, now)

@@ -1,0 +1,94 @@
+"""Opening and closing acts (actas) of internet voting, and the integrity codes of the
+deployed application.
+
+Integrity codes are SHA3-256 digests: one per static file served to browsers, and one for the
+whole application = SHA3-256 over the sorted lines "relative/path<TAB>sha3-256 of the file\\n"
+of every file of the installed `vmre` package (Python, templates, catalogue, static files).
+Anyone holding the published release can recompute them and compare with the public page
+and the opening act.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from vmre.core.messages import text
+from vmre.voting.board import Board, loaded
+
+SOURCE_SUFFIXES = (".py", ".toml", ".html", ".js", ".css", ".yaml", ".json", ".mako", ".ini")
+
+
+def _sha3(data: bytes) -> str:
+    return hashlib.sha3_256(data).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def integrity_codes() -> dict:
+    """{"application": code, "files": n, "static": {name: code}} of what is deployed."""
+    root = Path(str(resources.files("vmre")))
+    lines = []
+    count = 0
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix in SOURCE_SUFFIXES and "__pycache__" not in path.parts:
+            lines.append(f"{path.relative_to(root).as_posix()}\t{_sha3(path.read_bytes())}\n")
+            count += 1
+    static = root / "web" / "static"
+    return {"application": _sha3("".join(lines).encode("utf-8")), "files": count,
+            "static": {p.name: _sha3(p.read_bytes())
+                       for p in sorted(static.iterdir()) if p.is_file()}}
+
+
+def key_fingerprint(hex_key: str) -> str:
+    """SHA3-256 of the joint key's 32 bytes, in groups of four for reading aloud."""
+    digest = _sha3(bytes.fromhex(hex_key))
+    return " ".join(digest[i:i + 4] for i in range(0, 32, 4))
+
+
+def _local(moment: dt.datetime | None, zone: str) -> str:
+    if moment is None:
+        return "—"
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return aware.astimezone(ZoneInfo(zone)).strftime(f"%Y-%m-%d %H:%M ({zone})")
+
+
+def act_data(board: Board, election_id: str) -> dict:
+    """Everything both acts print, read from the board and the ceremony transcript."""
+    election = board.election(election_id)
+    ctx = loaded(election).context
+    manifest = ctx.manifest
+    transcript = json.loads(election.transcript)
+    entries = board.entries(election_id, 0, 1)
+    return {
+        "election_id": election_id, "name": manifest.name, "time_zone": manifest.time_zone,
+        "opens": _local(election.opens_at, manifest.time_zone),
+        "closes": _local(election.closes_at, manifest.time_zone),
+        "state": election.state, "contests": [(c.entity, c.office) for c in manifest.contests],
+        "custodians": ctx.custodians, "threshold": ctx.threshold,
+        "qualified": transcript.get("qualified", []),
+        "disqualified": transcript.get("disqualified", {}),
+        "joint_key": ctx.joint_key.hex(), "fingerprint": key_fingerprint(ctx.joint_key.hex()),
+        "base_hash": ctx.base_hash.hex(), "manifest_hash": ctx.manifest_hash.hex(),
+        "ballots": election.ballot_count, "head_hash": election.head_hash,
+        # the chain starts at the base hash: an empty board has head == base hash
+        "board_empty": election.ballot_count == 0 and election.head_hash == ctx.base_hash.hex(),
+        "first_prev": entries[0].prev_hash if entries else election.head_hash,
+        "spoiled": len(board.spoiled(election_id)),
+        "integrity": integrity_codes(),
+        "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+    }
+
+
+def render_pdf(html: str) -> bytes:
+    from weasyprint import HTML  # imported on use: it loads Pango and fonts
+
+    return HTML(string=html).write_pdf()
+
+
+def act_title(kind: str, lang: str) -> str:
+    return text(f"sivei.acts.{kind}_title", lang)

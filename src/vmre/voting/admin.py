@@ -1,0 +1,240 @@
+"""Administration of internet voting (staff only): elections, manifest upload and preview,
+the voting window in the election's time zone, closing, practice elections (flag, volunteer
+CSV, participation and usability scores). Public: the opening and closing acts as PDF and the
+integrity codes of the deployed application."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vmre.core import audit
+from vmre.core.email import Mailer
+from vmre.core.messages import UserError, text
+from vmre.core.staff import Role, StaffUser
+from vmre.voting import acts, practice
+from vmre.voting import server_tally as closing
+from vmre.voting.api import DB, board
+from vmre.voting.board import loaded
+from vmre.voting.manifest import parse_manifest
+from vmre.voting.models import Election
+from vmre.web.deps import require_roles
+from vmre.web.security import check_csrf, language
+from vmre.web.templating import environment, render
+
+staff = APIRouter(prefix="/admin/sivei", include_in_schema=False)
+acts_router = APIRouter(include_in_schema=False)
+administrator = require_roles(Role.ADMINISTRATOR)
+viewer = require_roles(Role.ADMINISTRATOR, Role.SUPERVISOR)
+
+
+def mailer(request: Request) -> Mailer:
+    return getattr(request.app.state, "mailer", None) or Mailer()
+
+
+def _redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _local_input(moment: dt.datetime | None, zone: str) -> str:
+    if moment is None:
+        return ""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return aware.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M")
+
+
+def _election(s: Session, election_id: str, lang: str) -> Election:
+    election = s.get(Election, election_id)
+    if election is None:
+        raise HTTPException(404, text("voting.board.unknown_election", lang,
+                                      election=election_id))
+    return election
+
+
+@staff.get("/")
+def elections(request: Request, user: StaffUser = Depends(viewer), s: Session = DB):
+    rows = list(s.scalars(select(Election).order_by(Election.id)))
+    flagged = {e.id for e in rows if practice.is_practice(s, e.id)}
+    return render(request, "sivei/admin_elections.html", user=user, elections=rows,
+                  flagged=flagged)
+
+
+@staff.get("/manifiesto")
+def manifest_form(request: Request, user: StaffUser = Depends(administrator)):
+    return render(request, "sivei/admin_manifest.html", error=None, manifest=None, source="")
+
+
+@staff.post("/manifiesto")
+async def manifest_preview(request: Request, source: str = Form(""), csrf: str = Form(""),
+                           upload: UploadFile | None = File(None),
+                           user: StaffUser = Depends(administrator)):
+    """Check a manifest and show every entity's ballot as its voters will see it."""
+    check_csrf(request, csrf)
+    name = "manifest"
+    if upload is not None and upload.filename:
+        source = (await upload.read(512 * 1024)).decode("utf-8", "replace")
+        name = upload.filename
+    try:
+        manifest = parse_manifest(source, name)
+    except UserError as err:
+        return render(request, "sivei/admin_manifest.html", 400, error=err.message(
+            language(request)), manifest=None, source=source)
+    return render(request, "sivei/admin_manifest.html", error=None, manifest=manifest,
+                  source=source)
+
+
+@staff.get("/{election_id}")
+def election_page(request: Request, election_id: str, user: StaffUser = Depends(viewer),
+                  s: Session = DB):
+    return _election_view(request, s, election_id, user)
+
+
+def _election_view(request: Request, s: Session, election_id: str, user: StaffUser,
+                   error: UserError | None = None):
+    lang = language(request)
+    election = _election(s, election_id, lang)
+    zone = loaded(election).context.manifest.time_zone
+    is_practice = practice.is_practice(s, election_id)
+    opens, closes = _local_input(election.opens_at, zone), _local_input(election.closes_at, zone)
+    if not opens:  # a proposal: tomorrow 08:00 to 18:00 in the election's time zone
+        day = (dt.datetime.now(ZoneInfo(zone)) + dt.timedelta(days=1)).date().isoformat()
+        opens, closes = f"{day}T08:00", f"{day}T18:00"
+    return render(request, "sivei/admin_election.html", 400 if error else 200, user=user,
+                  election=election, zone=zone, opens=opens, closes=closes,
+                  practice=is_practice,
+                  stats=practice.participation(s, election_id) if is_practice else [],
+                  notice=request.query_params.get("aviso"),
+                  error=error.message(lang) if error else None)
+
+
+@staff.post("/{election_id}/ventana")
+def schedule(request: Request, election_id: str, opens: str = Form(""), closes: str = Form(""),
+             csrf: str = Form(""), user: StaffUser = Depends(administrator),
+             s: Session = DB):
+    """The window in the election's own time zone; the board opens and closes by the clock."""
+    check_csrf(request, csrf)
+    election = _election(s, election_id, language(request))
+    zone = ZoneInfo(loaded(election).context.manifest.time_zone)
+    try:
+        start = dt.datetime.fromisoformat(opens).replace(tzinfo=zone).astimezone(dt.UTC)
+        end = dt.datetime.fromisoformat(closes).replace(tzinfo=zone).astimezone(dt.UTC)
+        board(request).schedule(election_id, start, end)
+    except ValueError:
+        return _election_view(request, s, election_id, user, UserError("sivei.admin.bad_time"))
+    except UserError as err:
+        return _election_view(request, s, election_id, user, err)
+    audit.record(s, user.username, "sivei_schedule", election_id, f"{start} → {end}")
+    return _redirect(f"/admin/sivei/{election_id}?aviso=ventana")
+
+
+@staff.post("/{election_id}/cerrar")
+def close(request: Request, election_id: str, csrf: str = Form(""),
+          user: StaffUser = Depends(administrator), s: Session = DB):
+    check_csrf(request, csrf)
+    summary = board(request).close(election_id)
+    audit.record(s, user.username, "sivei_close", election_id, summary["final_hash"])
+    return _redirect(f"/admin/sivei/{election_id}?aviso=cerrada")
+
+
+@staff.post("/{election_id}/simulacro")
+def flag_practice(request: Request, election_id: str, csrf: str = Form(""),
+                  user: StaffUser = Depends(administrator), s: Session = DB):
+    check_csrf(request, csrf)
+    _election(s, election_id, language(request))
+    practice.flag(s, election_id)
+    audit.record(s, user.username, "sivei_practice_flag", election_id)
+    return _redirect(f"/admin/sivei/{election_id}?aviso=simulacro")
+
+
+@staff.post("/{election_id}/voluntarios")
+async def volunteers(request: Request, election_id: str, csrf: str = Form(""),
+                     upload: UploadFile | None = File(None), pasted: str = Form(""),
+                     user: StaffUser = Depends(administrator), s: Session = DB):
+    check_csrf(request, csrf)
+    source = pasted
+    if upload is not None and upload.filename:
+        source = (await upload.read(2 * 1024 * 1024)).decode("utf-8", "replace")
+    try:
+        count = practice.enrol_volunteers(s, board(request), election_id, source,
+                                          mailer(request), str(request.base_url),
+                                          language(request))
+    except UserError as err:  # raised before anything is written
+        return _election_view(request, s, election_id, user, err)
+    audit.record(s, user.username, "sivei_volunteers", election_id, str(count))
+    return _redirect(f"/admin/sivei/{election_id}?aviso=voluntarios-{count}")
+
+
+@staff.get("/{election_id}/simulacro.csv")
+def practice_export(election_id: str, user: StaffUser = Depends(viewer),
+                    s: Session = DB):
+    return Response(practice.export_csv(s, election_id), media_type="text/csv",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="simulacro-{election_id}.csv"'})
+
+
+@staff.get("/{election_id}/computo")
+def count_page(request: Request, election_id: str, user: StaffUser = Depends(viewer),
+               s: Session = DB):
+    election = _election(s, election_id, language(request))
+    return render(request, "sivei/admin_count.html", election=election,
+                  status=closing.status(s, election_id), error=None,
+                  threshold=loaded(election).context.threshold)
+
+
+@staff.post("/{election_id}/computo")
+async def count_share(request: Request, election_id: str, csrf: str = Form(""),
+                      upload: UploadFile | None = File(None),
+                      user: StaffUser = Depends(administrator), s: Session = DB):
+    """A custodian's partial decryption file: checked, kept, and combined once enough."""
+    check_csrf(request, csrf)
+    election = _election(s, election_id, language(request))
+    error = None
+    try:
+        raw = (await upload.read(4 * 1024 * 1024)) if upload is not None else b""
+        closing.add_share(s, board(request), election_id, json.loads(raw or b"null"))
+        audit.record(s, user.username, "sivei_count_share", election_id)
+    except ValueError:
+        error = text("sivei.count.malformed", language(request))
+    except UserError as err:
+        error = err.message(language(request))
+    if error is None:
+        return _redirect(f"/admin/sivei/{election_id}/computo")
+    return render(request, "sivei/admin_count.html", 400, election=election,
+                  status=closing.status(s, election_id), error=error,
+                  threshold=loaded(election).context.threshold)
+
+
+# -- public: acts and integrity codes ---------------------------------------------------------
+
+@acts_router.get("/actas")
+def acts_page(request: Request, s: Session = DB):
+    rows = list(s.scalars(select(Election).order_by(Election.id)))
+    return render(request, "sivei/acts.html", elections=rows, codes=acts.integrity_codes())
+
+
+@acts_router.get("/integridad")
+def integrity_page(request: Request):
+    return render(request, "sivei/integrity.html", codes=acts.integrity_codes())
+
+
+@acts_router.get("/actas/{election_id}/{kind}.pdf")
+def act_pdf(request: Request, election_id: str, kind: str, s: Session = DB):
+    """The opening act (inicio) or the closing act (cierre) as PDF."""
+    lang = language(request)
+    if kind not in ("inicio", "cierre"):
+        raise HTTPException(404, text("web.not_found", lang))
+    _election(s, election_id, lang)
+    data = acts.act_data(board(request), election_id)
+    html = environment().get_template("sivei/act.html").render(
+        act=data, kind=kind, lang=lang, t=lambda key, **p: text(key, lang, **p))
+    return Response(acts.render_pdf(html), media_type="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="acta-{kind}-{election_id}.pdf"'})
+
+
+ROUTERS = (staff, acts_router)

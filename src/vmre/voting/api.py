@@ -1,0 +1,254 @@
+"""The voting server's JSON API (/api/v1): thin handlers over the Board.
+
+Casting needs no session: the ballot's signature by an eligible credential is the
+authorisation, and the board refuses a second ballot per credential. Errors carry the
+catalogue key and the message in the request's language.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from vmre.core.messages import UserError, text
+from vmre.voting import ballot as ballots
+from vmre.voting.board import Board, loaded, verify_receipt
+from vmre.voting.models import BoardEntry
+from vmre.web.deps import DB
+from vmre.web.security import language
+
+router = APIRouter(prefix="/api/v1", tags=["voting"])
+MAX_PAGE = 500
+
+# HTTP status per board refusal; anything else about a ballot is 422
+STATUS = {"voting.board.unknown_election": 404, "voting.board.closed": 409,
+          "voting.board.not_open": 409, "voting.ballot.replay": 409,
+          "voting.ballot.already_voted": 409, "voting.ballot.not_eligible": 403}
+
+
+class ApiError(BaseModel):
+    error: str = Field(description="catalogue key, stable across languages")
+    message: str = Field(description="the explanation in the request's language")
+
+
+class Receipt(BaseModel):
+    election_id: str
+    tracking_code: str
+    position: int
+    entry_hash: str
+    received_at: str
+    signature: list[str] = Field(description="[challenge, response], 32-byte scalars in hex")
+
+
+class CastRequest(BaseModel):
+    ballot: dict[str, Any] = Field(description="the signed encrypted ballot (docs/record.md §6)")
+
+
+class SpoilRequest(BaseModel):
+    ballot: dict[str, Any]
+    disclosure: dict[str, Any] = Field(description="tracking_code, selections and nonces")
+
+
+class SpoilResult(BaseModel):
+    tracking_code: str
+
+
+class ReceiptCheck(BaseModel):
+    signature_valid: bool
+    on_board: bool
+    entry_matches: bool
+    message: str
+
+
+class BoardRow(BaseModel):
+    position: int
+    tracking_code: str
+    received_at: str
+    prev_hash: str
+    entry_hash: str
+
+
+class BoardPage(BaseModel):
+    election_id: str
+    total: int
+    offset: int
+    limit: int
+    head_hash: str
+    entries: list[BoardRow]
+
+
+class BoardEntryFull(BoardRow):
+    ballot: dict[str, Any]
+
+
+class Eligibility(BaseModel):
+    eligible: bool
+
+
+
+
+def board(request: Request) -> Board:
+    return Board(request.app.state.sessions)
+
+
+def error(request: Request, err: UserError, status: int | None = None) -> JSONResponse:
+    return JSONResponse({"error": err.key, "message": err.message(language(request))},
+                        status_code=status or STATUS.get(err.key, 422))
+
+
+def public_info(b: Board, election_id: str) -> dict:
+    """What a browser needs to encrypt and check: manifest, context, keys, window, options."""
+    election = b.election(election_id)
+    ctx = loaded(election).context
+    return {
+        "election_id": election_id,
+        "manifest": json.loads(election.manifest),
+        "context": json.loads(election.context),
+        "server_key": b.server_key(election_id).hex(),
+        "state": election.state,
+        "opens_at": election.opens_at.isoformat() if election.opens_at else None,
+        "closes_at": election.closes_at.isoformat() if election.closes_at else None,
+        "ballots": election.ballot_count,
+        "head_hash": election.head_hash,
+        "contests": [{"id": c.id, "entity": c.entity, "office": c.office,
+                      "options": [{"id": o.id, "kind": o.kind, "parties": list(o.parties),
+                                   "candidate": o.candidate} for o in c.options]}
+                     for c in ctx.manifest.contests],
+    }
+
+
+def row(entry: BoardEntry) -> dict:
+    return {"position": entry.position, "tracking_code": entry.tracking_code,
+            "received_at": entry.received_at, "prev_hash": entry.prev_hash,
+            "entry_hash": entry.entry_hash}
+
+
+def check_receipt(b: Board, receipt: object, lang: str) -> dict:
+    """Is the server's signature right, and does the board hold the entry it names?"""
+    if not isinstance(receipt, dict) or not isinstance(receipt.get("election_id"), str):
+        return {"signature_valid": False, "on_board": False, "entry_matches": False,
+                "message": text("sivei.receipt.malformed", lang)}
+    try:
+        key = b.server_key(receipt["election_id"])
+    except UserError as err:
+        return {"signature_valid": False, "on_board": False, "entry_matches": False,
+                "message": err.message(lang)}
+    valid = verify_receipt(receipt, key)
+    entry = b.find(receipt["election_id"], str(receipt.get("tracking_code", "")))
+    matches = entry is not None and all(
+        receipt.get(k) == v for k, v in (("position", entry.position),
+                                         ("entry_hash", entry.entry_hash),
+                                         ("received_at", entry.received_at)))
+    key_name = ("sivei.receipt.ok" if valid and matches else
+                "sivei.receipt.bad_signature" if not valid else
+                "sivei.receipt.not_on_board" if entry is None else "sivei.receipt.mismatch")
+    return {"signature_valid": valid, "on_board": entry is not None, "entry_matches": matches,
+            "message": text(key_name, lang)}
+
+
+ERRORS = {404: {"model": ApiError}, 409: {"model": ApiError}, 422: {"model": ApiError}}
+
+
+@router.get("/elections/{election_id}", responses=ERRORS)
+def election_info(election_id: str, request: Request) -> dict:
+    """Manifest, election context (base hash, joint key), server receipt key, voting window."""
+    try:
+        return public_info(board(request), election_id)
+    except UserError as err:
+        return error(request, err)
+
+
+@router.post("/elections/{election_id}/ballots", status_code=201, response_model=Receipt,
+             responses={**ERRORS, 403: {"model": ApiError}})
+def cast(election_id: str, body: CastRequest, request: Request):
+    """Verify, append to the board and commit; the signed receipt comes after the commit."""
+    try:
+        return board(request).cast(election_id, body.ballot)
+    except UserError as err:
+        return error(request, err)
+
+
+@router.post("/elections/{election_id}/spoiled", status_code=201, response_model=SpoilResult,
+             responses=ERRORS)
+def spoil(election_id: str, body: SpoilRequest, request: Request):
+    """A Benaloh challenge: the ballot and its nonces are published and never counted."""
+    try:
+        return {"tracking_code": board(request).spoil(election_id, body.ballot, body.disclosure)}
+    except UserError as err:
+        return error(request, err)
+
+
+@router.get("/elections/{election_id}/spoiled/{tracking_code}", responses=ERRORS)
+def spoiled_ballot(election_id: str, tracking_code: str, request: Request):
+    """A spoiled ballot with its disclosure, re-checked by the server."""
+    b = board(request)
+    for item in b.spoiled(election_id):
+        if item.tracking_code == tracking_code:
+            ballot, disclosure = json.loads(item.ballot), json.loads(item.disclosure)
+            ctx = loaded(b.election(election_id)).context
+            try:
+                ballots.check_reveal(ctx, ballots.parse_ballot(ctx, ballot), disclosure)
+                consistent = True
+            except ballots.BallotError:
+                consistent = False
+            return {"tracking_code": tracking_code, "ballot": ballot, "disclosure": disclosure,
+                    "received_at": item.received_at, "consistent": consistent}
+    return error(request, UserError("sivei.board.not_found"), 404)
+
+
+@router.get("/elections/{election_id}/board", response_model=BoardPage, responses=ERRORS)
+def board_page(election_id: str, request: Request, offset: int = Query(0, ge=0),
+               limit: int = Query(50, ge=1, le=MAX_PAGE)):
+    """The ballot board in order, a page at a time, with the current head of the hash chain."""
+    b = board(request)
+    try:
+        election = b.election(election_id)
+    except UserError as err:
+        return error(request, err)
+    return {"election_id": election_id, "total": election.ballot_count, "offset": offset,
+            "limit": limit, "head_hash": election.head_hash,
+            "entries": [row(e) for e in b.entries(election_id, offset, limit)]}
+
+
+@router.get("/elections/{election_id}/board/{tracking_code}", response_model=BoardEntryFull,
+            responses=ERRORS)
+def board_lookup(election_id: str, tracking_code: str, request: Request):
+    """Is my ballot there? The entry for a tracking code, with the ballot as published."""
+    entry = board(request).find(election_id, tracking_code.strip().lower())
+    if entry is None:
+        return error(request, UserError("sivei.board.not_found"), 404)
+    return {**row(entry), "ballot": json.loads(entry.ballot)}
+
+
+@router.get("/elections/{election_id}/credentials/{credential}", response_model=Eligibility,
+            responses=ERRORS)
+def eligibility(election_id: str, credential: str, request: Request):
+    """Whether a public credential is on the election's (public) credential list."""
+    try:
+        eligible = credential.lower() in loaded(board(request).election(election_id)).eligible
+    except UserError as err:
+        return error(request, err)
+    return {"eligible": eligible}
+
+
+@router.post("/receipts/check", response_model=ReceiptCheck)
+def receipt_check(receipt: dict[str, Any], request: Request):
+    """The server's signature on a receipt and the board entry it names."""
+    return check_receipt(board(request), receipt, language(request))
+
+
+@router.get("/elections/{election_id}/aggregate", responses=ERRORS)
+def aggregate(election_id: str, request: Request, s: Session = DB):
+    """After the close: the option-wise sums of the counted ballots, which the custodians
+    decrypt partially (docs/record.md §8)."""
+    from vmre.voting import server_tally as closing
+
+    try:
+        return closing.aggregate(s, board(request), election_id)
+    except UserError as err:
+        return error(request, err)

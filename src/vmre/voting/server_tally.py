@@ -1,0 +1,83 @@
+"""The electronic count on the voting server: once voting is closed, the board's counted
+ballots are added up per option (homomorphically), custodians upload their partial
+decryptions with proofs, and from any `threshold` valid ones the counts are published.
+
+The server never decrypts anything itself: it only checks the custodians' proofs and combines.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import ForeignKey, Text
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from vmre.core.database import Base
+from vmre.core.messages import UserError
+from vmre.crypto.group import point_from_hex
+from vmre.voting import ballot as ballots
+from vmre.voting import tally
+from vmre.voting.board import Board, loaded
+
+
+class Closing(Base):
+    __tablename__ = "voting_closing"
+
+    election_id: Mapped[str] = mapped_column(ForeignKey("voting_elections.id"), primary_key=True)
+    aggregate: Mapped[str] = mapped_column(Text)  # JSON (tally.aggregate_document)
+    shares: Mapped[str] = mapped_column(Text, default="{}")  # JSON: custodian -> share document
+    results: Mapped[str] = mapped_column(Text, default="")  # JSON once enough shares arrived
+
+
+def aggregate(s: Session, board: Board, election_id: str) -> dict:
+    """The aggregate of the counted ballots, computed once, after the close."""
+    row = s.get(Closing, election_id)
+    if row is not None:
+        return json.loads(row.aggregate)
+    election = board.election(election_id)
+    if election.state != "closed":
+        raise UserError("sivei.count.not_closed")
+    ctx = loaded(election).context
+    entries = [(e.credential, ballots.parse_ballot(ctx, json.loads(e.ballot)))
+               for e in board.entries(election_id)]
+    document = tally.aggregate_document(
+        ctx, tally.partial_sums(tally.counted(entries, election.revote_policy)))
+    s.add(Closing(election_id=election_id, aggregate=json.dumps(document, sort_keys=True)))
+    return document
+
+
+def add_share(s: Session, board: Board, election_id: str, share: object) -> dict | None:
+    """Check one custodian's partial decryption; the results once `threshold` are valid."""
+    document = aggregate(s, board, election_id)
+    row = s.get(Closing, election_id)
+    election = board.election(election_id)
+    ctx = loaded(election).context
+    transcript = json.loads(election.transcript)
+    try:
+        custodian = int(share["custodian"])  # type: ignore[index]
+        if share.get("election_id") != election_id:  # type: ignore[union-attr]
+            raise UserError("sivei.count.wrong_election")
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise UserError("sivei.count.malformed") from None
+    if str(custodian) not in transcript.get("verification_keys", {}):
+        raise UserError("sivei.count.not_qualified", custodian=custodian)
+    # A dealer disqualified in the ceremony still holds a valid key share: it may decrypt.
+    verification = point_from_hex(transcript["verification_keys"][str(custodian)])
+    ok, where = tally.check_share(ctx, document, share, verification)  # type: ignore[arg-type]
+    if not ok:
+        raise UserError("sivei.count.bad_share", custodian=custodian, where=where)
+    shares = json.loads(row.shares)
+    shares[str(custodian)] = share
+    row.shares = json.dumps(shares, sort_keys=True)
+    if len(shares) >= ctx.threshold and not row.results:
+        results = tally.combine_results(ctx, document, {int(j): d for j, d in shares.items()})
+        row.results = json.dumps(results, sort_keys=True)
+    return json.loads(row.results) if row.results else None
+
+
+def status(s: Session, election_id: str) -> dict:
+    row = s.get(Closing, election_id)
+    if row is None:
+        return {"aggregate": False, "shares": [], "results": None}
+    return {"aggregate": True, "shares": sorted(int(j) for j in json.loads(row.shares)),
+            "results": json.loads(row.results) if row.results else None}
