@@ -345,29 +345,46 @@ def ballot_page(request: Request, account: VoterAccount = Depends(require_voter)
                   practice=practice.is_practice(s, account.election_id))
 
 
-@voter.post("/emitir")
-async def cast(request: Request, s: Session = DB):
-    """The encrypted, signed ballot from the voter's browser; the receipt after the commit."""
+def _json_error(err: UserError, lang: str, status: int = 422) -> JSONResponse:
+    return JSONResponse({"error": err.key, "message": err.message(lang)}, status)
+
+
+async def _voter_json(request: Request, s: Session) -> tuple[VoterAccount, dict, str]:
+    """The signed-in voter and the JSON body of a ballot request, or a UserError to answer."""
     _json_csrf(request)
     lang = language(request)
     account = current_voter(request, s)
     if account is None:
-        return JSONResponse({"error": "sivei.login.expired",
-                             "message": text("sivei.login.expired", lang)}, 401)
-    if account.voted_at is not None:
-        err = UserError("voting.ballot.already_voted")
-        return JSONResponse({"error": err.key, "message": err.message(lang)}, 409)
+        raise _Refused(UserError("sivei.login.expired"), 401)
     try:
         body = await request.json()
+        if not isinstance(body, dict):
+            raise TypeError
+    except (ValueError, TypeError):
+        raise _Refused(UserError("voting.ballot.malformed", reason="JSON"), 422) from None
+    return account, body, lang
+
+
+class _Refused(Exception):
+    def __init__(self, err: UserError, status: int) -> None:
+        self.err, self.status = err, status
+
+
+@voter.post("/emitir")
+async def cast(request: Request, s: Session = DB):
+    """The encrypted, signed ballot from the voter's browser; the receipt after the commit."""
+    try:
+        account, body, lang = await _voter_json(request, s)
+    except _Refused as refused:
+        return _json_error(refused.err, language(request), refused.status)
+    if account.voted_at is not None:
+        return _json_error(UserError("voting.ballot.already_voted"), lang, 409)
+    try:
         # verification is CPU work: keep it off the event loop
         receipt = await run_in_threadpool(board(request).cast, account.election_id,
                                           body.get("ballot"))
     except UserError as err:
-        return JSONResponse({"error": err.key, "message": err.message(lang)},
-                            STATUS.get(err.key, 422))
-    except (ValueError, AttributeError):
-        err = UserError("voting.ballot.malformed", reason="JSON")
-        return JSONResponse({"error": err.key, "message": err.message(lang)}, 422)
+        return _json_error(err, lang, STATUS.get(err.key, 422))
     accounts.mark_voted(s, account.id)
     request.session["receipt"] = receipt
     audit.record(s, f"voter:{account.id}", "voter_cast")  # no tracking code: no link to a ballot
@@ -377,21 +394,15 @@ async def cast(request: Request, s: Session = DB):
 @voter.post("/auditar")
 async def challenge(request: Request, s: Session = DB):
     """Benaloh: the browser discloses the nonces of a ballot it will never cast."""
-    _json_csrf(request)
-    lang = language(request)
-    account = current_voter(request, s)
-    if account is None:
-        return JSONResponse({"error": "sivei.login.expired",
-                             "message": text("sivei.login.expired", lang)}, 401)
     try:
-        body = await request.json()
+        account, body, lang = await _voter_json(request, s)
+    except _Refused as refused:
+        return _json_error(refused.err, language(request), refused.status)
+    try:
         tracking = await run_in_threadpool(board(request).spoil, account.election_id,
                                            body.get("ballot"), body.get("disclosure"))
     except UserError as err:
-        return JSONResponse({"error": err.key, "message": err.message(lang)}, 422)
-    except (ValueError, AttributeError, TypeError):
-        err = UserError("voting.ballot.malformed", reason="JSON")
-        return JSONResponse({"error": err.key, "message": err.message(lang)}, 422)
+        return _json_error(err, lang)
     return JSONResponse({"tracking_code": tracking,
                          "url": f"/tablero/{account.election_id}/auditada/{tracking}"}, 201)
 
