@@ -1,0 +1,79 @@
+"""E-mail to citizens: the confirmation link, a notice on every status change, and the
+access message of internet voters. Texts come from the catalogue in the request's language."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import smtplib
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from vmre.core.audit import utcnow
+from vmre.core.database import transaction
+from vmre.core.email import Mail, Mailer
+from vmre.core.messages import text
+from vmre.registry.models import Outbox, Request
+
+log = logging.getLogger(__name__)
+
+
+def public_url() -> str:
+    return os.environ.get("VMRE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def confirmation_mail(req: Request, token: str) -> Mail:
+    lang = req.lang
+    link = f"{public_url()}/registro/confirmar/{token}?lang={lang}"
+    return Mail(to=req.email, subject=text("registry.mail.confirm.subject", lang, folio=req.folio),
+                text=text("registry.mail.confirm.body", lang, name=req.given_names,
+                          folio=req.folio, link=link))
+
+
+def status_mail(req: Request, kind: str, params: dict) -> Mail:
+    lang = req.lang
+    detail = ""
+    if kind == "rejected":
+        detail = text(f"registry.reason.{params.get('reason', req.reason)}", lang)
+    elif kind == "to_correct":
+        items = ", ".join(text(f"registry.item.{i}", lang) for i in params.get("items", []))
+        detail = text("registry.mail.correct_detail", lang, items=items,
+                      deadline=params.get("deadline", ""), tz=params.get("tz", ""))
+    body = text("registry.mail.status.body", lang, name=req.given_names, folio=req.folio,
+                status=text(f"registry.status.{kind}", lang), detail=detail,
+                link=f"{public_url()}/registro/estado?lang={lang}")
+    return Mail(to=req.email, subject=text("registry.mail.status.subject", lang,
+                                           folio=req.folio), text=body)
+
+
+def access_mail(req: Request, secret: str, voting_url: str) -> Mail:
+    lang = req.lang
+    return Mail(to=req.email, subject=text("registry.mail.access.subject", lang),
+                text=text("registry.mail.access.body", lang, name=req.given_names,
+                          folio=req.folio, secret=secret, link=voting_url or public_url()))
+
+
+def flush_outbox(factory: sessionmaker[Session], mailer: Mailer | None = None,
+                 limit: int = 500) -> int:
+    """Mail pending notices; what the server refuses stays pending for the next run."""
+    mailer = mailer or Mailer()
+    sent = 0
+    while True:
+        with transaction(factory) as session:
+            rows = list(session.execute(
+                select(Outbox, Request).join(Request, Request.id == Outbox.request_id)
+                .where(Outbox.sent_at.is_(None)).order_by(Outbox.id).limit(limit)))
+            if not rows:
+                return sent
+            mails = [status_mail(req, box.kind, json.loads(box.params)) for box, req in rows]
+            try:
+                mailer.send_many(mails)
+            except (OSError, smtplib.SMTPException) as err:
+                log.warning("registry outbox: mail server unavailable (%s)", type(err).__name__)
+                return sent
+            now = utcnow()
+            for box, _req in rows:
+                box.sent_at = now
+            sent += len(rows)
