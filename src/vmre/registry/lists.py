@@ -125,10 +125,11 @@ def _safe(value: object) -> object:
     return value
 
 
-def figures_csv(session: Session, election_id: str, out: IO[str]) -> None:
+def figures_csv(session: Session, election_id: str, out: IO[str],
+                entity_id: str | None = None) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(("dimension", "value", "count"))
-    for dimension, counts in figures(session, election_id).items():
+    for dimension, counts in figures(session, election_id, entity_id).items():
         if isinstance(counts, dict):
             for value, n in counts.items():
                 writer.writerow((dimension, value, n))

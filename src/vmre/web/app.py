@@ -41,4 +41,6 @@ def create_app(database: str | None = None, *, secret_key: str | None = None,
 
     app.include_router(admin.router)
     # Each part adds its routers here (citizen, voter, admin, custodian, public audiences).
+    from vmre.registry.router import router as registry_router
+    app.include_router(registry_router)
     return app
