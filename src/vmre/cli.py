@@ -57,6 +57,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, db: str | None = DB_OPTION)
 def register_parts() -> None:
     """Each part contributes its own command group."""
     # One line per part, e.g. app.add_typer(registry_app, name="registry").
+    from vmre.registry.cli import registry_app
+    app.add_typer(registry_app, name="registry")
 
 
 def main() -> None:
