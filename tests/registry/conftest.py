@@ -111,3 +111,15 @@ def env(db_url, tmp_path, monkeypatch) -> Env:
     yield Env(client, app, padron)
     client.close()
     app.state.engine.dispose()
+
+
+def submit_direct(env: Env, record: PadronRecord, confirmed: bool = True, lang: str = "es",
+                  **overrides) -> str:
+    """A request through the service (as the form would), optionally with its e-mail
+    confirmed; returns the folio."""
+    files = {k: v[1] for k, v in files_for(record).items()}
+    with transaction(env.app.state.sessions) as s:
+        req, token = service.submit(s, ELECTION, form_for(record, **overrides), files, lang=lang)
+        if confirmed:
+            service.confirm_email(s, token)
+        return req.folio
