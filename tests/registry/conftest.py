@@ -12,9 +12,11 @@ from fastapi.testclient import TestClient
 
 from vmre.core.database import transaction
 from vmre.core.entities import ENTITIES
+from vmre.core.ratelimit import RateLimiter
 from vmre.core.staff import Role, create_user
 from vmre.registry import service
 from vmre.registry.padron import PadronRecord, SyntheticPadron
+from vmre.web import admin as web_admin
 from vmre.web.app import create_app
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(200)
@@ -98,6 +100,9 @@ def env(db_url, tmp_path, monkeypatch) -> Env:
     monkeypatch.setenv("VMRE_UPLOAD_DIR", str(tmp_path / "uploads"))
     monkeypatch.setenv("VMRE_UPLOAD_MAX_BYTES", str(64 * 1024))
     monkeypatch.setenv("VMRE_SMTP_PORT", "1")  # no server unless a test starts one
+    # The sign-in limiter is per process; each test gets its own so the suite's many
+    # sign-ins from one test client do not trip it.
+    monkeypatch.setattr(web_admin, "login_limiter", RateLimiter(limit=20, window_seconds=300))
     app = create_app(db_url, secret_key="test")
     padron = SyntheticPadron(SEED, 400)
     app.state.registry_padron = padron
