@@ -4,6 +4,7 @@ the synthetic register, and helpers that fill the request form from a register r
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -13,7 +14,7 @@ from fastapi.testclient import TestClient
 from vmre.core.database import transaction
 from vmre.core.entities import ENTITIES
 from vmre.core.ratelimit import RateLimiter
-from vmre.core.staff import Role, create_user
+from vmre.core.staff import Role, StaffUser, hash_password
 from vmre.registry import service
 from vmre.registry.padron import PadronRecord, SyntheticPadron
 from vmre.web import admin as web_admin
@@ -95,6 +96,12 @@ def files_for(record: PadronRecord, **overrides) -> dict:
     return {k: v for k, v in files.items() if v is not None}
 
 
+@functools.cache
+def _password_hash() -> str:
+    # Argon2 is slow on purpose; one hash serves every staff account of the suite.
+    return hash_password(PASSWORD)
+
+
 @pytest.fixture
 def env(db_url, tmp_path, monkeypatch) -> Env:
     monkeypatch.setenv("VMRE_UPLOAD_DIR", str(tmp_path / "uploads"))
@@ -108,10 +115,12 @@ def env(db_url, tmp_path, monkeypatch) -> Env:
     app.state.registry_padron = padron
     with transaction(app.state.sessions) as s:
         make_process(s)
-        create_user(s, "admin", PASSWORD, [Role.ADMINISTRATOR])
-        create_user(s, "super", PASSWORD, [Role.SUPERVISOR])
-        create_user(s, "revisor", PASSWORD, [Role.REVIEWER])
-        create_user(s, "opl_jal", PASSWORD, [Role.OPL], entity="JAL")
+        for name, role, entity in (("admin", Role.ADMINISTRATOR, None),
+                                   ("super", Role.SUPERVISOR, None),
+                                   ("revisor", Role.REVIEWER, None),
+                                   ("opl_jal", Role.OPL, "JAL")):
+            s.add(StaffUser(username=name, password_hash=_password_hash(), roles=role.value,
+                            entity=entity, failed_logins=0))
     client = TestClient(app)
     yield Env(client, app, padron)
     client.close()
