@@ -11,6 +11,7 @@ import datetime as dt
 import random
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from vmre.core.entities import BY_ID, ENTITIES
@@ -50,6 +51,7 @@ SURNAMES = ("Hernández", "García", "Martínez", "López", "González", "Pérez
 _CONSONANTS = set("BCDFGHJKLMNPQRSTVWXYZ")
 
 
+@lru_cache(maxsize=65536)  # names repeat a lot: fold each spelling once
 def fold(value: str) -> str:
     """Uppercase without accents (Ñ kept as N, as the elector key does), single spaces."""
     decomposed = unicodedata.normalize("NFKD", value)
@@ -70,14 +72,18 @@ def _first_consonant(word: str) -> str:
     return "X"
 
 
+@lru_cache(maxsize=65536)
+def _name_letters(given: str, first: str, second: str) -> str:
+    first_word = fold(first).split(" ")[-1]
+    return (_letters(first_word, 1) + _first_consonant(first_word)
+            + _letters(second or "X", 1) + _first_consonant(second or "X")
+            + _letters(given, 1) + _first_consonant(given))
+
+
 def elector_key(given: str, first: str, second: str, birth: dt.date, entity_inegi: str,
                 sex: str, homoclave: str) -> str:
     """6 letters from the names, YYMMDD, the entity's two-digit code, sex, 3-char homoclave."""
-    first_word = fold(first).split(" ")[-1]
-    letters = (_letters(first_word, 1) + _first_consonant(first_word)
-               + _letters(second or "X", 1) + _first_consonant(second or "X")
-               + _letters(given, 1) + _first_consonant(given))
-    return f"{letters}{birth:%y%m%d}{entity_inegi}{sex}{homoclave}"
+    return f"{_name_letters(given, first, second)}{birth:%y%m%d}{entity_inegi}{sex}{homoclave}"
 
 
 class SyntheticPadron:
@@ -113,8 +119,8 @@ class SyntheticPadron:
             birth_date=birth,
             sex=sex,
             entity_id=ent.id,
-            ocr="".join(rng.choice("0123456789") for _ in range(13)),
-            cic="".join(rng.choice("0123456789") for _ in range(9)),
+            ocr=f"{rng.randrange(10**13):013d}",
+            cic=f"{rng.randrange(10**9):09d}",
             issued_abroad=issued_abroad,
             validity_year=rng.choice((2019, 2021, 2023, 2024, 2025, 2027, 2029, 2031, 2033)),
         )

@@ -284,21 +284,34 @@ def run_validation(session: Session, padron: Padron, election_id: str,
             break
         last_id = rows[-1].id
         now = utcnow()
-        changes, notices = [], []
+        # Grouped by outcome: one UPDATE per finding instead of one per request.
+        by_finding: dict[str, list[int]] = {}
+        late: list[dict] = []
+        notices = []
         for req in rows:
             finding = findings(padron.lookup(req.elector_key), req, process)
             status = Status.IN_REVIEW if finding else Status.ACCEPTED
             closure = closed.get((req.entity_id, req.modality))
-            change = {"id": req.id, "status": status.value, "finding": finding,
-                      "decided_by": SYSTEM, "updated_at": now}
             if status == Status.ACCEPTED and closure is not None:
                 status = Status.INCLUDED  # the list is closed: this one joins the addendum
-                change.update(status=status.value, closure_id=closure, addendum=True)
-            changes.append(change)
+                late.append({"id": req.id, "closure_id": closure, "addendum": True})
+            by_finding.setdefault(finding if status != Status.INCLUDED else "+", []).append(
+                req.id)
             notices.append({"request_id": req.id, "kind": status.value, "params": "{}",
                             "created_at": now})
             counts[status.value] += 1
-        session.execute(update(Request), changes)
+        for finding, ids in by_finding.items():
+            status = (Status.INCLUDED if finding == "+" else
+                      Status.IN_REVIEW if finding else Status.ACCEPTED)
+            session.execute(
+                update(Request).where(Request.id.in_(ids))
+                .values(status=status.value, finding=finding.strip("+"), decided_by=SYSTEM,
+                        updated_at=now).execution_options(synchronize_session=False))
+        if late:
+            session.execute(update(Request), late)
+            for closure_id in {c["closure_id"] for c in late}:
+                closure = session.get(Closure, closure_id)
+                closure.addendum += sum(c["closure_id"] == closure_id for c in late)
         session.execute(insert(Outbox), notices)
         audit.record(session, SYSTEM, "registry.validated", election_id,
                      f"batch_last_id={last_id} size={len(rows)}")
