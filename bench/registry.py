@@ -79,14 +79,14 @@ def body_for(record, i: int) -> dict:
     }
 
 
-def bench_http(db: str, n: int, clients: int) -> None:
+def bench_http(db: str, n: int, clients: int, workers: int) -> None:
     smtp, smtp_port = start_smtp_sink()
     port = free_port()
     env = {**os.environ, "VMRE_SMTP_HOST": "127.0.0.1", "VMRE_SMTP_PORT": str(smtp_port),
            "VMRE_UPLOAD_DIR": tempfile.mkdtemp(prefix="vmre-bench-up-")}
-    code = ("import uvicorn; from vmre.web.app import create_app; "
-            f"uvicorn.run(create_app({db!r}), host='127.0.0.1', port={port}, "
-            "log_level='warning')")
+    env["VMRE_DATABASE_URL"] = db
+    code = ("import uvicorn; uvicorn.run('vmre.web.app:create_app', factory=True, "
+            f"host='127.0.0.1', port={port}, workers={workers}, log_level='warning')")
     server = subprocess.Popen([sys.executable, "-c", code], env=env)
     try:
         base = f"http://127.0.0.1:{port}"
@@ -111,7 +111,7 @@ def bench_http(db: str, n: int, clients: int) -> None:
         elapsed = time.perf_counter() - start
         ok = codes.count(201)
         print(f"http: {ok}/{n} requests accepted in {elapsed:.1f} s "
-              f"= {ok / elapsed:.0f} requests/s ({clients} clients)")
+              f"= {ok / elapsed:.0f} requests/s ({clients} clients, {workers} server workers)")
         if ok != n:
             print(f"http: status codes seen: {sorted(set(codes))}")
     finally:
@@ -183,6 +183,7 @@ def main() -> None:
     parser.add_argument("--db", help="database URL (default: a temporary SQLite file)")
     parser.add_argument("--http", type=int, default=300, help="requests sent over HTTP")
     parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--requests", type=int, default=20_000,
                         help="size of the list to validate and close")
     args = parser.parse_args()
@@ -195,7 +196,7 @@ def main() -> None:
     engine.dispose()
     print(f"database: {make_engine(db).url.render_as_string(hide_password=True)}")
     if args.http:
-        bench_http(db, args.http, args.clients)
+        bench_http(db, args.http, args.clients, args.workers)
     if args.requests:
         bench_list(db, args.requests)
 
