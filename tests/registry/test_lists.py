@@ -111,3 +111,20 @@ def test_opl_sees_only_its_entity_and_no_contact_data(env):
     api = env.client.get(f"/api/v1/registry/lists/{ELECTION}").json()
     assert api["figures"]["entity"] == {"JAL": 1}
     assert {c["entity_id"] for c in api["closures"]} == {"JAL"}
+
+
+def test_first_review_after_close_goes_to_addendum(env, smtp_server):
+    early, late = [r for r in env.good_records() if r.entity_id == "JAL"][:2]
+    folio_early = submit_direct(env, early)
+    with transaction(env.app.state.sessions) as s:
+        service.accept(s, service.request_by_folio(s, folio_early), "revisor")
+        lists.close(s, ELECTION, "admin", ["JAL"], ["internet"])
+    folio_late = submit_direct(env, late)
+    with transaction(env.app.state.sessions) as s:
+        counts = service.run_validation(s, env.padron, ELECTION)
+        assert counts == {"accepted": 0, "in_review": 0, "included": 1}
+        req = service.request_by_folio(s, folio_late)
+        assert (req.status, req.addendum) == ("included", True)
+        closure = s.get(Closure, req.closure_id)
+        assert (closure.included, closure.addendum) == (1, 1)
+        assert lists.figures(s, ELECTION)["addendum"] == 1
