@@ -79,11 +79,12 @@ def body_for(record, i: int) -> dict:
     }
 
 
-def bench_http(db: str, n: int, clients: int, workers: int) -> None:
+def bench_http(db: str, n: int, clients: int, workers: int, mail_async: bool) -> None:
     smtp, smtp_port = start_smtp_sink()
     port = free_port()
     env = {**os.environ, "VMRE_SMTP_HOST": "127.0.0.1", "VMRE_SMTP_PORT": str(smtp_port),
-           "VMRE_UPLOAD_DIR": tempfile.mkdtemp(prefix="vmre-bench-up-")}
+           "VMRE_UPLOAD_DIR": tempfile.mkdtemp(prefix="vmre-bench-up-"),
+           "VMRE_REGISTRY_MAIL_ASYNC": "1" if mail_async else "0"}
     env["VMRE_DATABASE_URL"] = db
     code = ("import uvicorn; uvicorn.run('vmre.web.app:create_app', factory=True, "
             f"host='127.0.0.1', port={port}, workers={workers}, log_level='warning')")
@@ -111,7 +112,8 @@ def bench_http(db: str, n: int, clients: int, workers: int) -> None:
         elapsed = time.perf_counter() - start
         ok = codes.count(201)
         print(f"http: {ok}/{n} requests accepted in {elapsed:.1f} s "
-              f"= {ok / elapsed:.0f} requests/s ({clients} clients, {workers} server workers)")
+              f"= {ok / elapsed:.0f} requests/s ({clients} clients, {workers} server workers, "
+          f"{'batched' if mail_async else 'per-request'} confirmation mail)")
         if ok != n:
             print(f"http: status codes seen: {sorted(set(codes))}")
     finally:
@@ -184,6 +186,8 @@ def main() -> None:
     parser.add_argument("--http", type=int, default=300, help="requests sent over HTTP")
     parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--mail-async", action="store_true",
+                        help="confirmation mails from a background thread (batched)")
     parser.add_argument("--requests", type=int, default=20_000,
                         help="size of the list to validate and close")
     args = parser.parse_args()
@@ -196,7 +200,7 @@ def main() -> None:
     engine.dispose()
     print(f"database: {make_engine(db).url.render_as_string(hide_password=True)}")
     if args.http:
-        bench_http(db, args.http, args.clients, args.workers)
+        bench_http(db, args.http, args.clients, args.workers, args.mail_async)
     if args.requests:
         bench_list(db, args.requests)
 

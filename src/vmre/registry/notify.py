@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import queue
 import smtplib
+import threading
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -77,3 +79,56 @@ def flush_outbox(factory: sessionmaker[Session], mailer: Mailer | None = None,
             for box, _req in rows:
                 box.sent_at = now
             sent += len(rows)
+
+
+class MailQueue:
+    """Confirmation mails sent by a background thread, many per SMTP connection.
+
+    Enabled with VMRE_REGISTRY_MAIL_ASYNC=1 (high request rates): the request returns without
+    waiting for the mail server. A mail lost in a crash is recovered by the citizen asking for
+    a new confirmation link on the status page; nothing secret sits in the queue but the
+    one-time confirmation link."""
+
+    def __init__(self, batch: int = 100) -> None:
+        self.batch = batch
+        self._queue: queue.Queue[Mail] = queue.Queue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def put(self, mail: Mail) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="registry-mail",
+                                                daemon=True)
+                self._thread.start()
+        self._queue.put(mail)
+
+    def _run(self) -> None:
+        while True:
+            mails = [self._queue.get()]
+            while len(mails) < self.batch:
+                try:
+                    mails.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                Mailer().send_many(mails)
+            except (OSError, smtplib.SMTPException) as err:
+                log.warning("registry: %d confirmation mails not sent (%s)", len(mails),
+                            type(err).__name__)
+
+
+mail_queue = MailQueue()
+
+
+def send_confirmation(mail: Mail) -> bool:
+    """Send now (default) or hand to the background queue; False if the server refused."""
+    if os.environ.get("VMRE_REGISTRY_MAIL_ASYNC") == "1":
+        mail_queue.put(mail)
+        return True
+    try:
+        Mailer().send(mail)
+        return True
+    except (OSError, smtplib.SMTPException) as err:
+        log.warning("registry: confirmation mail not sent (%s)", type(err).__name__)
+        return False

@@ -10,7 +10,6 @@ import datetime as dt
 import io
 import logging
 import os
-import smtplib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,7 +20,6 @@ from starlette.datastructures import UploadFile
 
 from vmre.core import audit
 from vmre.core.database import transaction
-from vmre.core.email import Mailer
 from vmre.core.entities import ENTITIES
 from vmre.core.messages import UserError, text
 from vmre.core.ratelimit import RateLimiter
@@ -93,12 +91,7 @@ def _after_commit(request: Request) -> None:
 
 
 def _send(mail) -> bool:
-    try:
-        Mailer().send(mail)
-        return True
-    except (OSError, smtplib.SMTPException) as err:
-        log.warning("registry: confirmation mail not sent (%s)", type(err).__name__)
-        return False
+    return notify.send_confirmation(mail)
 
 
 async def _read_form(request: Request) -> tuple[dict[str, str], dict[str, bytes]]:
