@@ -273,7 +273,7 @@ def review_queue(request: Request, election: str = "", status: str = "", entity:
                                     entity_id=entity or None, country=country or None,
                                     modality=modality or None, reason=reason or None,
                                     limit=100, offset=max(page, 0) * 100)
-        processes = service.open_processes(session) or []
+        processes = service.all_processes(session)  # review goes on after requests close
     filters = {"election": election, "status": status, "entity": entity, "country": country,
                "modality": modality, "reason": reason}
     return render(request, "registry_queue.html", user=user, rows=rows, total=total,
@@ -407,7 +407,7 @@ def list_page(request: Request, election: str = "", user: StaffUser = Depends(SE
     lang = language(request)
     only = user.entity if not user.has(Role.SUPERVISOR) else None
     with transaction(_sessions(request)) as session:
-        processes = service.open_processes(session)
+        processes = service.all_processes(session)
         election = election or (processes[0].id if processes else "")
         try:
             service.get_process(session, election)

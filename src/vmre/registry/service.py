@@ -75,6 +75,10 @@ def get_process(session: Session, election_id: str) -> Process:
     return process
 
 
+def all_processes(session: Session) -> list[Process]:
+    return list(session.scalars(select(Process).order_by(Process.id)))
+
+
 def open_processes(session: Session, now: dt.datetime | None = None) -> list[Process]:
     return [p for p in session.scalars(select(Process).order_by(Process.id))
             if p.opens_at <= local_now(p, now) <= p.closes_at]
