@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -263,9 +263,9 @@ def findings(record: PadronRecord | None, req: Request, process: Process) -> str
 
 
 _VALIDATION_COLUMNS = (
-    Request.id, Request.elector_key, Request.given_names, Request.first_surname,
-    Request.second_surname, Request.birth_date, Request.entity_id, Request.card_issued_abroad,
-    Request.ocr, Request.cic, Request.country, Request.modality)
+    Request.id, Request.election_id, Request.elector_key, Request.given_names,
+    Request.first_surname, Request.second_surname, Request.birth_date, Request.entity_id,
+    Request.card_issued_abroad, Request.ocr, Request.cic, Request.country, Request.modality)
 
 
 def run_validation(session: Session, padron: Padron, election_id: str,
@@ -276,22 +276,28 @@ def run_validation(session: Session, padron: Padron, election_id: str,
     process = get_process(session, election_id)
     closed = _closed_lists(session, election_id)
     counts = {"accepted": 0, "in_review": 0, "included": 0}
-    last_id = 0
-    while True:
-        rows = list(session.execute(
-            select(*_VALIDATION_COLUMNS).where(Request.election_id == election_id,
-                                  Request.status == Status.RECEIVED.value,
-                                  Request.email_confirmed_at.is_not(None),
-                                  Request.id > last_id)
-            .order_by(Request.id).limit(batch)))
+    # Walk the primary key in fixed windows: each window is an index range scan, so the
+    # cost stays linear however many requests wait (a LIMIT over "status = received"
+    # ordered by id would rescan the waiting ones on every batch).
+    low, high = session.execute(select(func.min(Request.id), func.max(Request.id))
+                                .where(Request.election_id == election_id)).one()
+    if low is None:
+        return counts
+    for start in range(low, high + 1, batch):
+        # Only the key range in SQL (so the planner cannot prefer the status index and
+        # rescan every waiting request per window); the rest is filtered here.
+        rows = [row for row in session.execute(
+            select(*_VALIDATION_COLUMNS, Request.status, Request.email_confirmed_at)
+            .where(Request.id >= start, Request.id < start + batch))
+            if row.election_id == election_id and row.status == Status.RECEIVED
+            and row.email_confirmed_at is not None]
         if not rows:
-            break
+            continue
         last_id = rows[-1].id
         now = utcnow()
         # Grouped by outcome: one UPDATE per finding instead of one per request.
         by_finding: dict[str, list[int]] = {}
         late: list[dict] = []
-        notices = []
         for req in rows:
             finding = findings(padron.lookup(req.elector_key), req, process)
             status = Status.IN_REVIEW if finding else Status.ACCEPTED
@@ -301,8 +307,6 @@ def run_validation(session: Session, padron: Padron, election_id: str,
                 late.append({"id": req.id, "closure_id": closure, "addendum": True})
             by_finding.setdefault(finding if status != Status.INCLUDED else "+", []).append(
                 req.id)
-            notices.append({"request_id": req.id, "kind": status.value, "params": "{}",
-                            "created_at": now})
             counts[status.value] += 1
         for finding, ids in by_finding.items():
             status = (Status.INCLUDED if finding == "+" else
@@ -311,12 +315,17 @@ def run_validation(session: Session, padron: Padron, election_id: str,
                 update(Request).where(Request.id.in_(ids))
                 .values(status=status.value, finding=finding.strip("+"), decided_by=SYSTEM,
                         updated_at=now).execution_options(synchronize_session=False))
+            # The notices are built in the database from the same ids: no row crosses the
+            # wire twice.
+            session.execute(insert(Outbox).from_select(
+                ["request_id", "kind", "params", "created_at"],
+                select(Request.id, literal(status.value), literal("{}"), literal(now))
+                .where(Request.id.in_(ids))))
         if late:
             session.execute(update(Request), late)
             for closure_id in {c["closure_id"] for c in late}:
                 closure = session.get(Closure, closure_id)
                 closure.addendum += sum(c["closure_id"] == closure_id for c in late)
-        session.execute(insert(Outbox), notices)
         audit.record(session, SYSTEM, "registry.validated", election_id,
                      f"batch_last_id={last_id} size={len(rows)}")
     return counts
