@@ -15,6 +15,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, StreamingResponse
+from sqlalchemy import or_, select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -385,8 +386,6 @@ def review_validate(request: Request, election: str = Form(""), csrf: str = Form
 
 @admin.get("/documents/{sha}")
 def review_document(request: Request, sha: str, user: StaffUser = Depends(REVIEW)):
-    from sqlalchemy import or_, select
-
     with transaction(_sessions(request)) as session:
         owner = session.scalar(select(RegRequest.folio).where(or_(
             RegRequest.card_front_sha == sha, RegRequest.card_back_sha == sha,
@@ -616,7 +615,7 @@ def api_credential_list(election: str, request: Request, user: StaffUser = Depen
     lang = language(request)
     path = os.environ.get("VMRE_REGISTRY_ISSUER_KEY")
     if not path:
-        raise HTTPException(503, text("registry.issuer.unreadable", lang, path="-"))
+        raise HTTPException(503, text("registry.issuer.not_configured", lang))
     try:
         secret = issuer_key.load(Path(path), os.environ.get("VMRE_REGISTRY_ISSUER_PASSPHRASE",
                                                             ""))
