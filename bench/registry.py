@@ -185,7 +185,7 @@ def main() -> None:
     parser.add_argument("--db", help="database URL (default: a temporary SQLite file)")
     parser.add_argument("--http", type=int, default=300, help="requests sent over HTTP")
     parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients")
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--mail-async", action="store_true",
                         help="confirmation mails from a background thread (batched)")
     parser.add_argument("--requests", type=int, default=20_000,
