@@ -101,3 +101,15 @@ def test_admin_issues_credentials_and_gets_the_signed_list(env, smtp_server, tmp
     monkeypatch.setenv("VMRE_REGISTRY_ISSUER_PASSPHRASE", "frase de paso de prueba")
     document = env.client.get(f"/api/v1/registry/credentials/{ELECTION}").json()
     assert len(verify_credential_list(document, base_mul(secret)).entries) == 2
+
+
+def test_api_refuses_oversized_and_disguised_uploads(env):
+    record = env.good_records(issued_abroad=False)[0]
+    body = _json_request(record)
+    body["card_front_b64"] = base64.b64encode(PNG + bytes(70 * 1024)).decode()
+    body["proof_b64"] = base64.b64encode(b"<html><script>alert(1)</script></html>").decode()
+    r = env.client.post("/api/v1/registry/requests", json=body)
+    assert r.status_code == 422
+    errors = r.json()["errors"]
+    assert "MB" in errors["card_front"] and "PDF" in errors["proof"]
+    assert set(errors) == {"card_front", "proof"}
