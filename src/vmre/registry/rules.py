@@ -128,8 +128,7 @@ def check_request(raw: dict[str, object], today: dt.date) -> tuple[dict, FieldEr
     if v["email"] and (len(v["email"]) > 254 or not EMAIL.fullmatch(v["email"])):
         errors.add("email", "registry.field.email")
     else:
-        local, _, domain = v["email"].partition("@")
-        v["email"] = f"{local}@{domain.lower()}" if domain else v["email"]
+        v["email"] = v["email"].lower()  # one spelling per address, so uniqueness uses the index
     v["phone"] = re.sub(r"[\s().-]", "", v["phone"])
     if v["phone"] and not PHONE.fullmatch(v["phone"]):
         errors.add("phone", "registry.field.phone")

@@ -163,7 +163,7 @@ def _check_unique(session: Session, election_id: str, clean: dict, errors: Field
     if clean["modality"] == Modality.INTERNET:
         # Internet voters need a personal e-mail and phone: no sharing between voters.
         internet = mine.where(Request.modality == Modality.INTERNET.value)
-        if session.scalar(internet.where(func.lower(Request.email) == clean["email"].lower())):
+        if session.scalar(internet.where(Request.email == clean["email"])):
             errors.add("email", "registry.field.email_taken")
         if session.scalar(internet.where(Request.phone == clean["phone"])):
             errors.add("phone", "registry.field.phone_taken")
