@@ -86,6 +86,9 @@ def test_close_figures_addendum_and_exports(env, smtp_server):
     opl_rows = list(csv.DictReader(io.StringIO(opl.text)))
     assert len(opl_rows) == 5
     assert not {"email", "phone", "street", "city", "postal_code", "region"} & set(opl_rows[0])
+    only_addendum = env.client.get(
+        f"/admin/registry/lists/export?election={ELECTION}&audience=opl&addendum=true")
+    assert [r["folio"] for r in csv.DictReader(io.StringIO(only_addendum.text))] == [f_jal[2]]
     shipping = env.client.get(
         f"/admin/registry/lists/export?election={ELECTION}&audience=shipping")
     ship_rows = list(csv.DictReader(io.StringIO(shipping.text)))

@@ -136,6 +136,7 @@ def figures(election: str = ELECTION, db: str | None = DB_OPTION) -> None:
 def export(election: str = ELECTION,
            audience: str = typer.Option("full", help="full | opl | shipping"),
            entity: str | None = None, out: Path = typer.Option(...),
+           addendum: bool = typer.Option(False, help="Solo la adenda / addendum only."),
            db: str | None = DB_OPTION) -> None:
     """Exporta la lista en CSV / export the list as CSV."""
     from vmre.core import audit
@@ -144,9 +145,10 @@ def export(election: str = ELECTION,
 
     with transaction(_factory(db)) as session, out.open("w", newline="",
                                                          encoding="utf-8") as handle:
-        n = lists.export_csv(session, election, handle, audience, entity)
+        n = lists.export_csv(session, election, handle, audience, entity, addendum)
         audit.record(session, _actor(), "registry.list_exported", election,
-                     f"audience={audience} entity={entity or 'all'} rows={n}")
+                     f"audience={audience} entity={entity or 'all'} addendum={int(addendum)} "
+                     f"rows={n}")
     typer.echo(bilingual("core.cli.done"))
 
 

@@ -94,9 +94,10 @@ def figures(session: Session, election_id: str, entity_id: str | None = None) ->
 
 
 def export_csv(session: Session, election_id: str, out: IO[str], audience: str = "full",
-               entity_id: str | None = None) -> int:
-    """Write the included voters (the shipping list: postal voters only) as CSV; streams, so a
-    list of a million rows never sits in memory."""
+               entity_id: str | None = None, addendum_only: bool = False) -> int:
+    """Write the included voters (the shipping list: postal voters only; the addendum: those
+    included after their list closed) as CSV; streams, so a list of a million rows never
+    sits in memory."""
     columns = AUDIENCES.get(audience)
     if columns is None:
         raise UserError("registry.list.bad_audience")
@@ -106,6 +107,8 @@ def export_csv(session: Session, election_id: str, out: IO[str], audience: str =
         query = query.where(Request.entity_id == entity_id)
     if audience == "shipping":
         query = query.where(Request.modality == "postal")
+    if addendum_only:
+        query = query.where(Request.addendum.is_(True))
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     n = 0

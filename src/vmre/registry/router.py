@@ -433,7 +433,7 @@ def list_close(request: Request, election: str = Form(""), entity: str = Form(""
 
 
 @admin.get("/lists/export")
-def list_export(request: Request, election: str, audience: str = "opl",
+def list_export(request: Request, election: str, audience: str = "opl", addendum: bool = False,
                 user: StaffUser = Depends(SEE_LISTS)):
     entity = None
     if not user.has(Role.ADMINISTRATOR):
@@ -442,10 +442,11 @@ def list_export(request: Request, election: str, audience: str = "opl",
         entity = user.entity if not user.has(Role.SUPERVISOR) else None
     with transaction(_sessions(request)) as session:
         buffer = io.StringIO()
-        lists.export_csv(session, election, buffer, audience, entity)
+        lists.export_csv(session, election, buffer, audience, entity, addendum)
         audit.record(session, user.username, "registry.list_exported", election,
-                     f"audience={audience} entity={entity or 'all'}")
-    name = f"lnere-{election}-{audience}{'-' + entity if entity else ''}.csv"
+                     f"audience={audience} entity={entity or 'all'} addendum={int(addendum)}")
+    name = (f"lnere-{election}-{audience}{'-' + entity if entity else ''}"
+            f"{'-adenda' if addendum else ''}.csv")
     return StreamingResponse(iter([buffer.getvalue()]), media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
