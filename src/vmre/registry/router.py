@@ -105,8 +105,6 @@ async def _read_form(request: Request) -> tuple[dict[str, str], dict[str, bytes]
             data = await value.read(limit + 1)  # one byte more is enough to know it is too big
             if data:
                 files[key] = data
-        elif key == "folio_selected":
-            values[key] = values.get(key, "") + "," + value
         else:
             values[key] = value
     return values, files
