@@ -58,11 +58,14 @@ def access_mail(req: Request, secret: str, voting_url: str) -> Mail:
 
 
 def flush_outbox(factory: sessionmaker[Session], mailer: Mailer | None = None,
-                 limit: int = 500) -> int:
-    """Mail pending notices; what the server refuses stays pending for the next run."""
+                 limit: int = 500, max_batches: int | None = None) -> int:
+    """Mail pending notices, `limit` per SMTP connection, at most `max_batches` times (all
+    when None); what the server refuses stays pending for the next run."""
     mailer = mailer or Mailer()
     sent = 0
-    while True:
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        batches += 1
         with transaction(factory) as session:
             rows = list(session.execute(
                 select(Outbox, Request).join(Request, Request.id == Outbox.request_id)
@@ -79,6 +82,7 @@ def flush_outbox(factory: sessionmaker[Session], mailer: Mailer | None = None,
             for box, _req in rows:
                 box.sent_at = now
             sent += len(rows)
+    return sent
 
 
 class MailQueue:

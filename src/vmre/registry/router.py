@@ -86,7 +86,9 @@ def _limiter(request: Request) -> RateLimiter:
 
 def _after_commit(request: Request) -> None:
     try:
-        notify.flush_outbox(_sessions(request))
+        # One batch per request: a mass first review is mailed by `vmre registry notices`
+        # (run it periodically) and by the requests that follow, never inside one response.
+        notify.flush_outbox(_sessions(request), max_batches=1)
     except Exception as err:  # mail must never undo a committed decision
         log.warning("registry: notices left in outbox (%s)", type(err).__name__)
 
