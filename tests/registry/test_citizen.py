@@ -187,3 +187,21 @@ def test_forms_need_csrf(env):
     record = env.good_records()[0]
     r = env.client.post("/registro/solicitud", data=form_for(record), files=files_for(record))
     assert r.status_code == 403
+
+
+def test_uploads_are_kept_when_another_field_is_wrong(env, smtp_server):
+    record = env.good_records(issued_abroad=False)[0]
+    first = _submit(env, form_for(record, email="mal"), files_for(record))
+    assert first.status_code == 422 and "Ya recibimos este archivo" in first.text
+    hidden = r'name="(card_front_sha|card_back_sha|proof_sha)" value="([0-9a-f]{64})"'
+    kept = dict(re.findall(hidden, first.text))
+    assert set(kept) == {"card_front_sha", "card_back_sha", "proof_sha"}
+    again = _submit(env, {**form_for(record), **kept}, files={})
+    assert again.status_code == 200
+    with transaction(env.app.state.sessions) as s:
+        req = s.scalar(select(Request))
+        assert req.proof_sha == kept["proof_sha"]
+    # A made-up hash is no upload at all.
+    other = env.good_records()[5]
+    fake = _submit(env, {**form_for(other), "card_front_sha": "0" * 64}, files={})
+    assert fake.status_code == 422 and "Adjunte este documento" in fake.text

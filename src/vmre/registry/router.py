@@ -141,7 +141,7 @@ def request_form(request: Request, election: str = ""):
         processes = service.open_processes(session)
     chosen = election or (processes[0].id if processes else "")
     return render(request, "registry_request.html", processes=processes, errors={},
-                  values={"election_id": chosen, "modality": "internet"}, problem=None,
+                  values={"election_id": chosen, "modality": "internet"}, problem=None, kept={},
                   **_form_context(language(request)))
 
 
@@ -165,8 +165,10 @@ def _submit_page(request: Request, values: dict, files: dict, lang: str):
             processes = service.open_processes(session)
         errors = err.messages(lang) if isinstance(err, FieldErrors) else {}
         problem = err.message(lang) if isinstance(err, UserError) else None
+        kept = err.kept if isinstance(err, FieldErrors) else {}
         return render(request, "registry_request.html", 422, processes=processes,
-                      errors=errors, values=values, problem=problem, **_form_context(lang))
+                      errors=errors, values=values, problem=problem, kept=kept,
+                      **_form_context(lang))
     sent = _send(mail)
     return render(request, "registry_submitted.html", folio=folio, email=email, sent=sent)
 

@@ -121,16 +121,20 @@ def submit(session: Session, election_id: str, raw: dict, files: dict[str, bytes
     if clean["modality"] and clean["modality"] not in process.modality_list():
         errors.add("modality", "registry.field.choice")
     need = ["card_front", "card_back"] + ([] if clean["card_issued_abroad"] else ["proof"])
-    kinds: dict[str, bytes] = {}
+    stored: dict[str, str] = {}
     for name in need:
+        data = files.get(name) or _kept_upload(raw.get(f"{name}_sha"))
         try:
-            documents.check(files.get(name) or b"", name, allow_pdf=name == "proof")
-            kinds[name] = files[name]
+            documents.check(data, name, allow_pdf=name == "proof")
         except UserError as err:
             errors.add(name, err.key, **err.params)
+            continue
+        # Kept at once, so a form sent back for another field need not carry it again.
+        stored[name] = documents.store(data).sha256
     if not errors:
         _check_unique(session, election_id, clean, errors)
     if errors:
+        errors.kept = stored
         raise errors
 
     token = secrets.token_urlsafe(24)
@@ -145,8 +149,8 @@ def submit(session: Session, election_id: str, raw: dict, files: dict[str, bytes
         phone=clean["phone"], modality=clean["modality"], lang=lang,
         email_token_hash=_hash_token(token), created_at=utcnow(), updated_at=utcnow(),
     )
-    for name, data in kinds.items():
-        setattr(req, f"{name}_sha", documents.store(data).sha256)
+    for name, sha in stored.items():
+        setattr(req, f"{name}_sha", sha)
     session.add(req)
     try:
         session.flush()
@@ -154,6 +158,13 @@ def submit(session: Session, election_id: str, raw: dict, files: dict[str, bytes
         raise UserError("registry.request.duplicate") from None
     audit.record(session, SYSTEM, "registry.submitted", req.folio, f"modality={req.modality}")
     return req, token
+
+
+def _kept_upload(sha: object) -> bytes:
+    """The bytes of an upload accepted on an earlier try of the same form, by its hash (only
+    someone who holds the file can know it)."""
+    path = documents.path_of(str(sha or ""))
+    return path.read_bytes() if path is not None else b""
 
 
 def _check_unique(session: Session, election_id: str, clean: dict, errors: FieldErrors) -> None:
