@@ -205,3 +205,29 @@ def test_uploads_are_kept_when_another_field_is_wrong(env, smtp_server):
     other = env.good_records()[5]
     fake = _submit(env, {**form_for(other), "card_front_sha": "0" * 64}, files={})
     assert fake.status_code == 422 and "Adjunte este documento" in fake.text
+
+
+def test_uploads_of_abandoned_forms_are_pruned(env, tmp_path):
+    import os
+
+    from typer.testing import CliRunner
+
+    from vmre.registry.cli import registry_app
+
+    record = env.good_records(issued_abroad=False)[0]
+    folio_form = _submit(env, form_for(record, email="mal"), files_for(record))
+    assert folio_form.status_code == 422  # files kept, no request
+    used = env.good_records()[3]
+    _submit(env, form_for(used), files_for(used, card_front=("u.png", PNG + b"usado", "image/png")))
+    uploads = tmp_path / "uploads"
+    files = [p for p in uploads.rglob("*") if p.is_file()]
+    for path in files:
+        os.utime(path, (0, 0))  # make every file old
+    db = env.app.state.engine.url.render_as_string(hide_password=False)
+    result = CliRunner().invoke(registry_app, ["prune-uploads", "--hours", "1", "--db", db])
+    assert result.exit_code == 0, result.output
+    left = {p.name for p in uploads.rglob("*") if p.is_file()}
+    with transaction(env.app.state.sessions) as s:
+        req = s.scalar(select(Request))
+        assert left == {req.card_front_sha, req.card_back_sha, req.proof_sha} - {""}
+    assert "borrados: 1" in result.output  # the card front only the abandoned form used

@@ -160,6 +160,24 @@ def notices(db: str | None = DB_OPTION) -> None:
     typer.echo(bilingual("registry.outbox.sent", count=notify.flush_outbox(_factory(db))))
 
 
+@registry_app.command("prune-uploads")
+def prune_uploads(hours: float = typer.Option(24.0, help="Edad mínima / minimum age (h)."),
+                  db: str | None = DB_OPTION) -> None:
+    """Borra archivos que ninguna solicitud usa / delete uploads no request refers to."""
+    from sqlalchemy import select
+
+    from vmre.core.database import transaction
+    from vmre.registry import documents
+    from vmre.registry.models import Request
+
+    with transaction(_factory(db)) as session:
+        referenced = {sha for row in session.execute(
+            select(Request.card_front_sha, Request.card_back_sha, Request.proof_sha))
+            for sha in row if sha}
+    count = documents.prune(referenced, hours * 3600)
+    typer.echo(bilingual("registry.uploads.pruned", count=count))
+
+
 @registry_app.command("issuer-key")
 def issuer_key_create(out: Path = typer.Option(..., help="Archivo de llave / key file.")) -> None:
     """Genera la llave emisora cifrada / create the encrypted issuer key."""

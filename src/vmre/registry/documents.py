@@ -79,3 +79,26 @@ def path_of(sha256: str, root: Path | None = None) -> Path | None:
         return None  # never build a path from anything but a hash
     target = (root or upload_root()) / sha256[:2] / sha256
     return target if target.is_file() else None
+
+
+def prune(referenced: set[str], older_than_seconds: float, root: Path | None = None,
+          now: float | None = None) -> int:
+    """Delete stored files no request refers to (kept from forms never completed) once they
+    are older than `older_than_seconds`; returns how many were deleted."""
+    import time
+
+    base = root or upload_root()
+    if not base.is_dir():
+        return 0
+    limit = (now if now is not None else time.time()) - older_than_seconds
+    removed = 0
+    for folder in base.iterdir():
+        if not folder.is_dir() or len(folder.name) != 2:
+            continue
+        for item in folder.iterdir():
+            if item.name in referenced or len(item.name) != 64:
+                continue  # in use, or not one of ours (temporary files are left alone)
+            if item.stat().st_mtime < limit:
+                item.unlink()
+                removed += 1
+    return removed
