@@ -66,6 +66,7 @@ def register_parts() -> None:
     from vmre.cards.cli import app as cards_app
     from vmre.count.cli import count_app
     from vmre.record.cli import verify
+    from vmre.registry.cli import registry_app
     from vmre.reports.cli import app as report_app
     from vmre.service.cli import app as service_app
     from vmre.simulacro.cli import simulacro
@@ -81,6 +82,7 @@ def register_parts() -> None:
     app.add_typer(report_app, name="report")
     app.add_typer(service_app, name="service")
     app.add_typer(sivei_app, name="sivei")
+    app.add_typer(registry_app, name="registry")
 
 
 def main() -> None:

@@ -275,7 +275,8 @@ def test_public_pages_accessible_on_a_phone(browser, live, axe_source, lang):
     context = browser.new_context(viewport={"width": 360, "height": 740})
     page = context.new_page()
     watch = Watch(page)
-    paths = ["/tablero", "/recibo", "/resultados/internet", "/resultados", "/actas", "/integridad", "/voto/entrar",
+    paths = ["/tablero", "/recibo", "/resultados/internet", "/resultados", "/actas",
+             "/integridad", "/voto/entrar",
              "/voto/recuperar", *(f"/ayuda/{t}" for t in ("acceso", "segundo-factor", "votar",
                                                            "recibo", "tablero"))]
     for path in paths:

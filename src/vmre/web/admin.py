@@ -15,7 +15,15 @@ from vmre.web.security import check_csrf, client_ip, language
 from vmre.web.templating import render
 
 router = APIRouter(prefix="/admin")
-login_limiter = RateLimiter(limit=20, window_seconds=300)
+LOGIN_LIMIT, LOGIN_WINDOW_SECONDS = 20, 300
+
+
+def login_limiter(request: Request) -> RateLimiter:
+    """One sign-in limiter per application instance (per address, all staff pages)."""
+    state = request.app.state
+    if not hasattr(state, "login_limiter"):
+        state.login_limiter = RateLimiter(LOGIN_LIMIT, LOGIN_WINDOW_SECONDS)
+    return state.login_limiter
 
 
 @router.get("/login")
@@ -33,7 +41,7 @@ def login(
 ):
     check_csrf(request, csrf)
     lang = language(request)
-    if not login_limiter.allow(client_ip(request)):
+    if not login_limiter(request).allow(client_ip(request)):
         return render(request, "login.html", 429, error=text("web.login.rate_limited", lang),
                       username=username)
     user = authenticate(session, username, password)

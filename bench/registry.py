@@ -1,0 +1,209 @@
+"""Registry benchmark: requests accepted per second through the HTTP API, and the time to
+validate, close and export a list of N requests.
+
+    python bench/registry.py                         # small run on a temporary SQLite file
+    python bench/registry.py --db postgresql://postgres@127.0.0.1/bench --http 2000 \
+        --requests 1000000                            # the issue's targets
+
+The HTTP part runs the app under uvicorn in its own process, with a real SMTP sink for the
+confirmation mails, and posts from --clients threads. The list part loads N confirmed
+requests drawn from the synthetic register (one in ten with a typo in the date of birth, so
+it goes to review), then times the first review, the close and the full CSV export.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+from sqlalchemy import insert
+
+from vmre.core.audit import utcnow
+from vmre.core.database import make_engine, migrate, session_factory, transaction
+from vmre.registry import issuance, lists, service
+from vmre.registry.models import Request
+from vmre.registry.padron import SyntheticPadron
+
+ELECTION = "BENCH"
+LIST_ELECTION = "BENCH-LIST"  # its own process: no clash with the HTTP requests
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(2048)
+PDF = b"%PDF-1.4\n" + bytes(4096)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_smtp_sink() -> tuple[object, int]:
+    from aiosmtpd.controller import Controller
+
+    class Sink:
+        count = 0
+
+        async def handle_DATA(self, server, session, envelope):
+            Sink.count += 1
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(Sink(), hostname="127.0.0.1", port=port)
+    controller.start()
+    return controller, port
+
+
+def body_for(record, i: int) -> dict:
+    return {
+        "election_id": ELECTION, "given_names": record.given_names,
+        "first_surname": record.first_surname, "second_surname": record.second_surname,
+        "birth_date": record.birth_date.isoformat(), "elector_key": record.elector_key,
+        "ocr": record.ocr, "cic": record.cic,
+        "card_issued": "abroad" if record.issued_abroad else "mexico",
+        "entity_id": record.entity_id, "country": "US", "region": "Texas", "city": "Houston",
+        "postal_code": "77002", "street": f"{i} Main St", "email": f"v{i}@bench.example",
+        "phone": f"+1713{i:07d}", "modality": "internet" if i % 3 else "postal",
+        "consent": True, "card_front_b64": base64.b64encode(PNG).decode(),
+        "card_back_b64": base64.b64encode(PNG).decode(),
+        "proof_b64": base64.b64encode(PDF).decode(),
+    }
+
+
+def bench_http(db: str, n: int, clients: int, workers: int, mail_async: bool) -> None:
+    smtp, smtp_port = start_smtp_sink()
+    port = free_port()
+    env = {**os.environ, "VMRE_SMTP_HOST": "127.0.0.1", "VMRE_SMTP_PORT": str(smtp_port),
+           "VMRE_UPLOAD_DIR": tempfile.mkdtemp(prefix="vmre-bench-up-"),
+           "VMRE_REGISTRY_MAIL_ASYNC": "1" if mail_async else "0"}
+    env["VMRE_DATABASE_URL"] = db
+    code = ("import uvicorn; uvicorn.run('vmre.web.app:create_app', factory=True, "
+            f"host='127.0.0.1', port={port}, workers={workers}, log_level='warning')")
+    server = subprocess.Popen([sys.executable, "-c", code], env=env)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                httpx.get(base + "/openapi.json", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        padron = SyntheticPadron(2024, max(n, 10))
+        bodies = [body_for(padron.record(i), i) for i in range(n)]
+        local = threading.local()
+
+        def post(body: dict) -> int:
+            if not hasattr(local, "client"):
+                local.client = httpx.Client(base_url=base, timeout=60)
+            return local.client.post("/api/v1/registry/requests", json=body).status_code
+
+        start = time.perf_counter()
+        with ThreadPoolExecutor(clients) as pool:
+            codes = list(pool.map(post, bodies))
+        elapsed = time.perf_counter() - start
+        ok = codes.count(201)
+        print(f"http: {ok}/{n} requests accepted in {elapsed:.1f} s "
+              f"= {ok / elapsed:.0f} requests/s ({clients} clients, {workers} server workers, "
+          f"{'batched' if mail_async else 'per-request'} confirmation mail)")
+        if ok != n:
+            print(f"http: status codes seen: {sorted(set(codes))}")
+    finally:
+        server.terminate()
+        server.wait(10)
+        smtp.stop()
+
+
+def load_requests(factory, padron: SyntheticPadron, n: int, batch: int = 20_000) -> None:
+    now = utcnow()
+    for start in range(0, n, batch):
+        rows = []
+        for i in range(start, min(n, start + batch)):
+            r = padron.record(i)
+            birth = r.birth_date if i % 10 else r.birth_date + dt.timedelta(days=1)
+            rows.append({
+                "folio": f"B-{i:010d}", "election_id": LIST_ELECTION, "status": "received",
+                "given_names": r.given_names, "first_surname": r.first_surname,
+                "second_surname": r.second_surname, "birth_date": birth,
+                "elector_key": r.elector_key, "ocr": r.ocr, "cic": r.cic,
+                "card_issued_abroad": r.issued_abroad, "entity_id": r.entity_id,
+                "country": "US", "region": "California", "city": "Los Ángeles",
+                "postal_code": "90001", "street": f"{i} Olvera St", "email": f"v{i}@b.example",
+                "phone": f"+1213{i:07d}", "modality": "internet" if i % 3 else "postal",
+                "lang": "es", "consent_at": now, "card_front_sha": "", "card_back_sha": "",
+                "proof_sha": "", "email_token_hash": "", "email_confirmed_at": now,
+                "created_at": now, "updated_at": now, "finding": "", "reason": "",
+                "correction_items": "", "decided_by": "", "addendum": False,
+                "credential_public": ""})
+        with transaction(factory) as session:
+            session.execute(insert(Request), rows)
+
+
+def bench_list(db: str, n: int) -> None:
+    engine = make_engine(db)
+    factory = session_factory(engine)
+    padron = SyntheticPadron(99, n)
+    t0 = time.perf_counter()
+    with transaction(factory) as session:
+        process = service.get_process(session, LIST_ELECTION)
+        process.card_min_validity_year = 2000  # every card valid: measure the bulk path
+    load_requests(factory, padron, n)
+    t1 = time.perf_counter()
+    padron.lookup("")  # build the register's index once, outside the timed part
+    t2 = time.perf_counter()
+    with transaction(factory) as session:
+        counts = service.run_validation(session, padron, LIST_ELECTION)
+    t3 = time.perf_counter()
+    with transaction(factory) as session:
+        closed = lists.close(session, LIST_ELECTION, "bench")
+        included = sum(c.included for c in closed)
+    t4 = time.perf_counter()
+    out = Path(tempfile.mkstemp(prefix="vmre-bench-", suffix=".csv")[1])
+    with transaction(factory) as session, out.open("w", encoding="utf-8") as handle:
+        rows = lists.export_csv(session, LIST_ELECTION, handle, "full")
+    t5 = time.perf_counter()
+    out.unlink()
+    print(f"list: loaded {n} requests in {t1 - t0:.1f} s; register index {t2 - t1:.1f} s")
+    print(f"list: first review {t3 - t2:.1f} s ({counts['accepted']} accepted, "
+          f"{counts['in_review']} to review)")
+    print(f"list: close {t4 - t3:.1f} s ({included} included in {len(closed)} lists)")
+    print(f"list: full CSV export {t5 - t4:.1f} s ({rows} rows)")
+    print(f"list: validate + close + export = {t5 - t2:.1f} s")
+    engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", help="database URL (default: a temporary SQLite file)")
+    parser.add_argument("--http", type=int, default=300, help="requests sent over HTTP")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--mail-async", action="store_true",
+                        help="confirmation mails from a background thread (batched)")
+    parser.add_argument("--requests", type=int, default=20_000,
+                        help="size of the list to validate and close")
+    args = parser.parse_args()
+    db = args.db or f"sqlite:///{tempfile.mkdtemp(prefix='vmre-bench-')}/bench.sqlite"
+    engine = make_engine(db)
+    migrate(engine)
+    with transaction(session_factory(engine)) as session:
+        issuance.ensure_process(session, ELECTION)
+        issuance.ensure_process(session, LIST_ELECTION)
+    engine.dispose()
+    print(f"database: {make_engine(db).url.render_as_string(hide_password=True)}")
+    if args.http:
+        bench_http(db, args.http, args.clients, args.workers, args.mail_async)
+    if args.requests:
+        bench_list(db, args.requests)
+
+
+if __name__ == "__main__":
+    main()

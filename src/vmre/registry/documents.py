@@ -1,0 +1,104 @@
+"""Uploaded documents (card images, proof of address), stored on disk by content hash.
+
+The name a citizen's browser sends is never used: the file is kept as
+`<root>/<sha256[:2]>/<sha256>` and its type is decided by its first bytes, not by the
+extension or the declared content type.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from vmre.core.messages import UserError
+
+MAX_BYTES_DEFAULT = 5 * 1024 * 1024
+
+# Magic numbers of the accepted formats.
+_SIGNATURES = (
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"%PDF-", "application/pdf"),
+)
+
+
+def upload_root() -> Path:
+    return Path(os.environ.get("VMRE_UPLOAD_DIR", "vmre-uploads"))
+
+
+def max_bytes() -> int:
+    return int(os.environ.get("VMRE_UPLOAD_MAX_BYTES", MAX_BYTES_DEFAULT))
+
+
+def sniff(data: bytes) -> str | None:
+    for magic, kind in _SIGNATURES:
+        if data.startswith(magic):
+            return kind
+    return None
+
+
+@dataclass(frozen=True)
+class Stored:
+    sha256: str
+    content_type: str
+    size: int
+
+
+def check(data: bytes, field: str, allow_pdf: bool = True) -> str:
+    """The detected content type, or a UserError naming the field."""
+    if not data:
+        raise UserError("registry.field.file_missing", field=field)
+    if len(data) > max_bytes():
+        raise UserError("registry.field.file_too_large", mb=max_bytes() // (1024 * 1024))
+    kind = sniff(data)
+    if kind is None or (kind == "application/pdf" and not allow_pdf):
+        raise UserError("registry.field.file_type")
+    return kind
+
+
+def store(data: bytes, root: Path | None = None) -> Stored:
+    """Write once (same content, same file) via a temporary name and an atomic rename."""
+    kind = sniff(data) or "application/octet-stream"
+    digest = hashlib.sha256(data).hexdigest()
+    folder = (root or upload_root()) / digest[:2]
+    target = folder / digest
+    if not target.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, target)
+    return Stored(digest, kind, len(data))
+
+
+def path_of(sha256: str, root: Path | None = None) -> Path | None:
+    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        return None  # never build a path from anything but a hash
+    target = (root or upload_root()) / sha256[:2] / sha256
+    return target if target.is_file() else None
+
+
+def prune(referenced: set[str], older_than_seconds: float, root: Path | None = None,
+          now: float | None = None) -> int:
+    """Delete stored files no request refers to (kept from forms never completed) once they
+    are older than `older_than_seconds`; returns how many were deleted."""
+    import time
+
+    base = root or upload_root()
+    if not base.is_dir():
+        return 0
+    limit = (now if now is not None else time.time()) - older_than_seconds
+    removed = 0
+    for folder in base.iterdir():
+        if not folder.is_dir() or len(folder.name) != 2:
+            continue
+        for item in folder.iterdir():
+            if item.name in referenced or len(item.name) != 64:
+                continue  # in use, or not one of ours (temporary files are left alone)
+            if item.stat().st_mtime < limit:
+                item.unlink()
+                removed += 1
+    return removed

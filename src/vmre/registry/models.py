@@ -1,0 +1,156 @@
+"""Registry tables: registration processes, requests, list closures and the mail outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from vmre.core.audit import utcnow
+from vmre.core.database import Base
+
+
+class Status(StrEnum):
+    RECEIVED = "received"
+    IN_REVIEW = "in_review"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    TO_CORRECT = "to_correct"
+    INCLUDED = "included"
+
+
+class Modality(StrEnum):
+    POSTAL = "postal"
+    INTERNET = "internet"
+
+
+# Reasons a request is rejected (or sent to a deeper review); each has catalogue text.
+REASONS = ("not_in_register", "data_mismatch", "card_expired", "duplicate",
+           "entity_no_election", "address_not_abroad", "proof_of_address", "signature",
+           "card_images", "correction_not_made", "several")
+# What a citizen may be asked to correct.
+CORRECTION_ITEMS = ("card_images", "proof_of_address", "address", "identity", "contact")
+
+
+class Process(Base):
+    """One registration process of an election: who may ask, until when, on which rules.
+
+    Deadlines are wall-clock times in the election's own time zone (naive datetimes)."""
+
+    __tablename__ = "registry_processes"
+
+    id: Mapped[str] = mapped_column(String(60), primary_key=True)  # the election id
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(60), default="America/Mexico_City")
+    opens_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    closes_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    corrections_until: Mapped[dt.datetime] = mapped_column(DateTime)
+    correction_days: Mapped[int] = mapped_column(Integer, default=10)
+    card_min_validity_year: Mapped[int] = mapped_column(Integer)
+    entities: Mapped[str] = mapped_column(String(400))  # comma-separated entity ids
+    modalities: Mapped[str] = mapped_column(String(40), default="postal,internet")
+    voting_url: Mapped[str] = mapped_column(String(300), default="")
+
+    def entity_ids(self) -> list[str]:
+        return [e for e in self.entities.split(",") if e]
+
+    def modality_list(self) -> list[str]:
+        return [m for m in self.modalities.split(",") if m]
+
+
+class Request(Base):
+    """A request to be put on the list of voters abroad (solicitud individual de inscripción)."""
+
+    __tablename__ = "registry_requests"
+    __table_args__ = (
+        UniqueConstraint("election_id", "elector_key", name="uq_registry_requests_person"),
+        Index("ix_registry_requests_queue", "election_id", "status", "entity_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    folio: Mapped[str] = mapped_column(String(20), unique=True)
+    election_id: Mapped[str] = mapped_column(ForeignKey("registry_processes.id"))
+    status: Mapped[str] = mapped_column(String(20), default=Status.RECEIVED.value)
+    given_names: Mapped[str] = mapped_column(String(120))
+    first_surname: Mapped[str] = mapped_column(String(80))
+    second_surname: Mapped[str] = mapped_column(String(80), default="")
+    birth_date: Mapped[dt.date] = mapped_column(Date)
+    elector_key: Mapped[str] = mapped_column(String(18))
+    ocr: Mapped[str] = mapped_column(String(13), default="")
+    cic: Mapped[str] = mapped_column(String(9), default="")
+    card_issued_abroad: Mapped[bool] = mapped_column(Boolean, default=False)
+    entity_id: Mapped[str] = mapped_column(String(8))
+    country: Mapped[str] = mapped_column(String(2))
+    region: Mapped[str] = mapped_column(String(120))
+    city: Mapped[str] = mapped_column(String(120))
+    postal_code: Mapped[str] = mapped_column(String(20))
+    street: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    modality: Mapped[str] = mapped_column(String(10))
+    lang: Mapped[str] = mapped_column(String(2), default="es")
+    consent_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    card_front_sha: Mapped[str] = mapped_column(String(64), default="")
+    card_back_sha: Mapped[str] = mapped_column(String(64), default="")
+    proof_sha: Mapped[str] = mapped_column(String(64), default="")
+    email_token_hash: Mapped[str] = mapped_column(String(64), default="", index=True)
+    email_confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finding: Mapped[str] = mapped_column(String(40), default="")  # automatic validation
+    reason: Mapped[str] = mapped_column(String(40), default="")  # rejection reason
+    correction_items: Mapped[str] = mapped_column(String(200), default="")
+    correction_deadline: Mapped[dt.datetime | None] = mapped_column(DateTime)  # local time
+    decided_by: Mapped[str] = mapped_column(String(80), default="")
+    closure_id: Mapped[int | None] = mapped_column(ForeignKey("registry_closures.id"))
+    addendum: Mapped[bool] = mapped_column(Boolean, default=False)
+    credential_public: Mapped[str] = mapped_column(String(64), default="")  # hex point
+    credential_issued_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.given_names, self.first_surname, self.second_surname) if p)
+
+
+class Closure(Base):
+    """The list (LNERE) of one entity and modality, closed at a moment, with its figures."""
+
+    __tablename__ = "registry_closures"
+    __table_args__ = (
+        UniqueConstraint("election_id", "entity_id", "modality", name="uq_registry_closures_list"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    election_id: Mapped[str] = mapped_column(ForeignKey("registry_processes.id"))
+    entity_id: Mapped[str] = mapped_column(String(8))
+    modality: Mapped[str] = mapped_column(String(10))
+    closed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    closed_by: Mapped[str] = mapped_column(String(80))
+    included: Mapped[int] = mapped_column(Integer, default=0)
+    addendum: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Outbox(Base):
+    """Status notices waiting to be mailed: written in the same transaction as the change,
+    so a notice is never lost nor sent for a change that was rolled back. Never holds a
+    credential secret (those are mailed at once and never stored)."""
+
+    __tablename__ = "registry_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("registry_requests.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    params: Mapped[str] = mapped_column(Text, default="{}")  # JSON
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)

@@ -1,0 +1,468 @@
+"""Registry use cases: submit, confirm, check status, correct, review, reverse.
+
+Handlers (web, API, CLI) call these inside one transaction; every status change writes an
+audit event and a notice in the outbox in that same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from vmre.core import audit
+from vmre.core.audit import utcnow
+from vmre.core.messages import UserError
+from vmre.crypto.credentials import ALPHABET
+from vmre.registry import documents
+from vmre.registry.models import (
+    CORRECTION_ITEMS,
+    REASONS,
+    Closure,
+    Modality,
+    Outbox,
+    Process,
+    Request,
+    Status,
+)
+from vmre.registry.padron import Padron, PadronRecord, fold
+from vmre.registry.rules import FieldErrors, check_request
+
+SYSTEM = "system"
+DOCUMENT_FIELDS = ("card_front", "card_back", "proof")
+# Which request fields a citizen may change for each correction item.
+CORRECTABLE = {
+    "card_images": ("card_front", "card_back"),
+    "proof_of_address": ("proof",),
+    "address": ("country", "region", "city", "postal_code", "street"),
+    "identity": ("given_names", "first_surname", "second_surname", "ocr", "cic"),
+    "contact": ("phone",),
+}
+
+
+# ---------------------------------------------------------------- processes and clocks
+
+
+def create_process(session: Session, election_id: str, name: str, *, opens_at: dt.datetime,
+                   closes_at: dt.datetime, corrections_until: dt.datetime,
+                   card_min_validity_year: int, entities: Iterable[str],
+                   timezone: str = "America/Mexico_City",
+                   modalities: Iterable[str] = ("postal", "internet"),
+                   correction_days: int = 10, voting_url: str = "") -> Process:
+    ZoneInfo(timezone)  # refuse an unknown zone now rather than at the first request
+    process = Process(id=election_id, name=name, timezone=timezone, opens_at=opens_at,
+                      closes_at=closes_at, corrections_until=corrections_until,
+                      correction_days=correction_days,
+                      card_min_validity_year=card_min_validity_year,
+                      entities=",".join(entities), modalities=",".join(modalities),
+                      voting_url=voting_url)
+    session.add(process)
+    session.flush()
+    return process
+
+
+def get_process(session: Session, election_id: str) -> Process:
+    process = session.get(Process, election_id)
+    if process is None:
+        raise UserError("registry.process.unknown", election=election_id)
+    return process
+
+
+def all_processes(session: Session) -> list[Process]:
+    return list(session.scalars(select(Process).order_by(Process.id)))
+
+
+def open_processes(session: Session, now: dt.datetime | None = None) -> list[Process]:
+    return [p for p in session.scalars(select(Process).order_by(Process.id))
+            if p.opens_at <= local_now(p, now) <= p.closes_at]
+
+
+def local_now(process: Process, now: dt.datetime | None = None) -> dt.datetime:
+    """Wall-clock time in the election's zone, comparable with the process deadlines."""
+    moment = now or utcnow()
+    return moment.astimezone(ZoneInfo(process.timezone)).replace(tzinfo=None)
+
+
+def _new_folio() -> str:
+    # Random, not sequential: a folio says nothing about the others.
+    return "SRVE-" + "".join(secrets.choice(ALPHABET) for _ in range(10))
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# ---------------------------------------------------------------- citizen side
+
+
+def submit(session: Session, election_id: str, raw: dict, files: dict[str, bytes],
+           lang: str = "es", now: dt.datetime | None = None) -> tuple[Request, str]:
+    """Store a new request; returns it with the one-time e-mail confirmation token.
+
+    Raises FieldErrors (field-level, nothing stored) or UserError (whole request)."""
+    process = get_process(session, election_id)
+    local = local_now(process, now)
+    if local < process.opens_at:
+        raise UserError("registry.request.not_open", opens=f"{process.opens_at:%Y-%m-%d %H:%M}",
+                        tz=process.timezone)
+    if local > process.closes_at:
+        raise UserError("registry.request.closed", closes=f"{process.closes_at:%Y-%m-%d %H:%M}",
+                        tz=process.timezone)
+    clean, errors = check_request(raw, local.date())
+    if clean["entity_id"] and clean["entity_id"] not in process.entity_ids():
+        errors.add("entity_id", "registry.field.entity_no_election")
+    if clean["modality"] and clean["modality"] not in process.modality_list():
+        errors.add("modality", "registry.field.choice")
+    need = ["card_front", "card_back"] + ([] if clean["card_issued_abroad"] else ["proof"])
+    stored: dict[str, str] = {}
+    for name in need:
+        data = files.get(name) or _kept_upload(raw.get(f"{name}_sha"))
+        try:
+            documents.check(data, name, allow_pdf=name == "proof")
+        except UserError as err:
+            errors.add(name, err.key, **err.params)
+            continue
+        # Kept at once, so a form sent back for another field need not carry it again.
+        stored[name] = documents.store(data).sha256
+    if not errors:
+        _check_unique(session, election_id, clean, errors)
+    if errors:
+        errors.kept = stored
+        raise errors
+
+    token = secrets.token_urlsafe(24)
+    req = Request(
+        folio=_new_folio(), election_id=election_id, status=Status.RECEIVED.value,
+        given_names=clean["given_names"], first_surname=clean["first_surname"],
+        second_surname=clean["second_surname"], birth_date=clean["birth_date"],
+        elector_key=clean["elector_key"], ocr=clean["ocr"], cic=clean["cic"],
+        card_issued_abroad=clean["card_issued_abroad"], entity_id=clean["entity_id"],
+        country=clean["country"], region=clean["region"], city=clean["city"],
+        postal_code=clean["postal_code"], street=clean["street"], email=clean["email"],
+        phone=clean["phone"], modality=clean["modality"], lang=lang,
+        email_token_hash=_hash_token(token), created_at=utcnow(), updated_at=utcnow(),
+    )
+    for name, sha in stored.items():
+        setattr(req, f"{name}_sha", sha)
+    session.add(req)
+    try:
+        session.flush()
+    except IntegrityError:  # a concurrent twin got in first
+        raise UserError("registry.request.duplicate") from None
+    audit.record(session, SYSTEM, "registry.submitted", req.folio, f"modality={req.modality}")
+    return req, token
+
+
+def _kept_upload(sha: object) -> bytes:
+    """The bytes of an upload accepted on an earlier try of the same form, by its hash (only
+    someone who holds the file can know it)."""
+    path = documents.path_of(str(sha or ""))
+    return path.read_bytes() if path is not None else b""
+
+
+def _check_unique(session: Session, election_id: str, clean: dict, errors: FieldErrors) -> None:
+    mine = select(Request.id).where(Request.election_id == election_id)
+    if session.scalar(mine.where(Request.elector_key == clean["elector_key"])):
+        errors.add("elector_key", "registry.request.duplicate")
+    if clean["modality"] == Modality.INTERNET:
+        # Internet voters need a personal e-mail and phone: no sharing between voters.
+        internet = mine.where(Request.modality == Modality.INTERNET.value)
+        if session.scalar(internet.where(Request.email == clean["email"])):
+            errors.add("email", "registry.field.email_taken")
+        if session.scalar(internet.where(Request.phone == clean["phone"])):
+            errors.add("phone", "registry.field.phone_taken")
+
+
+def confirm_email(session: Session, token: str) -> Request:
+    req = session.scalar(select(Request).where(Request.email_token_hash == _hash_token(token)))
+    if req is None or not token:
+        raise UserError("registry.confirm.invalid")
+    req.email_confirmed_at = utcnow()
+    req.email_token_hash = ""
+    audit.record(session, SYSTEM, "registry.email_confirmed", req.folio)
+    return req
+
+
+def new_confirmation_token(session: Session, req: Request) -> str:
+    token = secrets.token_urlsafe(24)
+    req.email_token_hash = _hash_token(token)
+    return token
+
+
+def find_for_citizen(session: Session, folio: str, birth_date: dt.date | None) -> Request | None:
+    """A request only for the pair folio + date of birth; the same None for either wrong."""
+    if birth_date is None:
+        return None
+    req = session.scalar(select(Request).where(Request.folio == folio.strip().upper()))
+    if req is None or req.birth_date != birth_date:
+        return None
+    return req
+
+
+def correct(session: Session, req: Request, raw: dict, files: dict[str, bytes],
+            now: dt.datetime | None = None) -> Request:
+    """The citizen fixes what was asked, in place, before the deadline."""
+    if req.status != Status.TO_CORRECT:
+        raise UserError("registry.correct.not_asked")
+    process = get_process(session, req.election_id)
+    local = local_now(process, now)
+    if req.correction_deadline is None or local > req.correction_deadline:
+        raise UserError("registry.correct.late")
+    allowed = {f for item in req.correction_items.split(",") if item
+               for f in CORRECTABLE.get(item, ())}
+    merged = {name: getattr(req, name) for name in (
+        "given_names", "first_surname", "second_surname", "elector_key", "ocr", "cic",
+        "entity_id", "country", "region", "city", "postal_code", "street", "email", "phone",
+        "modality")}
+    merged["birth_date"] = req.birth_date.isoformat()
+    merged["card_issued"] = "abroad" if req.card_issued_abroad else "mexico"
+    merged["consent"] = "yes"
+    for name in allowed:
+        if name in raw and name not in DOCUMENT_FIELDS:
+            merged[name] = raw[name]
+    clean, errors = check_request(merged, local.date())
+    stored: dict[str, str] = {}
+    for name in DOCUMENT_FIELDS:
+        if name in allowed:
+            try:
+                documents.check(files.get(name) or b"", name, allow_pdf=name == "proof")
+                stored[name] = documents.store(files[name]).sha256
+            except UserError as err:
+                errors.add(name, err.key, **err.params)
+    if errors:
+        raise errors
+    for name in allowed - set(DOCUMENT_FIELDS):
+        setattr(req, name, clean[name])
+    for name, sha in stored.items():
+        setattr(req, f"{name}_sha", sha)
+    _change(session, req, Status.IN_REVIEW, SYSTEM, "corrected")
+    req.correction_items = ""
+    return req
+
+
+# ---------------------------------------------------------------- validation
+
+
+def findings(record: PadronRecord | None, req: Request, process: Process) -> str:
+    """The first problem found against the register and the process rules, or ""."""
+    if record is None:
+        return "not_in_register"
+    same = (fold(record.given_names) == fold(req.given_names)
+            and fold(record.first_surname) == fold(req.first_surname)
+            and fold(record.second_surname) == fold(req.second_surname)
+            and record.birth_date == req.birth_date
+            and record.entity_id == req.entity_id
+            and record.issued_abroad == req.card_issued_abroad
+            and (not req.ocr or record.ocr == req.ocr)
+            and (not req.cic or record.cic == req.cic))
+    if not same:
+        return "data_mismatch"
+    if record.validity_year < process.card_min_validity_year:
+        return "card_expired"
+    if req.entity_id not in process.entity_ids():
+        return "entity_no_election"
+    if req.country == "MX":
+        return "address_not_abroad"
+    return ""
+
+
+_VALIDATION_COLUMNS = (
+    Request.id, Request.election_id, Request.elector_key, Request.given_names,
+    Request.first_surname, Request.second_surname, Request.birth_date, Request.entity_id,
+    Request.card_issued_abroad, Request.ocr, Request.cic, Request.country, Request.modality)
+
+
+def run_validation(session: Session, padron: Padron, election_id: str,
+                   batch: int = 5000) -> dict[str, int]:
+    """First review of every confirmed, received request: those that pass are accepted;
+    the others go to review with the finding, for a reviewer to decide (as in 2024, when
+    most requests were accepted at first review and the rest reviewed in depth)."""
+    process = get_process(session, election_id)
+    closed = _closed_lists(session, election_id)
+    counts = {"accepted": 0, "in_review": 0, "included": 0}
+    # Walk the primary key in fixed windows: each window is an index range scan, so the
+    # cost stays linear however many requests wait (a LIMIT over "status = received"
+    # ordered by id would rescan the waiting ones on every batch).
+    low, high = session.execute(select(func.min(Request.id), func.max(Request.id))
+                                .where(Request.election_id == election_id)).one()
+    if low is None:
+        return counts
+    for start in range(low, high + 1, batch):
+        # Only the key range in SQL (so the planner cannot prefer the status index and
+        # rescan every waiting request per window); the rest is filtered here.
+        rows = [row for row in session.execute(
+            select(*_VALIDATION_COLUMNS, Request.status, Request.email_confirmed_at)
+            .where(Request.id >= start, Request.id < start + batch))
+            if row.election_id == election_id and row.status == Status.RECEIVED
+            and row.email_confirmed_at is not None]
+        if not rows:
+            continue
+        last_id = rows[-1].id
+        now = utcnow()
+        # Grouped by outcome: one UPDATE per finding instead of one per request.
+        by_finding: dict[str, list[int]] = {}
+        late: list[dict] = []
+        for req in rows:
+            finding = findings(padron.lookup(req.elector_key), req, process)
+            status = Status.IN_REVIEW if finding else Status.ACCEPTED
+            closure = closed.get((req.entity_id, req.modality))
+            if status == Status.ACCEPTED and closure is not None:
+                status = Status.INCLUDED  # the list is closed: this one joins the addendum
+                late.append({"id": req.id, "closure_id": closure, "addendum": True})
+            by_finding.setdefault(finding if status != Status.INCLUDED else "+", []).append(
+                req.id)
+            counts[status.value] += 1
+        for finding, ids in by_finding.items():
+            status = (Status.INCLUDED if finding == "+" else
+                      Status.IN_REVIEW if finding else Status.ACCEPTED)
+            session.execute(
+                update(Request).where(Request.id.in_(ids))
+                .values(status=status.value, finding=finding.strip("+"), decided_by=SYSTEM,
+                        updated_at=now).execution_options(synchronize_session=False))
+            # The notices are built in the database from the same ids: no row crosses the
+            # wire twice.
+            session.execute(insert(Outbox).from_select(
+                ["request_id", "kind", "params", "created_at"],
+                select(Request.id, literal(status.value), literal("{}"), literal(now))
+                .where(Request.id.in_(ids))))
+        if late:
+            session.execute(update(Request), late)
+            for closure_id in {c["closure_id"] for c in late}:
+                closure = session.get(Closure, closure_id)
+                closure.addendum += sum(c["closure_id"] == closure_id for c in late)
+        audit.record(session, SYSTEM, "registry.validated", election_id,
+                     f"batch_last_id={last_id} size={len(rows)}")
+    return counts
+
+
+# ---------------------------------------------------------------- review decisions
+
+
+def request_by_folio(session: Session, folio: str) -> Request:
+    req = session.scalar(select(Request).where(Request.folio == folio.strip().upper()))
+    if req is None:
+        raise UserError("registry.review.unknown_folio", folio=folio[:20])
+    return req
+
+
+def _closed_lists(session: Session, election_id: str) -> dict[tuple[str, str], int]:
+    rows = session.execute(select(Closure.entity_id, Closure.modality, Closure.id)
+                           .where(Closure.election_id == election_id))
+    return {(e, m): i for e, m, i in rows}
+
+
+def _change(session: Session, req: Request, status: Status, actor: str, action: str,
+            detail: str = "", **params: object) -> None:
+    req.status = status.value
+    req.updated_at = utcnow()
+    req.decided_by = actor[:80]
+    audit.record(session, actor, f"registry.{action}", req.folio, detail)
+    session.add(Outbox(request_id=req.id, kind=status.value, params=json.dumps(params),
+                       created_at=utcnow()))
+
+
+def accept(session: Session, req: Request, actor: str) -> Request:
+    if req.status not in (Status.RECEIVED, Status.IN_REVIEW, Status.TO_CORRECT):
+        raise UserError("registry.review.not_allowed", status=req.status)
+    _accept(session, req, actor, "accepted")
+    return req
+
+
+def _accept(session: Session, req: Request, actor: str, action: str, detail: str = "") -> None:
+    req.reason = ""
+    closure_id = _closed_lists(session, req.election_id).get((req.entity_id, req.modality))
+    if closure_id is None:
+        _change(session, req, Status.ACCEPTED, actor, action, detail)
+        return
+    # After the close: the person goes to the addendum, kept apart and logged as such.
+    req.closure_id = closure_id
+    req.addendum = True
+    closure = session.get(Closure, closure_id)
+    closure.addendum += 1
+    _change(session, req, Status.INCLUDED, actor, action, detail + " addendum=1")
+
+
+def reject(session: Session, req: Request, actor: str, reason: str) -> Request:
+    if reason not in REASONS:
+        raise UserError("registry.review.bad_reason")
+    if req.status not in (Status.RECEIVED, Status.IN_REVIEW, Status.TO_CORRECT):
+        raise UserError("registry.review.not_allowed", status=req.status)
+    req.reason = reason
+    _change(session, req, Status.REJECTED, actor, "rejected", f"reason={reason}", reason=reason)
+    return req
+
+
+def ask_correction(session: Session, req: Request, actor: str, items: list[str],
+                   deadline: dt.datetime | None = None, now: dt.datetime | None = None) -> Request:
+    if not items or any(i not in CORRECTION_ITEMS for i in items):
+        raise UserError("registry.review.bad_items")
+    if req.status not in (Status.RECEIVED, Status.IN_REVIEW):
+        raise UserError("registry.review.not_allowed", status=req.status)
+    process = get_process(session, req.election_id)
+    latest = process.corrections_until
+    if deadline is None:
+        deadline = local_now(process, now).replace(hour=23, minute=59, second=59,
+                                                   microsecond=0)
+        deadline += dt.timedelta(days=process.correction_days)
+    deadline = min(deadline, latest)
+    req.correction_items = ",".join(items)
+    req.correction_deadline = deadline
+    _change(session, req, Status.TO_CORRECT, actor, "correction_asked",
+            f"items={req.correction_items}", items=items,
+            deadline=f"{deadline:%Y-%m-%d %H:%M}", tz=process.timezone)
+    return req
+
+
+def reverse(session: Session, req: Request, actor: str, note: str,
+            reason: str | None = None) -> Request:
+    """A supervisor undoes a decision: a rejection becomes an acceptance (reinstatement),
+    an acceptance becomes a rejection (with a reason). The note says why."""
+    note = " ".join(note.split())[:500]
+    if not note:
+        raise UserError("registry.review.note_required")
+    if req.status == Status.REJECTED:
+        previous = req.reason
+        _accept(session, req, actor, "reinstated", f"was={previous} note={note}")
+        return req
+    if req.status in (Status.ACCEPTED, Status.INCLUDED):
+        if reason not in REASONS:
+            raise UserError("registry.review.bad_reason")
+        if req.closure_id is not None:
+            closure = session.get(Closure, req.closure_id)
+            if req.addendum:
+                closure.addendum -= 1
+            else:
+                closure.included -= 1
+        req.closure_id = None
+        req.addendum = False
+        req.reason = reason
+        req.credential_public = ""  # a revoked voter's credential leaves the next list
+        _change(session, req, Status.REJECTED, actor, "reversed", f"reason={reason} note={note}",
+                reason=reason)
+        return req
+    raise UserError("registry.review.not_allowed", status=req.status)
+
+
+def queue(session: Session, election_id: str | None = None, *, status: str | None = None,
+          entity_id: str | None = None, country: str | None = None,
+          modality: str | None = None, reason: str | None = None,
+          limit: int = 100, offset: int = 0) -> tuple[list[Request], int]:
+    """The review queue with its filters; only requests whose e-mail is confirmed."""
+    query = select(Request).where(Request.email_confirmed_at.is_not(None))
+    for column, value in ((Request.election_id, election_id), (Request.status, status),
+                          (Request.entity_id, entity_id), (Request.country, country),
+                          (Request.modality, modality)):
+        if value:
+            query = query.where(column == value)
+    if reason:
+        query = query.where((Request.reason == reason) | (Request.finding == reason))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(Request.id).limit(limit).offset(offset))
+    return list(rows), total
