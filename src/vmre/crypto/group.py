@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import secrets
+import threading
 from dataclasses import dataclass
 
 import pysodium
@@ -17,35 +18,43 @@ import pysodium
 # The hot path calls libsodium through pysodium's own library handle, skipping the wrappers'
 # per-call version checks; results are the same functions' (checked in tests/crypto).
 _lib = pysodium.sodium
-_buffer = ctypes.create_string_buffer
+_local = threading.local()  # one output buffer per thread: no allocation per operation
+
+
+def _out() -> ctypes.Array:
+    buf = getattr(_local, "buf", None)
+    if buf is None:
+        buf = _local.buf = ctypes.create_string_buffer(32)
+    return buf
 
 
 def _scalarmult(k: bytes, p: bytes) -> bytes:
-    out = _buffer(32)
+    out = _out()
     if _lib.crypto_scalarmult_ristretto255(out, k, p) != 0:
         raise GroupError("scalar multiplication failed")
     return out.raw
 
 
 def _scalarmult_base(k: bytes) -> bytes:
-    out = _buffer(32)
+    out = _out()
     if _lib.crypto_scalarmult_ristretto255_base(out, k) != 0:
         raise GroupError("scalar multiplication failed")
     return out.raw
 
 
 def _add(p: bytes, q: bytes) -> bytes:
-    out = _buffer(32)
+    out = _out()
     if _lib.crypto_core_ristretto255_add(out, p, q) != 0:
         raise GroupError("point addition failed")
     return out.raw
 
 
 def _sub(p: bytes, q: bytes) -> bytes:
-    out = _buffer(32)
+    out = _out()
     if _lib.crypto_core_ristretto255_sub(out, p, q) != 0:
         raise GroupError("point subtraction failed")
     return out.raw
+
 
 L = 2**252 + 27742317777372353535851937790883648493  # group order
 POINT_BYTES = 32
@@ -152,9 +161,12 @@ def random_scalar() -> int:
 
 
 def _encode_part(part: object) -> bytes:
-    if isinstance(part, Point):
-        raw = part.data
-    elif isinstance(part, bytes):
+    kind = type(part)
+    if kind is Point:
+        return _LEN32 + part.data  # type: ignore[union-attr]
+    if kind is int and 0 <= part < L:  # type: ignore[operator]
+        return _LEN32 + part.to_bytes(32, "little")  # type: ignore[union-attr]
+    if isinstance(part, bytes):
         raw = part
     elif isinstance(part, str):
         raw = part.encode("utf-8")
@@ -165,6 +177,9 @@ def _encode_part(part: object) -> bytes:
     else:
         raise TypeError(f"cannot hash {type(part).__name__}")
     return len(raw).to_bytes(4, "big") + raw
+
+
+_LEN32 = (32).to_bytes(4, "big")
 
 
 def hash_parts(tag: str, *parts: object) -> bytes:
