@@ -107,6 +107,16 @@ def test_enrol_synthetic_voters_for_the_mock_election(db_url):
     engine.dispose()
 
 
+def test_enrol_fills_the_count_when_few_entities_hold_elections(sqlite_url):
+    engine = make_engine(sqlite_url)
+    migrate(engine)
+    with transaction(session_factory(engine)) as s:
+        voters = issuance.enrol_synthetic_voters(s, "SIMULACRO-2", 300, seed=4,
+                                                 entities=["JAL", "PUE"])
+    assert len(voters) == 300 and {v.entity_id for v in voters} == {"JAL", "PUE"}
+    engine.dispose()
+
+
 def test_credential_command_writes_a_verifiable_list(db_url, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 

@@ -114,7 +114,8 @@ def enrol_synthetic_voters(session: Session, election_id: str, n: int, seed: int
     allowed = set(process.entity_ids())
     taken = set(session.scalars(select(Request.elector_key)
                                 .where(Request.election_id == election_id)))
-    padron = SyntheticPadron(seed, size=max(4 * n, 1000))
+    # Records are generated lazily and index by index: read as far as it takes to find n.
+    padron = SyntheticPadron(seed, size=2**31)
     enrolled: list[EnrolledVoter] = []
     now = utcnow()
     for record in padron:

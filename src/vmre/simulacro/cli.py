@@ -26,11 +26,15 @@ def simulacro(
     manifest: Path | None = typer.Option(None, help="Manifiesto / manifest (YAML/JSON)."),
     cheater: int | None = typer.Option(None, help="Custodio que reparte una parte falsa."),
     scheduler: str | None = typer.Option(None, help="Dask scheduler address."),
+    postal_share: float = typer.Option(
+        0.3, min=0.0, max=1.0,
+        help="Votantes postales por votante por internet / postal voters per internet voter."),
 ) -> None:
     """Simulacro completo de votación / a complete mock election."""
     manifest_text = manifest.read_text(encoding="utf-8") if manifest else None
     outcome = run(voters, out, custodians, threshold, absent, db, seed, manifest_text, cheater,
-                  scheduler, say=lambda step: console.print(text(f"simulacro.step.{step}")))
+                  scheduler, say=lambda step: console.print(text(f"simulacro.step.{step}")),
+                  postal_share=postal_share)
     console.print(text("simulacro.results_title"))
     for contest in outcome.manifest.contests:
         data = outcome.results["contests"][contest.id]

@@ -9,20 +9,19 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from vmre.core.database import make_engine, migrate, session_factory
+from vmre.core.database import make_engine, migrate, session_factory, transaction
 from vmre.core.messages import UserError
 from vmre.core.parallel import chunked, map_chunks
 from vmre.crypto import credentials as creds
-from vmre.crypto.group import random_scalar
+from vmre.crypto.group import base_mul, random_scalar
 from vmre.record.verifier import Report, verify_record
 from vmre.record.writer import archive, write_record
-from vmre.simulacro.population import ENTITY_WEIGHTS
+from vmre.registry.issuance import enrol_synthetic_voters, signed_list
 from vmre.simulacro.postal import run_postal
 from vmre.voting import closing
 from vmre.voting.ballot import encrypt_ballot, reveal
 from vmre.voting.board import Board
 from vmre.voting.ceremony import Ceremony
-from vmre.voting.credential_list import sign_credential_list
 from vmre.voting.manifest import Manifest
 
 
@@ -73,14 +72,12 @@ def run_ceremony(folder: Path, manifest_text: str, n: int, t: int, seed: int,
     return ceremony
 
 
-def _voter_plan(manifest: Manifest, voters: int, seed: int) -> list[tuple[str, dict, str]]:
+def _voter_plan(manifest: Manifest, entities: list[str], seed: int
+                ) -> list[tuple[str, dict, str]]:
     """(entity, selections, behaviour) per voter; reproducible from the seed."""
     rng = random.Random(seed)
-    entities = [e for e in ENTITY_WEIGHTS if manifest.contests_for(e)] or list(manifest.entities)
-    weights = [ENTITY_WEIGHTS.get(e, 1.0) for e in entities]
     plan = []
-    for _ in range(voters):
-        entity = rng.choices(entities, weights)[0]
+    for entity in entities:
         selections = {c.id: rng.choice(c.options).id for c in manifest.contests_for(entity)}
         roll = rng.random()
         behaviour = "challenge" if roll < 0.05 else ("twice" if roll < 0.08 else "plain")
@@ -109,7 +106,7 @@ def _encrypt_batch(manifest_json: str, election_json: str,
 def run(voters: int, out: str | Path, custodians: int = 5, threshold: int = 3, absent: int = 2,
         database: str | None = None, seed: int = 2024, manifest_text: str | None = None,
         cheater: int | None = None, scheduler: str | None = None,
-        say=lambda _msg: None) -> Outcome:
+        say=lambda _msg: None, postal_share: float = 0.3) -> Outcome:
     if absent > custodians - threshold:
         raise UserError("simulacro.too_many_absent", absent=absent, n=custodians, t=threshold)
     out = Path(out)
@@ -124,15 +121,20 @@ def run(voters: int, out: str | Path, custodians: int = 5, threshold: int = 3, a
 
     engine = make_engine(database or f"sqlite:///{out / 'simulacro.sqlite'}")
     migrate(engine)
-    board = Board(session_factory(engine))
+    sessions = session_factory(engine)
+    board = Board(sessions)
     election_id = board.register(ceremony)
 
     say("credentials")
-    plan = _voter_plan(ctx.manifest, voters, seed)
-    issued = [(creds.generate(election_id), entity) for entity, _s, _b in plan]
+    # The registry acts as credential authority: it enrols voters from the (synthetic) federal
+    # register, keeps only their public credentials, and signs the list the voting server gets.
     issuer = random_scalar()
-    board.load_credentials(election_id, sign_credential_list(
-        election_id, issuer, [(c.public, e) for c, e in issued]))
+    with transaction(sessions) as s:
+        enrolled = enrol_synthetic_voters(s, election_id, voters, seed,
+                                          entities=list(ctx.manifest.entities))
+        credential_list = signed_list(s, election_id, issuer, "simulacro")
+    board.load_credentials(election_id, credential_list, issuer=base_mul(issuer))
+    plan = _voter_plan(ctx.manifest, [v.entity_id for v in enrolled], seed)
     now = dt.datetime.now(dt.UTC)
     board.schedule(election_id, now - dt.timedelta(minutes=1), now + dt.timedelta(days=1))
 
@@ -140,8 +142,8 @@ def run(voters: int, out: str | Path, custodians: int = 5, threshold: int = 3, a
     outcome = Outcome(out, out / "record", out / "record.zip", election_id, voters,
                       manifest=ctx.manifest)
     election = board.election(election_id)
-    items = [(c.secret, entity, sel, behaviour)
-             for (c, _e), (entity, sel, behaviour) in zip(issued, plan, strict=True)]
+    items = [(v.secret, entity, sel, behaviour)
+             for v, (entity, sel, behaviour) in zip(enrolled, plan, strict=True)]
     encrypted = map_chunks(_encrypt_batch, [(election.manifest, election.context, batch)
                                             for batch in chunked(items, 100)], scheduler)
     rows = [row for batch in encrypted for row in batch]
@@ -177,8 +179,8 @@ def run(voters: int, out: str | Path, custodians: int = 5, threshold: int = 3, a
     say("record")
     write_record(outcome.record, board, election_id, closing_doc, aggregate_doc, valid, results)
     # The postal vote and the count add their actas to the record before it is archived.
-    outcome.postal = run_postal(outcome.record, ctx.manifest, results, seed,
-                                session_factory(engine))
+    outcome.postal = run_postal(outcome.record, ctx.manifest, results, seed, sessions,
+                                share=postal_share)
     archive(outcome.record)
     say("verify")
     outcome.report = verify_record(outcome.record, scheduler)
