@@ -43,3 +43,23 @@ def test_english_pages(sqlite_url):
     client = _client(sqlite_url)
     assert "Staff sign-in" in client.get("/admin/login?lang=en").text
     assert "Acceso del personal" in client.get("/admin/login?lang=es").text
+
+
+def test_home_links_only_the_areas_of_the_role(sqlite_url):
+    app = create_app(sqlite_url, secret_key="test")
+    with transaction(app.state.sessions) as s:
+        create_user(s, "agente", "contraseña-de-prueba", [Role.AGENT])
+        create_user(s, "jefa", "contraseña-de-prueba", [Role.ADMINISTRATOR])
+    for name, present, absent in (("agente", ["/admin/service/", "/admin/cards/"],
+                                   ["/admin/registry/", "/admin/sivei/"]),
+                                  ("jefa", ["/admin/registry/", "/admin/sivei/",
+                                            "/admin/reports/", "/resultados"], [])):
+        client = TestClient(app)
+        home = client.post("/admin/login", data={
+            "username": name, "password": "contraseña-de-prueba",
+            "csrf": _csrf(client.get("/admin/login").text)})
+        assert home.status_code == 200
+        for href in present:
+            assert f'href="{href}"' in home.text, (name, href)
+        for href in absent:
+            assert f'href="{href}"' not in home.text, (name, href)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from vmre.core import audit
 from vmre.core.messages import UserError, text
 from vmre.core.ratelimit import RateLimiter
-from vmre.core.staff import StaffUser, authenticate
+from vmre.core.staff import Role, StaffUser, authenticate
 from vmre.web.deps import DB, current_staff
 from vmre.web.security import check_csrf, client_ip, language
 from vmre.web.templating import render
@@ -61,6 +61,21 @@ def logout(request: Request, csrf: str = Form("")):
     return RedirectResponse("/admin/login", status_code=303)
 
 
+# Each area's entry page and the roles that may open it (administrators see every area).
+AREAS = (
+    ("/admin/registry/", "web.admin.area.registry",
+     (Role.REVIEWER, Role.SUPERVISOR, Role.OPL)),
+    ("/admin/sivei/", "web.admin.area.sivei", (Role.SUPERVISOR,)),
+    ("/resultados", "web.admin.area.count", (Role.REVIEWER, Role.SUPERVISOR, Role.OPL)),
+    ("/admin/cards/", "web.admin.area.cards",
+     (Role.SECRETARIAT, Role.SUPERVISOR, Role.AGENT, Role.OUTREACH, Role.OPL)),
+    ("/admin/service/", "web.admin.area.service",
+     (Role.AGENT, Role.SUPERVISOR, Role.SECRETARIAT, Role.OUTREACH)),
+    ("/admin/reports/", "web.admin.area.reports", (Role.SECRETARIAT, Role.OPL)),
+)
+
+
 @router.get("/")
 def home(request: Request, user: StaffUser = Depends(current_staff)):
-    return render(request, "admin_home.html", user=user)
+    links = [{"href": href, "key": key} for href, key, roles in AREAS if user.has(*roles)]
+    return render(request, "admin_home.html", user=user, admin_links=links)
