@@ -178,3 +178,25 @@ def test_supervisor_reverses_with_reason(env, smtp_server):
         reinstated = events(s, "registry.reinstated")
         assert reinstated[0].actor == "super" and "firma sí coincide" in reinstated[0].detail
         assert events(s, "registry.reversed")[0].detail.startswith("reason=duplicate")
+
+
+def test_card_issued_abroad_must_be_activated_before_acceptance(env, smtp_server):
+    """Only an activated card (CPVE) lets its holder register from abroad."""
+    from vmre.cards.service import NewRequest, create_request
+
+    waiting_record, ready_record = env.good_records(issued_abroad=True)[:2]
+    with transaction(env.app.state.sessions) as s:
+        cards = [create_request(s, NewRequest(f"CPVE-T-{n}", "Consulado en Los Ángeles", "US",
+                                              dt.date(2023, 5, 2), record.entity_id, "home",
+                                              elector_key=record.elector_key))
+                 for n, record in enumerate((waiting_record, ready_record))]
+        # The second holder confirmed receipt (the card part's own tests cover how).
+        cards[1].activated_at = dt.datetime(2023, 7, 1, tzinfo=dt.UTC)
+    waiting = submit_direct(env, waiting_record)
+    ready = submit_direct(env, ready_record)
+    env.login("super")
+    env.client.post("/admin/registry/validate", data={"election": "PEL-2024",
+                                                      "csrf": _admin_csrf(env)})
+    assert (_status(env, waiting).status, _status(env, waiting).finding) == (
+        "in_review", "card_not_activated")
+    assert _status(env, ready).status == "accepted"

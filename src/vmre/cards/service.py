@@ -237,6 +237,24 @@ def is_card_active(session: Session, elector_key_or_request_id: str) -> bool:
     return bool(found)
 
 
+def inactive_cards(session: Session, elector_keys: list[str]) -> frozenset[str]:
+    """Of these elector keys, those with a card issued abroad that no request ever activated
+    (the registry refuses them at first review). Keys the card system does not know are left
+    to the federal register's own word."""
+    keys = {k.strip().upper() for k in elector_keys if k}
+    if not keys:
+        return frozenset()
+    known, active = set(), set()
+    for chunk in [sorted(keys)[i:i + 900] for i in range(0, len(keys), 900)]:
+        for key, activated in session.execute(
+                select(CardRequest.elector_key, CardRequest.activated_at)
+                .where(CardRequest.elector_key.in_(chunk))):
+            known.add(key)
+            if activated is not None:
+                active.add(key)
+    return frozenset(known - active)
+
+
 DIMENSIONS = {
     "country": CardRequest.country,
     "consulate": CardRequest.consulate,

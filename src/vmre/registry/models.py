@@ -37,7 +37,7 @@ class Modality(StrEnum):
 
 
 # Reasons a request is rejected (or sent to a deeper review); each has catalogue text.
-REASONS = ("not_in_register", "data_mismatch", "card_expired", "duplicate",
+REASONS = ("not_in_register", "data_mismatch", "card_expired", "card_not_activated", "duplicate",
            "entity_no_election", "address_not_abroad", "proof_of_address", "signature",
            "card_images", "correction_not_made", "several")
 # What a citizen may be asked to correct.

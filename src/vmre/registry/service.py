@@ -17,6 +17,7 @@ from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from vmre.cards.service import inactive_cards
 from vmre.core import audit
 from vmre.core.audit import utcnow
 from vmre.core.messages import UserError
@@ -250,8 +251,12 @@ def correct(session: Session, req: Request, raw: dict, files: dict[str, bytes],
 # ---------------------------------------------------------------- validation
 
 
-def findings(record: PadronRecord | None, req: Request, process: Process) -> str:
-    """The first problem found against the register and the process rules, or ""."""
+def findings(record: PadronRecord | None, req: Request, process: Process,
+             inactive_cards: frozenset[str] = frozenset()) -> str:
+    """The first problem found against the register and the process rules, or "".
+
+    `inactive_cards`: elector keys whose card issued abroad (CPVE) was never activated by its
+    holder; only an activated card lets its holder register (docs/registry.md)."""
     if record is None:
         return "not_in_register"
     same = (fold(record.given_names) == fold(req.given_names)
@@ -266,6 +271,8 @@ def findings(record: PadronRecord | None, req: Request, process: Process) -> str
         return "data_mismatch"
     if record.validity_year < process.card_min_validity_year:
         return "card_expired"
+    if req.card_issued_abroad and req.elector_key in inactive_cards:
+        return "card_not_activated"
     if req.entity_id not in process.entity_ids():
         return "entity_no_election"
     if req.country == "MX":
@@ -309,8 +316,9 @@ def run_validation(session: Session, padron: Padron, election_id: str,
         # Grouped by outcome: one UPDATE per finding instead of one per request.
         by_finding: dict[str, list[int]] = {}
         late: list[dict] = []
+        inactive = inactive_cards(session, [r.elector_key for r in rows if r.card_issued_abroad])
         for req in rows:
-            finding = findings(padron.lookup(req.elector_key), req, process)
+            finding = findings(padron.lookup(req.elector_key), req, process, inactive)
             status = Status.IN_REVIEW if finding else Status.ACCEPTED
             closure = closed.get((req.entity_id, req.modality))
             if status == Status.ACCEPTED and closure is not None:
