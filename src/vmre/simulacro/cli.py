@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import typer
@@ -32,9 +33,19 @@ def simulacro(
 ) -> None:
     """Simulacro completo de votación / a complete mock election."""
     manifest_text = manifest.read_text(encoding="utf-8") if manifest else None
+    started = [time.perf_counter()]
+
+    def say(step: str) -> None:
+        # Each step's message, then how long the previous one took.
+        now = time.perf_counter()
+        if step != "ceremony":
+            console.print(text("simulacro.elapsed", seconds=f"{now - started[0]:.1f}"))
+        started[0] = now
+        console.print(text(f"simulacro.step.{step}"))
+
     outcome = run(voters, out, custodians, threshold, absent, db, seed, manifest_text, cheater,
-                  scheduler, say=lambda step: console.print(text(f"simulacro.step.{step}")),
-                  postal_share=postal_share)
+                  scheduler, say=say, postal_share=postal_share)
+    console.print(text("simulacro.elapsed", seconds=f"{time.perf_counter() - started[0]:.1f}"))
     console.print(text("simulacro.results_title"))
     for contest in outcome.manifest.contests:
         data = outcome.results["contests"][contest.id]
