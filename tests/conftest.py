@@ -85,3 +85,25 @@ def smtp_server(monkeypatch) -> Iterator[SmtpSink]:
         yield sink
     finally:
         controller.stop()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium (never a downloaded one), one per test process: Playwright's sync API
+    cannot be started twice in one thread. Under CI a missing browser fails the test."""
+    if not os.access(CHROMIUM, os.X_OK):
+        message = f"{CHROMIUM} not found (apt-get install -y chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

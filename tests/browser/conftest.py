@@ -3,7 +3,6 @@ free loopback port; axe-core from js/node_modules for the accessibility checks."
 
 from __future__ import annotations
 
-import os
 import socket
 import sys
 import threading
@@ -13,26 +12,11 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 TESTS = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TESTS / "voting_web"))  # sivei_setup: the election fixture helpers
 sys.path.insert(0, str(TESTS / "vectors"))  # jsenv: node_modules for axe-core
 
-from jsenv import JS, ensure_node_modules, missing  # noqa: E402
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not os.access(CHROMIUM, os.X_OK):
-        missing(f"{CHROMIUM} not found (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
+from jsenv import JS, ensure_node_modules  # noqa: E402
 
 
 @pytest.fixture(scope="session")

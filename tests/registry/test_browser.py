@@ -16,19 +16,11 @@ from .conftest import make_process
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
 @pytest.fixture
 def live_server(sqlite_url, tmp_path, monkeypatch):
-    import os
 
     import uvicorn
 
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("chromium not installed")
     monkeypatch.setenv("VMRE_UPLOAD_DIR", str(tmp_path / "uploads"))
     monkeypatch.setenv("VMRE_SMTP_PORT", "1")
     from vmre.web.app import create_app
@@ -50,14 +42,11 @@ def live_server(sqlite_url, tmp_path, monkeypatch):
     thread.join(10)
 
 
-def test_phone_sized_form(live_server, tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_phone_sized_form(live_server, browser, tmp_path):
     card = tmp_path / "frente.png"
     card.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 320, "height": 640})
+    page = browser.new_page(viewport={"width": 320, "height": 640})
+    try:
         problems: list[str] = []
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         for path in ("/registro/", "/registro/solicitud", "/registro/estado",
@@ -78,5 +67,6 @@ def test_phone_sized_form(live_server, tmp_path):
         assert "correo electrónico válido" in body
         assert page.input_value("#f-given_names") == "María José"  # nothing typed is lost
         assert page.input_value("#f-first_surname") == "Peña"
-        browser.close()
+    finally:
+        page.close()
     assert not [m for m in problems if re.search("Content Security Policy", m)], problems

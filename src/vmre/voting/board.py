@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
+from threading import Lock
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, load_only, sessionmaker
 
 from vmre.core.messages import UserError
 from vmre.crypto import schnorr
@@ -66,8 +67,11 @@ class LoadedElection:
     eligible: dict[str, str]  # credential hex -> entity
 
 
-@lru_cache(maxsize=32)
-def _load(manifest_json: str, context_json: str, credentials_json: str) -> LoadedElection:
+_PARSED: OrderedDict[tuple[str, str], LoadedElection] = OrderedDict()
+_PARSED_LOCK = Lock()
+
+
+def _parse(manifest_json: str, context_json: str, credentials_json: str) -> LoadedElection:
     manifest = parse_manifest(manifest_json, "manifest.json")
     ctx = ElectionContext.from_json(manifest, json.loads(context_json))
     eligible = verify_credential_list(json.loads(credentials_json)).entries \
@@ -75,8 +79,38 @@ def _load(manifest_json: str, context_json: str, credentials_json: str) -> Loade
     return LoadedElection(ctx, eligible)
 
 
+def _cached(key: tuple[str, str], build) -> LoadedElection:
+    """The parsed election for (id, digest); a few are kept per process."""
+    with _PARSED_LOCK:
+        hit = _PARSED.get(key)
+        if hit is not None:
+            _PARSED.move_to_end(key)
+            return hit
+    value = build()
+    with _PARSED_LOCK:
+        _PARSED[key] = value
+        while len(_PARSED) > 8:
+            _PARSED.popitem(last=False)
+    return value
+
+
 def loaded(election: Election) -> LoadedElection:
-    return _load(election.manifest, election.context, election.credentials)
+    return _cached((election.id, election.digest),
+                   lambda: _parse(election.manifest, election.context, election.credentials))
+
+
+def loaded_by_id(s: Session, election_id: str) -> LoadedElection:
+    """The parsed election, reading the large columns only when this process lacks them."""
+    digest = s.scalar(select(Election.digest).where(Election.id == election_id))
+    if digest is None:
+        raise UserError("voting.board.unknown_election", election=election_id)
+
+    def build() -> LoadedElection:
+        row = s.execute(select(Election.manifest, Election.context, Election.credentials)
+                        .where(Election.id == election_id)).one()
+        return _parse(*row)
+
+    return _cached((election_id, digest), build)
 
 
 def now_utc() -> dt.datetime:
@@ -143,8 +177,15 @@ class Board:
             return base_mul(scalar_from_hex(self._election(s, election_id).receipt_key))
 
     @staticmethod
-    def _election(s: Session, election_id: str, lock: bool = False) -> Election:
+    def _election(s: Session, election_id: str, lock: bool = False,
+                  light: bool = False) -> Election:
+        """The election row; `light` leaves the large text columns unread (hot paths)."""
         query = select(Election).where(Election.id == election_id)
+        if light:
+            query = query.options(load_only(
+                Election.id, Election.state, Election.opens_at, Election.closes_at,
+                Election.head_hash, Election.ballot_count, Election.receipt_key,
+                Election.revote_policy, Election.digest, raiseload=True))
         if lock:
             query = query.with_for_update()
         election = s.scalar(query)
@@ -163,10 +204,10 @@ class Board:
             raise UserError("voting.board.not_open")
 
     def _checked(self, s: Session, election_id: str, document: object, when: dt.datetime
-                 ) -> tuple[Election, ballots.ParsedBallot, str]:
-        election = self._election(s, election_id)
+                 ) -> tuple[ballots.ParsedBallot, str]:
+        election = self._election(s, election_id, light=True)
         self._window(election, when)
-        data = loaded(election)
+        data = loaded_by_id(s, election_id)
         try:
             parsed = ballots.parse_ballot(data.context, document)
             entity = data.eligible.get(parsed.credential.hex())
@@ -175,13 +216,13 @@ class Board:
             ballots.verify_ballot(data.context, parsed, entity)
         except ballots.BallotError as err:
             raise UserError("voting.ballot." + err.code, **err.params) from None
-        return election, parsed, ballots.tracking_code(parsed.document)
+        return parsed, ballots.tracking_code(parsed.document)
 
     def cast(self, election_id: str, document: object, when: dt.datetime | None = None) -> dict:
         """Verify, append and commit; only then sign and return the receipt."""
         when = when or now_utc()
         with self.sessions() as s:  # the expensive checks run before taking the lock
-            _, parsed, tracking = self._checked(s, election_id, document, when)
+            parsed, tracking = self._checked(s, election_id, document, when)
         return self._append(election_id, parsed.credential.hex(), tracking, parsed.document,
                             when)
 
@@ -222,7 +263,7 @@ class Board:
     def _append(self, election_id: str, credential: str, tracking: str, document: dict,
                 when: dt.datetime) -> dict:
         with self.sessions() as s, s.begin():
-            election = self._election(s, election_id, lock=True)
+            election = self._election(s, election_id, lock=True, light=True)
             self._window(election, when)  # the clock or an administrator may have closed it
             self._refuse_replays(s, election, credential, tracking)
             position = election.ballot_count + 1
@@ -255,9 +296,9 @@ class Board:
         """A Benaloh challenge: the ballot is checked, its nonces published, never counted."""
         when = when or now_utc()
         with self.sessions() as s, s.begin():
-            election, parsed, tracking = self._checked(s, election_id, document, when)
+            parsed, tracking = self._checked(s, election_id, document, when)
             try:
-                ballots.check_reveal(loaded(election).context, parsed, disclosure)
+                ballots.check_reveal(loaded_by_id(s, election_id).context, parsed, disclosure)
             except ballots.BallotError as err:
                 raise UserError("voting.ballot." + err.code, **err.params) from None
             if s.scalar(select(func.count()).select_from(BoardEntry).where(

@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    inspect,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vmre.core.database import Base
@@ -25,6 +35,25 @@ class Election(Base):
     closes_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     head_hash: Mapped[str] = mapped_column(String(64))
     ballot_count: Mapped[int] = mapped_column(Integer, default=0)
+    # SHA-256 of context and credential list: the key under which a server process keeps the
+    # parsed election, so that no cast has to read the (large) credential list again.
+    digest: Mapped[str] = mapped_column(String(64), default="")
+
+
+def _digest(context: str, credentials: str) -> str:
+    return hashlib.sha256(f"{context}\0{credentials or ''}".encode()).hexdigest()
+
+
+@event.listens_for(Election, "before_insert")
+def _digest_on_insert(_mapper, _connection, target: Election) -> None:
+    target.digest = _digest(target.context, target.credentials)
+
+
+@event.listens_for(Election, "before_update")
+def _digest_on_update(_mapper, _connection, target: Election) -> None:
+    state = inspect(target)
+    if state.attrs.credentials.history.has_changes() or state.attrs.context.history.has_changes():
+        target.digest = _digest(target.context, target.credentials)
 
 
 class BoardEntry(Base):
