@@ -7,9 +7,11 @@ Dask's concurrent.futures executor). Results come back in input order.
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
+from itertools import chain
 from typing import Any
 
 
@@ -31,23 +33,49 @@ def executor(scheduler: str | None = None, workers: int | None = None) -> Iterat
 def map_chunks(fn: Callable[..., Any], chunks: Iterable[tuple], scheduler: str | None = None,
                progress: Callable[[int], None] | None = None,
                workers: int | None = None) -> list[Any]:
-    """fn(*chunk) for every chunk, in parallel; `progress(done)` after each completes."""
-    chunks = list(chunks)
-    if not chunks:
+    """fn(*chunk) for every chunk, in parallel; `progress(done)` after each completes.
+
+    Chunks may come from a generator: at most a few per worker are in flight at once, so a
+    large job never holds all its input in memory."""
+    iterator = iter(chunks)
+    first = next(iterator, None)
+    if first is None:
         return []
-    if len(chunks) == 1 and not scheduler:  # no process start-up for small jobs
-        results = [fn(*chunks[0])]
+    second = next(iterator, None)
+    if second is None and not scheduler:  # no process start-up for small jobs
+        results = [fn(*first)]
         if progress:
             progress(1)
         return results
     with executor(scheduler, workers) as ex:
-        futures = [ex.submit(fn, *chunk) for chunk in chunks]
+        window = 2 * (workers or os.cpu_count() or 1) + 2
+        pending: deque = deque()
         results = []
-        for done, future in enumerate(futures, start=1):
-            results.append(future.result())
+        for chunk in chain((first, second), iterator):
+            if chunk is None:
+                continue
+            pending.append(ex.submit(fn, *chunk))
+            if len(pending) >= window:
+                results.append(pending.popleft().result())
+                if progress:
+                    progress(len(results))
+        while pending:
+            results.append(pending.popleft().result())
             if progress:
-                progress(done)
+                progress(len(results))
         return results
+
+
+def chunked_iter(items: Iterable, size: int) -> Iterator[list]:
+    """Successive lists of `size` items (the last may be shorter), lazily."""
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def chunked(items: list, size: int) -> list[list]:

@@ -11,11 +11,11 @@ import hashlib
 import json
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vmre.core.parallel import chunked, map_chunks
+from vmre.core.parallel import chunked_iter, map_chunks
 from vmre.crypto.group import GroupError, point_from_hex
 from vmre.record import layout
 from vmre.voting import ballot as ballots
@@ -78,25 +78,86 @@ def _load_json(folder: Path, name: str, section: str, report: Report) -> dict:
     return data
 
 
-def _load_lines(folder: Path, name: str, section: str, report: Report) -> list[dict]:
+def _iter_lines(folder: Path, name: str, section: str, report: Report | None
+                ) -> Iterator[dict]:
+    """The parsed lines of a .jsonl file, one at a time; with a report, each line's canonical
+    form is checked too."""
     path = folder / name
     if not path.exists():
         raise RecordError(Failure(section, "file present", name, "missing"))
-    out = []
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as err:
-        raise RecordError(Failure(section, "file parses", name, str(err))) from None
-    for n, line in enumerate(raw.splitlines(keepends=True), start=1):
+    with open(path, encoding="utf-8", newline="") as fh:
         try:
-            data = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise RecordError(Failure(section, "line parses", f"{name}:{n}", str(err))) from None
-        if line != layout.line_text(data):
-            report.fail("1.2", "canonical form", f"{name}:{n}",
-                        "bytes differ from the one serialisation")
-        out.append(data)
-    return out
+            for n, line in enumerate(fh, start=1):
+                try:
+                    data = json.loads(line)
+                except json.JSONDecodeError as err:
+                    raise RecordError(Failure(section, "line parses", f"{name}:{n}",
+                                              str(err))) from None
+                if report is not None and line != layout.line_text(data):
+                    report.fail("1.2", "canonical form", f"{name}:{n}",
+                                "bytes differ from the one serialisation")
+                yield data
+        except UnicodeDecodeError as err:
+            raise RecordError(Failure(section, "file parses", name, str(err))) from None
+
+
+def _count_lines(path: Path) -> int:
+    with open(path, "rb") as fh:
+        return sum(1 for _ in fh)
+
+
+class _Chain:
+    """§7 checks over the board in order, handing on each entry's ballot for §6."""
+
+    def __init__(self, base_hash: str) -> None:
+        self.prev = base_hash
+        self.entries = 0
+        self.checked = 0
+        self.tracking: dict[str, int] = {}  # tracking code -> position
+
+    def items(self, entries: Iterable[dict], eligible: dict[str, str], policy: str | None,
+              last_for: dict[str, int], report: Report
+              ) -> Iterator[tuple[str, str, dict, bool]]:
+        seen_tracking = self.tracking
+        seen_credential: dict[str, int] = {}
+        for expected_pos, entry in enumerate(entries, start=1):
+            self.entries = expected_pos
+            try:
+                pos, tracking, doc = entry["position"], entry["tracking_code"], entry["ballot"]
+                label = f"ballot {tracking} at position {pos}"
+                if pos != expected_pos:
+                    report.fail("7.1", "positions consecutive", label,
+                                f"expected {expected_pos}")
+                if entry["prev_hash"] != self.prev:
+                    report.fail("7.2", "chain link", label,
+                                "prev_hash is not the previous entry hash")
+                recomputed = entry_hash(entry["prev_hash"], pos, tracking, entry["received_at"])
+                if entry["entry_hash"] != recomputed:
+                    report.fail("7.2", "entry hash", label,
+                                "entry_hash does not match its inputs")
+                self.prev = entry["entry_hash"]
+                if ballots.tracking_code(doc) != tracking:
+                    report.fail("6.5", "tracking code", label, "is not the hash of the ballot")
+                if tracking in seen_tracking:
+                    report.fail("6.5", "tracking code unique", label,
+                                f"also at position {seen_tracking[tracking]}")
+                seen_tracking[tracking] = pos
+                cred = str(doc.get("credential", ""))
+            except (KeyError, TypeError, AttributeError, ValueError) as err:
+                report.fail("7.1", "entry fields", f"{layout.BOARD}:{expected_pos}", repr(err))
+                continue
+            entity = eligible.get(cred)
+            if entity is None:
+                report.fail("6.1", "eligibility", label, "credential not on the credential list")
+                continue
+            if cred in seen_credential and policy == "single":
+                report.fail("6.6", "one ballot per credential", label,
+                            f"credential already voted at position {seen_credential[cred]}")
+            seen_credential.setdefault(cred, pos)
+            counted = last_for.get(cred) == pos if policy == "last" else \
+                seen_credential[cred] == pos
+            self.checked += 1
+            yield label, entity, doc, counted
 
 
 def verify_record(path: str | Path, scheduler: str | None = None,
@@ -178,7 +239,6 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
     report.checks.append(f"§5 credential list ({len(eligible)} voters)")
 
     # §7 board chain, §6 ballots ---------------------------------------------------------
-    board = _load_lines(folder, layout.BOARD, "7", report)
     closing = _load_json(folder, layout.CLOSING, "7.4", report)
     policy = election.get("revote_policy")
     if policy not in POLICIES:
@@ -192,70 +252,39 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
             closing.get("revote_policy") != policy:
         report.fail("7.4", "closing statement", layout.CLOSING,
                     "signature, election or policy does not match")
-    prev = ctx.base_hash.hex()
-    seen_tracking: dict[str, int] = {}
-    seen_credential: dict[str, int] = {}
-    items: list[tuple[str, str, dict, bool]] = []
-    last_for: dict[str, int] = {}
-    for entry in board:
-        cred = str(entry.get("ballot", {}).get("credential", "")) if isinstance(
-            entry.get("ballot"), dict) else ""
-        last_for[cred] = entry.get("position", 0)
-    for expected_pos, entry in enumerate(board, start=1):
-        try:
-            pos, tracking, doc = entry["position"], entry["tracking_code"], entry["ballot"]
-            label = f"ballot {tracking} at position {pos}"
-            if pos != expected_pos:
-                report.fail("7.1", "positions consecutive", label, f"expected {expected_pos}")
-            if entry["prev_hash"] != prev:
-                report.fail("7.2", "chain link", label, "prev_hash is not the previous entry hash")
-            recomputed = entry_hash(entry["prev_hash"], pos, tracking, entry["received_at"])
-            if entry["entry_hash"] != recomputed:
-                report.fail("7.2", "entry hash", label, "entry_hash does not match its inputs")
-            prev = entry["entry_hash"]
-            if ballots.tracking_code(doc) != tracking:
-                report.fail("6.5", "tracking code", label, "is not the hash of the ballot")
-            if tracking in seen_tracking:
-                report.fail("6.5", "tracking code unique", label,
-                            f"also at position {seen_tracking[tracking]}")
-            seen_tracking[tracking] = pos
-            cred = str(doc.get("credential", ""))
-        except (KeyError, TypeError, AttributeError, ValueError) as err:
-            report.fail("7.1", "entry fields", f"{layout.BOARD}:{expected_pos}", repr(err))
-            continue
-        entity = eligible.get(cred)
-        if entity is None:
-            report.fail("6.1", "eligibility", label, "credential not on the credential list")
-            continue
-        if cred in seen_credential and policy == "single":
-            report.fail("6.6", "one ballot per credential", label,
-                        f"credential already voted at position {seen_credential[cred]}")
-        seen_credential.setdefault(cred, pos)
-        counted = last_for.get(cred) == pos if policy == "last" else \
-            seen_credential[cred] == pos
-        items.append((label, entity, doc, counted))
-    if closing.get("final_hash") != prev or closing.get("ballots") != len(board):
-        report.fail("7.4", "closing hash and count", layout.CLOSING,
-                    "final_hash/ballots differ from the board")
-    report.ballots = len(board)
-    report.checks.append(f"§7 board chain ({len(board)} entries)")
 
-    batches = chunked(items, chunk)
-    total = len(batches)
+    # The board is read line by line (twice under the "last" policy), and its ballots go to
+    # the workers a chunk at a time: memory stays flat however large the election.
+    last_for: dict[str, int] = {}
+    if policy == "last":
+        for entry in _iter_lines(folder, layout.BOARD, "7", None):
+            ballot = entry.get("ballot")
+            if isinstance(ballot, dict):
+                last_for[str(ballot.get("credential", ""))] = entry.get("position", 0)
+    chain = _Chain(ctx.base_hash.hex())
+    items = chain.items(_iter_lines(folder, layout.BOARD, "7", report), eligible, policy,
+                        last_for, report)
+    total = -(-_count_lines(folder / layout.BOARD) // chunk)
     results = map_chunks(chunks.verify_ballots,
-                         [(manifest_text, json.dumps(election), b) for b in batches],
+                         ((manifest_text, json.dumps(election), b)
+                          for b in chunked_iter(items, chunk)),
                          scheduler, (lambda done: progress(done, total)) if progress else None,
                          workers)
+    if closing.get("final_hash") != chain.prev or closing.get("ballots") != chain.entries:
+        report.fail("7.4", "closing hash and count", layout.CLOSING,
+                    "final_hash/ballots differ from the board")
+    report.ballots = chain.entries
+    report.checks.append(f"§7 board chain ({chain.entries} entries)")
     sums_list = []
     for failures, sums in results:
         for label, code, params in failures:
             detail = " ".join([code, *(f"{k}={v}" for k, v in params.items())])
             report.fail("6.3", "ballot proofs and signature", label, detail)
         sums_list.append(chunks.sums_in(sums))
-    report.checks.append(f"§6 ballot proofs and signatures ({len(items)} ballots)")
+    report.checks.append(f"§6 ballot proofs and signatures ({chain.checked} ballots)")
 
     # §8 spoiled ballots --------------------------------------------------------------------
-    spoiled = _load_lines(folder, layout.SPOILED, "8", report)
+    spoiled = list(_iter_lines(folder, layout.SPOILED, "8", report))
     for n, sp in enumerate(spoiled, start=1):
         label = f"spoiled ballot {sp.get('tracking_code')} (line {n})"
         try:
@@ -268,7 +297,7 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
             ballots.check_reveal(ctx, parsed, sp["disclosure"])
             if sp["tracking_code"] != ballots.tracking_code(doc):
                 raise ballots.BallotError("reveal_mismatch", reason="tracking code")
-            if sp["tracking_code"] in seen_tracking:
+            if sp["tracking_code"] in chain.tracking:
                 report.fail("8.2", "spoiled never counted", label, "also on the board")
         except ballots.BallotError as err:
             report.fail("8.1", "spoiled ballot re-check", label, f"{err.code} {err.params}")

@@ -32,7 +32,7 @@ def write_record(folder: str | Path, board: Board, election_id: str, closing: di
     _dump(out / layout.TRANSCRIPT, json.loads(election.transcript))
     _dump(out / layout.CREDENTIALS, json.loads(election.credentials or "{}"))
     with open(out / layout.BOARD, "w", encoding="utf-8") as fh:
-        for e in board.entries(election_id):
+        for e in board.stream(election_id):
             fh.write(line_text({"position": e.position, "tracking_code": e.tracking_code,
                                 "received_at": e.received_at, "prev_hash": e.prev_hash,
                                 "entry_hash": e.entry_hash, "ballot": json.loads(e.ballot)}))

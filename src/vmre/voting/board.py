@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from threading import Lock
 
@@ -319,6 +320,29 @@ class Board:
             if limit is not None:
                 query = query.limit(limit)
             return list(s.scalars(query))
+
+    def stream(self, election_id: str, page: int = 2000) -> Iterator[BoardEntry]:
+        """Every entry in board order, read a page at a time (keyset pagination)."""
+        last = 0
+        while True:
+            with self.sessions() as s:
+                rows = list(s.scalars(select(BoardEntry).where(
+                    BoardEntry.election_id == election_id, BoardEntry.position > last)
+                    .order_by(BoardEntry.position).limit(page)))
+            if not rows:
+                return
+            yield from rows
+            last = rows[-1].position
+
+    def counted_positions(self, election_id: str) -> set[int] | None:
+        """Under the "last" policy, the position of each credential's last ballot; None when
+        every ballot counts (the board refused second ballots)."""
+        election = self.election(election_id)
+        if election.revote_policy != "last":
+            return None
+        with self.sessions() as s:
+            return set(s.scalars(select(func.max(BoardEntry.position)).where(
+                BoardEntry.election_id == election_id).group_by(BoardEntry.credential)))
 
     def find(self, election_id: str, tracking: str) -> BoardEntry | None:
         with self.sessions() as s:

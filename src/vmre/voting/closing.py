@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from vmre.core.parallel import chunked, map_chunks
+from vmre.core.parallel import chunked_iter, map_chunks
 from vmre.crypto.group import point_from_hex
 from vmre.voting import batch, tally
 from vmre.voting.board import Board
@@ -17,19 +17,16 @@ CHUNK = 500
 
 def aggregate(board: Board, election_id: str, scheduler: str | None = None,
               progress: Callable[[int], None] | None = None) -> dict:
-    """Option-wise sums of the counted ballots (the board verified each on arrival)."""
+    """Option-wise sums of the counted ballots (the board verified each on arrival), read from
+    the board a page at a time and added up on every core (or a Dask cluster)."""
     election = board.election(election_id)
-    documents = [(e.credential, json.loads(e.ballot)) for e in board.entries(election_id)]
-    if election.revote_policy == "last":
-        latest = {cred: doc for cred, doc in documents}
-        counted = list(latest.values())
-    else:
-        counted = [doc for _cred, doc in documents]
-    context = json.loads(election.context)
+    counted = board.counted_positions(election_id)
+    documents = (json.loads(e.ballot) for e in board.stream(election_id)
+                 if counted is None or e.position in counted)
     ctx = batch.context_of(election.manifest, election.context)
     parts = map_chunks(batch.sum_ballots,
-                       [(election.manifest, json.dumps(context), c)
-                        for c in chunked(counted, CHUNK)], scheduler, progress)
+                       ((election.manifest, election.context, c)
+                        for c in chunked_iter(documents, CHUNK)), scheduler, progress)
     return tally.aggregate_document(ctx, tally.merge_sums(batch.sums_in(p) for p in parts))
 
 

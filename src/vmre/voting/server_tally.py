@@ -15,8 +15,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from vmre.core.database import Base
 from vmre.core.messages import UserError
 from vmre.crypto.group import point_from_hex
-from vmre.voting import ballot as ballots
-from vmre.voting import tally
+from vmre.voting import closing, tally
 from vmre.voting.board import Board, loaded
 
 
@@ -37,11 +36,7 @@ def aggregate(s: Session, board: Board, election_id: str) -> dict:
     election = board.election(election_id)
     if election.state != "closed":
         raise UserError("sivei.count.not_closed")
-    ctx = loaded(election).context
-    entries = [(e.credential, ballots.parse_ballot(ctx, json.loads(e.ballot)))
-               for e in board.entries(election_id)]
-    document = tally.aggregate_document(
-        ctx, tally.partial_sums(tally.counted(entries, election.revote_policy)))
+    document = closing.aggregate(board, election_id)
     s.add(Closing(election_id=election_id, aggregate=json.dumps(document, sort_keys=True)))
     return document
 

@@ -19,22 +19,6 @@ from vmre.voting.ballot import ParsedBallot
 from vmre.voting.context import ElectionContext
 
 
-def counted(entries: Iterable[tuple[str, ParsedBallot]], policy: str) -> list[ParsedBallot]:
-    """The ballots that count, from (credential, ballot) pairs in board order."""
-    if policy == "last":
-        latest: dict[str, ParsedBallot] = {}
-        for credential, parsed in entries:
-            latest[credential] = parsed
-        return list(latest.values())
-    seen: set[str] = set()
-    out = []
-    for credential, parsed in entries:
-        if credential not in seen:  # "single": only the first per credential, as the board does
-            seen.add(credential)
-            out.append(parsed)
-    return out
-
-
 def partial_sums(ballots: Iterable[ParsedBallot]) -> dict[str, tuple[int, list[Ciphertext]]]:
     """Per contest: number of ballots and the option-wise sum of their ciphertexts."""
     sums: dict[str, tuple[int, list[Ciphertext]]] = {}
