@@ -40,7 +40,7 @@ def _flatten(data: dict, prefix: str = ""):
             yield from _flatten(value, prefix + key + ".")
 
 
-def text(key: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:
+def text(key: str, lang: str = DEFAULT_LANGUAGE, /, **params: object) -> str:
     """The text for `key` in `lang`, with placeholders filled."""
     entry = catalogue().get(key)
     if entry is None:
@@ -49,7 +49,7 @@ def text(key: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:
     return template.format(**params) if params else template
 
 
-def bilingual(key: str, **params: object) -> str:
+def bilingual(key: str, /, **params: object) -> str:
     """Spanish, then English: for the command line and logs read by either."""
     es = text(key, "es", **params)
     en = text(key, "en", **params)
@@ -59,7 +59,7 @@ def bilingual(key: str, **params: object) -> str:
 class UserError(Exception):
     """An error a person can act on; carries a catalogue key and its parameters."""
 
-    def __init__(self, key: str, **params: object) -> None:
+    def __init__(self, key: str, /, **params: object) -> None:
         self.key = key
         self.params = params
         super().__init__(bilingual(key, **params))

@@ -30,8 +30,8 @@ def _passphrase(confirm: bool = False) -> str:
                         confirmation_prompt=confirm)
 
 
-def _done(key: str, **params: object) -> None:
-    typer.echo(text(key, **params))
+def _done(message: str, **params: object) -> None:
+    typer.echo(text(message, **params))
 
 
 @ceremony_app.command("init")
