@@ -238,3 +238,12 @@ def test_electronic_count_from_custodian_files(site, tmp_path):
     assert pan_pri and pan_pri.group(1) == "1"
     assert re.search(r"Movimiento Ciudadano</td><td>1</td>", results)
     assert re.search(r"Anular mi voto \(voto nulo\)</td><td>2</td>", results)
+    # anyone downloads the election record and checks it independently
+    download = client.get(f"/expediente/{ELECTION}.zip")
+    assert download.status_code == 200 and download.headers["content-type"] == "application/zip"
+    (tmp_path / "expediente.zip").write_bytes(download.content)
+    from vmre.record.verifier import verify_record
+
+    report = verify_record(tmp_path / "expediente.zip")
+    assert report.ok, report.failures
+    assert report.ballots == 2 and report.results["contests"]["gob-jal"]["ballots"] == 2

@@ -163,10 +163,19 @@ class Board:
     def close(self, election_id: str) -> dict:
         """End the voting (if not ended by the clock) and fix the board's final hash."""
         with self.sessions() as s, s.begin():
-            election = self._election(s, election_id, lock=True)
-            election.state = "closed"
-            if not election.closes_at or _aware(election.closes_at) > now_utc():
-                election.closes_at = now_utc()
+            election = self._election(s, election_id, lock=True, light=True)
+            if election.state != "closed":
+                election.state = "closed"
+                if not election.closes_at or _aware(election.closes_at) > now_utc():
+                    election.closes_at = now_utc()
+        return self.closing_statement(election_id)
+
+    def closing_statement(self, election_id: str) -> dict:
+        """The server's signed statement of the closed board (docs/record.md §7.4)."""
+        with self.sessions() as s:
+            election = self._election(s, election_id, light=True)
+            if election.state != "closed":
+                raise UserError("voting.board.not_closed")
             statement = {"election_id": election_id, "ballots": election.ballot_count,
                          "final_hash": election.head_hash,
                          "closed_at": _aware(election.closes_at).isoformat(),

@@ -578,6 +578,17 @@ def results(request: Request, s: Session = DB):
     return render(request, "sivei/results.html", published=published)
 
 
+@public.get("/expediente/{election_id}.zip")
+def record_download(request: Request, election_id: str, s: Session = DB):
+    """The election record, for anyone to check with `vmre verify`."""
+    data = closing.record_archive(s, board(request), election_id)
+    if data is None:
+        return render(request, "sivei/placeholder.html", 404, title_key="sivei.results.title",
+                      body_key="sivei.results.pending")
+    return Response(data, media_type="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="expediente-{election_id}.zip"'})
+
+
 @public.get("/ayuda/{topic}")
 def help_page(request: Request, topic: str):
     if topic not in HELP_TOPICS:

@@ -8,6 +8,8 @@ The server never decrypts anything itself: it only checks the custodians' proofs
 from __future__ import annotations
 
 import json
+import tempfile
+from pathlib import Path
 
 from sqlalchemy import ForeignKey, Text
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -15,6 +17,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from vmre.core.database import Base
 from vmre.core.messages import UserError
 from vmre.crypto.group import point_from_hex
+from vmre.record.writer import archive, write_record
 from vmre.voting import closing, tally
 from vmre.voting.board import Board, loaded
 
@@ -76,3 +79,16 @@ def status(s: Session, election_id: str) -> dict:
         return {"aggregate": False, "shares": [], "results": None}
     return {"aggregate": True, "shares": sorted(int(j) for j in json.loads(row.shares)),
             "results": json.loads(row.results) if row.results else None}
+
+
+def record_archive(s: Session, board: Board, election_id: str) -> bytes | None:
+    """The election record as a zip (docs/record.md), once the results are published."""
+    row = s.get(Closing, election_id)
+    if row is None or not row.results:
+        return None
+    shares = {int(j): share for j, share in json.loads(row.shares).items()}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = write_record(Path(tmp) / "registro", board, election_id,
+                              board.closing_statement(election_id), json.loads(row.aggregate),
+                              shares, json.loads(row.results))
+        return archive(folder).read_bytes()
