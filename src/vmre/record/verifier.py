@@ -309,13 +309,8 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
     # §9 aggregate --------------------------------------------------------------------------
     aggregate = _load_json(folder, layout.AGGREGATE, "9", report)
     expected = tally.aggregate_document(ctx, tally.merge_sums(sums_list))
-    for cid, data in expected["contests"].items():
-        if aggregate.get("contests", {}).get(cid) != data:
-            report.fail("9.1", "aggregate", f"{layout.AGGREGATE}:{cid}",
-                        "differs from the sum of the counted ballots")
-    if aggregate != expected:
-        report.fail("9.1", "aggregate document", layout.AGGREGATE,
-                    "differs from the recomputed aggregate")
+    _compare(report, "9.1", "aggregate", layout.AGGREGATE, aggregate, expected,
+             "differs from the sum of the counted ballots")
     report.checks.append("§9 homomorphic aggregate")
 
     # §10 decryption shares, §11 results ---------------------------------------------------
@@ -346,13 +341,8 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
     except ValueError as err:
         report.fail("11.2", "counts recoverable", layout.RESULTS, str(err))
         return
-    for cid, data in recomputed["contests"].items():
-        if results.get("contests", {}).get(cid) != data:
-            report.fail("11.2", "results", f"{layout.RESULTS}:{cid}",
-                        "differ from the decrypted aggregate")
-    if results != recomputed:
-        report.fail("11.2", "results document", layout.RESULTS,
-                    "differs from the recomputed results")
+    _compare(report, "11.2", "results", layout.RESULTS, results, recomputed,
+             "differ from the decrypted aggregate")
     report.results = recomputed
     report.checks.append("§11 results equal the decrypted tally")
     _verify_files_digest(folder, report)
@@ -362,6 +352,16 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
         for failure in verify_actas(folder, recomputed, manifest):
             report.fail(*failure)
         report.checks.append("§12 actas: electronic table, counting tables, entity counts")
+
+
+def _compare(report: Report, section: str, check: str, name: str, found: dict,
+             expected: dict, detail: str) -> None:
+    """A published document against the verifier's own: each contest named, then the rest."""
+    for cid, data in expected["contests"].items():
+        if found.get("contests", {}).get(cid) != data:
+            report.fail(section, check, f"{name}:{cid}", detail)
+    if found != expected:
+        report.fail(section, f"{check} document", name, "differs from the recomputed document")
 
 
 def _verify_files_digest(folder: Path, report: Report) -> None:
