@@ -13,7 +13,6 @@ from vmre.crypto.group import (
     GroupError,
     L,
     base_mul,
-    hash_to_point,
     point_from_bytes,
     point_from_hex,
     random_scalar,
@@ -46,7 +45,6 @@ def test_point_validation_refuses_non_points_and_identity():
     with pytest.raises(GroupError):
         scalar_from_bytes(L.to_bytes(32, "little"))
     assert point_from_bytes(G.data) == G
-    assert hash_to_point("t", b"x") != hash_to_point("t", b"y")
 
 
 @FAST

@@ -78,5 +78,5 @@ def chunked_iter(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def chunked(items: list, size: int) -> list[list]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
+def chunked(items: Iterable, size: int) -> list[list]:
+    return list(chunked_iter(items, size))

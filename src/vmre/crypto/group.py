@@ -200,7 +200,3 @@ def hash_to_scalar(tag: str, *parts: object) -> int:
     """Fiat–Shamir challenges and derived keys: 64 hash bytes reduced mod L."""
     return int.from_bytes(hash_parts(tag, *parts), "little") % L
 
-
-def hash_to_point(tag: str, *parts: object) -> Point:
-    """64 bytes of SHA-512(tag ‖ parts) through libsodium's from_hash (Elligator)."""
-    return Point(pysodium.crypto_core_ristretto255_from_hash(hash_parts(tag, *parts)))

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 
 import pysodium
@@ -65,6 +64,3 @@ def open_sealed(public: bytes, secret: bytes, sealed: bytes) -> bytes | None:
     except ValueError:
         return None
 
-
-def dumps(obj: dict) -> bytes:
-    return json.dumps(obj, sort_keys=True).encode()
