@@ -21,8 +21,9 @@ from vmre.record import layout
 from vmre.voting import ballot as ballots
 from vmre.voting import batch as chunks
 from vmre.voting import tally
-from vmre.voting.board import CLOSING_TAG, POLICIES, entry_hash, verify_server_statement
+from vmre.voting.board import CLOSING_TAG, POLICIES, verify_server_statement
 from vmre.voting.ceremony import judge_transcript
+from vmre.voting.chain import entry_hash
 from vmre.voting.context import ElectionContext, manifest_hash, transcript_hash
 from vmre.voting.credential_list import verify_credential_list
 from vmre.voting.manifest import parse_manifest

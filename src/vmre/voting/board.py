@@ -1,9 +1,8 @@
-"""The ballot board: append-only, hash-chained, one durable transaction per accepted ballot.
+"""The ballot board: append-only and hash-chained (vmre.voting.chain, docs/record.md §7).
 
 A ballot is parsed, verified (proofs and signature) and checked for eligibility, then appended
-under a lock on the election row; the receipt is signed only after the commit succeeded.
-Chain: entry_hash = H32("vmre/board-entry/v1", prev_hash, position, tracking_code,
-received_at), the first prev_hash being the election's base hash (docs/record.md §7).
+under a lock on the election row, together with the ballots that arrived meanwhile (group
+commit, vmre.voting.appender); its receipt is signed only after that commit succeeded.
 """
 
 from __future__ import annotations
@@ -23,8 +22,16 @@ from vmre.crypto import schnorr
 from vmre.crypto.encoding import canonical_json
 from vmre.crypto.group import Point, base_mul, random_scalar, scalar_bytes, scalar_from_hex
 from vmre.voting import ballot as ballots
+from vmre.voting.appender import (
+    MAX_BATCH,
+    Append,
+    append_batch,
+    aware_utc,
+    group_commit,
+    window_error,
+)
 from vmre.voting.ceremony import Ceremony
-from vmre.voting.context import ElectionContext, digest32
+from vmre.voting.context import ElectionContext
 from vmre.voting.credential_list import verify_credential_list
 from vmre.voting.manifest import parse_manifest
 from vmre.voting.models import BoardEntry, Election, SpoiledBallot
@@ -32,11 +39,6 @@ from vmre.voting.models import BoardEntry, Election, SpoiledBallot
 RECEIPT_TAG = "vmre/receipt/v1"
 CLOSING_TAG = "vmre/closing/v1"
 POLICIES = ("single", "last")
-
-
-def entry_hash(prev_hash: str, position: int, tracking: str, received_at: str) -> str:
-    return digest32("vmre/board-entry/v1", bytes.fromhex(prev_hash), position,
-                    bytes.fromhex(tracking), received_at).hex()
 
 
 def _unsigned(statement: dict) -> bytes:
@@ -100,9 +102,10 @@ def loaded(election: Election) -> LoadedElection:
                    lambda: _parse(election.manifest, election.context, election.credentials))
 
 
-def loaded_by_id(s: Session, election_id: str) -> LoadedElection:
+def loaded_by_id(s: Session, election_id: str, digest: str | None = None) -> LoadedElection:
     """The parsed election, reading the large columns only when this process lacks them."""
-    digest = s.scalar(select(Election.digest).where(Election.id == election_id))
+    if digest is None:
+        digest = s.scalar(select(Election.digest).where(Election.id == election_id))
     if digest is None:
         raise UserError("voting.board.unknown_election", election=election_id)
 
@@ -116,10 +119,6 @@ def loaded_by_id(s: Session, election_id: str) -> LoadedElection:
 
 def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    return moment.replace(tzinfo=dt.UTC) if moment and moment.tzinfo is None else moment
 
 
 class Board:
@@ -166,7 +165,7 @@ class Board:
             election = self._election(s, election_id, lock=True, light=True)
             if election.state != "closed":
                 election.state = "closed"
-                if not election.closes_at or _aware(election.closes_at) > now_utc():
+                if not election.closes_at or aware_utc(election.closes_at) > now_utc():
                     election.closes_at = now_utc()
         return self.closing_statement(election_id)
 
@@ -178,7 +177,7 @@ class Board:
                 raise UserError("voting.board.not_closed")
             statement = {"election_id": election_id, "ballots": election.ballot_count,
                          "final_hash": election.head_hash,
-                         "closed_at": _aware(election.closes_at).isoformat(),
+                         "closed_at": aware_utc(election.closes_at).isoformat(),
                          "revote_policy": election.revote_policy}
             return server_sign(CLOSING_TAG, scalar_from_hex(election.receipt_key), statement)
 
@@ -204,20 +203,14 @@ class Board:
         return election
 
     # -- casting ----------------------------------------------------------------------------
-    @staticmethod
-    def _window(election: Election, when: dt.datetime) -> None:
-        if election.state == "closed" or (
-                election.closes_at and when >= _aware(election.closes_at)):
-            raise UserError("voting.board.closed")
-        if election.state != "scheduled" or (
-                election.opens_at and when < _aware(election.opens_at)):
-            raise UserError("voting.board.not_open")
-
     def _checked(self, s: Session, election_id: str, document: object, when: dt.datetime
-                 ) -> tuple[ballots.ParsedBallot, str]:
+                 ) -> tuple[ballots.ParsedBallot, str, str]:
+        """The parsed, fully verified ballot, its tracking code and the receipt key."""
         election = self._election(s, election_id, light=True)
-        self._window(election, when)
-        data = loaded_by_id(s, election_id)
+        refusal = window_error(election, when)
+        if refusal is not None:
+            raise refusal
+        data = loaded_by_id(s, election_id, election.digest)
         try:
             parsed = ballots.parse_ballot(data.context, document)
             entity = data.eligible.get(parsed.credential.hex())
@@ -226,21 +219,28 @@ class Board:
             ballots.verify_ballot(data.context, parsed, entity)
         except ballots.BallotError as err:
             raise UserError("voting.ballot." + err.code, **err.params) from None
-        return parsed, ballots.tracking_code(parsed.document)
+        return parsed, ballots.tracking_code(parsed.document), election.receipt_key
 
     def cast(self, election_id: str, document: object, when: dt.datetime | None = None) -> dict:
         """Verify, append and commit; only then sign and return the receipt."""
         when = when or now_utc()
         with self.sessions() as s:  # the expensive checks run before taking the lock
-            parsed, tracking = self._checked(s, election_id, document, when)
-        return self._append(election_id, parsed.credential.hex(), tracking, parsed.document,
-                            when)
+            parsed, tracking, key = self._checked(s, election_id, document, when)
+        placed = group_commit(self.sessions).append(Append(
+            election_id, parsed.credential.hex(), tracking, parsed.document, when))
+        return self._receipt(key, election_id, tracking, placed)
+
+    @staticmethod
+    def _receipt(key: str, election_id: str, tracking: str, placed: dict) -> dict:
+        return server_sign(RECEIPT_TAG, scalar_from_hex(key), {
+            "election_id": election_id, "tracking_code": tracking, **placed})
 
     def cast_many(self, election_id: str, documents: list[dict],
                   scheduler: str | None = None) -> list[dict | UserError]:
         """Bulk intake (e.g. ballots collected offline): the same checks as `cast`, with the
-        proofs verified on every core (or a Dask cluster) first; then each ballot is appended
-        in its own transaction, in the given order. One receipt or one error per ballot."""
+        proofs verified on every core (or a Dask cluster) first; then the ballots are
+        appended in the given order, up to MAX_BATCH per transaction. One receipt or one
+        error per ballot."""
         from vmre.core.parallel import chunked, map_chunks
         from vmre.voting import batch
 
@@ -258,55 +258,27 @@ class Board:
                 scheduler):
             for label, code, params in failures:
                 failed[int(label)] = UserError("voting.ballot." + code, **params)
+        appends = {i: Append(election_id, str(d["credential"]), ballots.tracking_code(d), d,
+                             now_utc()) for i, d in enumerate(documents) if i not in failed}
+        for chunk in chunked(list(appends.values()), MAX_BATCH):
+            append_batch(self.sessions, election_id, chunk)
         out: list[dict | UserError] = []
-        for i, document in enumerate(documents):
-            if i in failed:
-                out.append(failed[i])
-                continue
-            try:
-                out.append(self._append(election_id, str(document["credential"]),
-                                        ballots.tracking_code(document), document, now_utc()))
-            except UserError as err:
-                out.append(err)
+        for i in range(len(documents)):
+            outcome = failed.get(i) or appends[i].outcome
+            if isinstance(outcome, dict):
+                outcome = self._receipt(election.receipt_key, election_id,
+                                        appends[i].tracking, outcome)
+            elif not isinstance(outcome, UserError):
+                raise outcome  # the database failed: nothing of that batch was appended
+            out.append(outcome)
         return out
-
-    def _append(self, election_id: str, credential: str, tracking: str, document: dict,
-                when: dt.datetime) -> dict:
-        with self.sessions() as s, s.begin():
-            election = self._election(s, election_id, lock=True, light=True)
-            self._window(election, when)  # the clock or an administrator may have closed it
-            self._refuse_replays(s, election, credential, tracking)
-            position = election.ballot_count + 1
-            received = when.isoformat()
-            link = entry_hash(election.head_hash, position, tracking, received)
-            s.add(BoardEntry(election_id=election_id, position=position, tracking_code=tracking,
-                             credential=credential, ballot=json.dumps(document, sort_keys=True),
-                             received_at=received, prev_hash=election.head_hash,
-                             entry_hash=link))
-            election.head_hash, election.ballot_count = link, position
-            key = scalar_from_hex(election.receipt_key)
-        return server_sign(RECEIPT_TAG, key, {
-            "election_id": election_id, "tracking_code": tracking, "position": position,
-            "entry_hash": link, "received_at": received})
-
-    @staticmethod
-    def _refuse_replays(s: Session, election: Election, credential: str, tracking: str) -> None:
-        if s.scalar(select(func.count()).select_from(BoardEntry).where(
-                BoardEntry.tracking_code == tracking)) or s.scalar(
-                select(func.count()).select_from(SpoiledBallot).where(
-                    SpoiledBallot.tracking_code == tracking)):
-            raise UserError("voting.ballot.replay")
-        if election.revote_policy == "single" and s.scalar(
-                select(func.count()).select_from(BoardEntry).where(
-                    BoardEntry.election_id == election.id, BoardEntry.credential == credential)):
-            raise UserError("voting.ballot.already_voted")
 
     def spoil(self, election_id: str, document: dict, disclosure: dict,
               when: dt.datetime | None = None) -> str:
         """A Benaloh challenge: the ballot is checked, its nonces published, never counted."""
         when = when or now_utc()
         with self.sessions() as s, s.begin():
-            parsed, tracking = self._checked(s, election_id, document, when)
+            parsed, tracking, _key = self._checked(s, election_id, document, when)
             try:
                 ballots.check_reveal(loaded_by_id(s, election_id).context, parsed, disclosure)
             except ballots.BallotError as err:

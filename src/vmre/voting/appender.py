@@ -1,0 +1,177 @@
+"""Group commit of board appends: several verified ballots per durable transaction.
+
+Appending is serialised by the lock on the election row, so one transaction per ballot caps
+the board at one commit (one fsync) per ballot. Here the ballots that arrive while a commit is
+under way wait in a queue and go into the next transaction together: the first caller leads,
+appends everything queued in one transaction, wakes the others with their own outcome, and
+hands the lead to the next waiting caller. Each ballot still gets its receipt only after the
+commit that holds it, and a refused ballot (replay, second vote, window closed) is refused
+alone: the rest of its batch is appended.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import weakref
+from dataclasses import dataclass, field
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session, load_only, sessionmaker
+
+from vmre.core.messages import UserError
+from vmre.voting.chain import entry_hash
+from vmre.voting.models import BoardEntry, Election, SpoiledBallot
+
+MAX_BATCH = 500  # ballots per transaction: bounds the transaction and the lock time
+
+
+@dataclass(eq=False)
+class Append:
+    """One verified ballot waiting for its place on the board; `outcome` once decided."""
+    election_id: str
+    credential: str
+    tracking: str
+    document: dict
+    when: dt.datetime
+    outcome: dict | BaseException | None = None  # the entry fields, or why it was refused
+    ready: threading.Event = field(default_factory=threading.Event)
+    lead: bool = False
+
+
+def aware_utc(moment: dt.datetime | None) -> dt.datetime | None:
+    return moment.replace(tzinfo=dt.UTC) if moment and moment.tzinfo is None else moment
+
+
+def window_error(election: Election, when: dt.datetime) -> UserError | None:
+    if election.state == "closed" or (
+            election.closes_at and when >= aware_utc(election.closes_at)):
+        return UserError("voting.board.closed")
+    if election.state != "scheduled" or (
+            election.opens_at and when < aware_utc(election.opens_at)):
+        return UserError("voting.board.not_open")
+    return None
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _taken(s: Session, election: Election, batch: list[Append]) -> tuple[set[str], set[str]]:
+    """Tracking codes already on the board or audited, and credentials that already voted."""
+    codes = {a.tracking for a in batch}
+    used = set(s.scalars(select(BoardEntry.tracking_code).where(
+        BoardEntry.tracking_code.in_(codes))))
+    used |= set(s.scalars(select(SpoiledBallot.tracking_code).where(
+        SpoiledBallot.tracking_code.in_(codes))))
+    voted: set[str] = set()
+    if election.revote_policy == "single":
+        voted = set(s.scalars(select(BoardEntry.credential).where(
+            BoardEntry.election_id == election.id,
+            BoardEntry.credential.in_({a.credential for a in batch}))))
+    return used, voted
+
+
+def append_batch(sessions: sessionmaker[Session], election_id: str, batch: list[Append]
+                 ) -> None:
+    """Append `batch` (one election, in order) in one transaction; set every outcome.
+
+    A ballot refused for its own reason gets that error; if the transaction itself fails,
+    every ballot of the batch gets the failure and none is on the board."""
+    try:
+        with sessions() as s, s.begin():
+            election = s.scalar(select(Election).where(Election.id == election_id).options(
+                load_only(Election.id, Election.state, Election.opens_at, Election.closes_at,
+                          Election.head_hash, Election.ballot_count, Election.revote_policy,
+                          raiseload=True)).with_for_update())
+            if election is None:
+                raise UserError("voting.board.unknown_election", election=election_id)
+            used, voted = _taken(s, election, batch)
+            head, count, rows = election.head_hash, election.ballot_count, []
+            for item in batch:
+                refusal = window_error(election, item.when)
+                if refusal is None and item.tracking in used:
+                    refusal = UserError("voting.ballot.replay")
+                if refusal is None and item.credential in voted:
+                    refusal = UserError("voting.ballot.already_voted")
+                if refusal is not None:
+                    item.outcome = refusal
+                    continue
+                used.add(item.tracking)
+                if election.revote_policy == "single":
+                    voted.add(item.credential)
+                count += 1
+                received = item.when.isoformat()
+                link = entry_hash(head, count, item.tracking, received)
+                item.outcome = {"position": count, "entry_hash": link, "received_at": received}
+                rows.append({"election_id": election_id, "position": count,
+                             "tracking_code": item.tracking, "credential": item.credential,
+                             "ballot": json.dumps(item.document, sort_keys=True),
+                             "received_at": received, "prev_hash": head, "entry_hash": link})
+                head = link
+            if rows:
+                s.execute(insert(BoardEntry), rows)
+                election.head_hash, election.ballot_count = head, count
+    except Exception as err:  # nothing of this batch is on the board
+        for item in batch:
+            item.outcome = err
+
+
+class GroupCommit:
+    """The queue of appends for one database (one per session factory in a process)."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+        self._lock = threading.Lock()
+        self._queue: list[Append] = []
+        self._busy = False
+
+    def append(self, item: Append) -> dict:
+        with self._lock:
+            self._queue.append(item)
+            lead = not self._busy
+            self._busy = True
+        if not lead:
+            item.ready.wait()
+            if item.lead:  # handed the lead: our ballot is still queued
+                self._run()
+        else:
+            self._run()
+        if isinstance(item.outcome, BaseException):
+            raise item.outcome
+        assert item.outcome is not None
+        return item.outcome
+
+    def _run(self) -> None:
+        """Append everything queued now, then pass the lead to the next waiting caller."""
+        with self._lock:
+            batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+        by_election: dict[str, list[Append]] = {}
+        for item in batch:
+            by_election.setdefault(item.election_id, []).append(item)
+        for election_id, items in by_election.items():
+            append_batch(self._sessions, election_id, items)
+        with self._lock:
+            if self._queue:
+                nxt = self._queue[0]
+                nxt.lead = True
+                nxt.ready.set()
+            else:
+                self._busy = False
+        for item in batch:
+            if not item.lead:
+                item.ready.set()
+
+
+_QUEUES: weakref.WeakKeyDictionary[sessionmaker, GroupCommit] = weakref.WeakKeyDictionary()
+_QUEUES_LOCK = threading.Lock()
+
+
+def group_commit(sessions: sessionmaker[Session]) -> GroupCommit:
+    with _QUEUES_LOCK:
+        queue = _QUEUES.get(sessions)
+        if queue is None:
+            queue = _QUEUES[sessions] = GroupCommit(sessions)
+        return queue

@@ -1,0 +1,122 @@
+"""Concurrent casting with group commit: every ballot is judged alone, the chain stays whole,
+and ballots that arrive during a commit share the next transaction."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import event
+
+from vmre.core.messages import UserError
+from vmre.simulacro.election import open_election
+from vmre.voting.appender import group_commit
+from vmre.voting.ballot import encrypt_ballot, tracking_code
+from vmre.voting.board import verify_receipt
+from vmre.voting.chain import entry_hash
+
+JAL = {"gob-jal": "pan+pri", "dip-migrante-jal": "mc"}
+OTHER = {"gob-jal": "morena", "dip-migrante-jal": "nulo"}
+VOTERS = 10
+
+
+@pytest.fixture
+def crowd(tmp_path, db_url, ceremony_done):
+    return open_election(tmp_path, db_url, entities=("JAL",) * VOTERS,
+                         reuse_ceremony=ceremony_done)
+
+
+def _cast_all(board, eid: str, documents: list[dict]) -> list[dict | UserError]:
+    def one(doc: dict) -> dict | UserError:
+        try:
+            return board.cast(eid, doc)
+        except UserError as err:
+            return err
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        return list(pool.map(one, documents))
+
+
+def _assert_whole_chain(board, eid: str, base_hash: str) -> list:
+    entries = list(board.stream(eid))
+    prev = base_hash
+    for position, entry in enumerate(entries, start=1):
+        assert entry.position == position and entry.prev_hash == prev
+        assert entry.entry_hash == entry_hash(prev, position, entry.tracking_code,
+                                              entry.received_at)
+        prev = entry.entry_hash
+    election = board.election(eid)
+    assert (election.ballot_count, election.head_hash) == (len(entries), prev)
+    return entries
+
+
+def test_concurrent_casts_replays_and_second_votes(crowd):
+    eid = crowd.ctx.election_id
+    firsts = [encrypt_ballot(crowd.ctx, "JAL", crowd.key(i), JAL)[0] for i in range(VOTERS)]
+    seconds = [encrypt_ballot(crowd.ctx, "JAL", crowd.key(i), OTHER)[0] for i in range(3)]
+    documents = firsts + firsts[5:8] + seconds  # three exact replays, three second votes
+    outcomes = _cast_all(crowd.board, eid, documents)
+
+    receipts = [o for o in outcomes if isinstance(o, dict)]
+    refusals = sorted(o.key for o in outcomes if isinstance(o, UserError))
+    assert len(receipts) == VOTERS  # one ballot per voter, whichever arrived first
+    assert refusals == ["voting.ballot.already_voted"] * 3 + ["voting.ballot.replay"] * 3
+    assert sorted(r["position"] for r in receipts) == list(range(1, VOTERS + 1))
+    key = crowd.board.server_key(eid)
+    assert all(verify_receipt(r, key) for r in receipts)
+
+    entries = _assert_whole_chain(crowd.board, eid, crowd.ctx.base_hash.hex())
+    on_board = {e.tracking_code: e for e in entries}
+    for r in receipts:
+        assert on_board[r["tracking_code"]].entry_hash == r["entry_hash"]
+    assert len({e.credential for e in entries}) == VOTERS
+
+
+def test_ballots_arriving_during_a_commit_share_the_next_one(crowd):
+    """The first append is held inside its transaction until the others are queued: they
+    must then be committed together, in one more transaction, not one each."""
+    eid = crowd.ctx.election_id
+    documents = [encrypt_ballot(crowd.ctx, "JAL", crowd.key(i), JAL)[0] for i in range(6)]
+    engine = crowd.board.sessions.kw["bind"]
+    queue = group_commit(crowd.board.sessions)
+    commits: list[int] = []
+    release = threading.Event()
+
+    def on_commit(conn) -> None:
+        commits.append(1)
+        if len(commits) == 1:
+            release.wait(30)
+
+    event.listen(engine, "commit", on_commit)
+    try:
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            first = pool.submit(crowd.board.cast, eid, documents[0])
+            while not commits:
+                time.sleep(0.01)
+            rest = [pool.submit(crowd.board.cast, eid, d) for d in documents[1:]]
+            deadline = time.monotonic() + 30
+            while len(queue._queue) < len(rest) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            release.set()
+            receipts = [first.result()] + [f.result() for f in rest]
+    finally:
+        event.remove(engine, "commit", on_commit)
+    assert len(commits) == 2
+    assert sorted(r["position"] for r in receipts) == list(range(1, 7))
+    assert [r["tracking_code"] for r in receipts] == [tracking_code(d) for d in documents]
+    _assert_whole_chain(crowd.board, eid, crowd.ctx.base_hash.hex())
+
+
+def test_last_policy_keeps_both_ballots_of_one_voter_in_one_batch(tmp_path, sqlite_url,
+                                                                   ceremony_done):
+    ready = open_election(tmp_path, sqlite_url, entities=("JAL",) * 2, policy="last",
+                          reuse_ceremony=ceremony_done)
+    eid = ready.ctx.election_id
+    documents = [encrypt_ballot(ready.ctx, "JAL", ready.key(0), choice)[0]
+                 for choice in (JAL, OTHER)]
+    outcomes = ready.board.cast_many(eid, documents + documents[:1])
+    assert [o["position"] for o in outcomes[:2]] == [1, 2]
+    assert isinstance(outcomes[2], UserError) and outcomes[2].key == "voting.ballot.replay"
+    assert ready.board.counted_positions(eid) == {2}
