@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from vmre.core.database import transaction
+from vmre.core.parallel import map_chunks
 from vmre.core.staff import Role, StaffUser, create_user
 from vmre.count import ballot_paper, entity_count, postal, service
 from vmre.count.models import Package
@@ -60,11 +61,12 @@ def run_postal(record: Path, manifest: Manifest, results: dict, seed: int,
         # Credentials are only for voters who are not on the postal list.
         postal.check_internet_list(s, election_id, [r for v in internet.values() for r in v])
         packs = postal.packages(s, election_id)
-        for entity in entities:
-            mine = [p for p in packs if p.entity == entity]
-            if mine:
-                (out / f"paquetes-{entity}.pdf").write_bytes(
-                    ballot_paper.packages_pdf(manifest, mine))
+        per_entity = [(e, [p for p in packs if p.entity == e]) for e in entities]
+        per_entity = [(e, mine) for e, mine in per_entity if mine]
+        pdfs = map_chunks(ballot_paper.packages_pdf,  # one entity's PDF per core at a time
+                          [(manifest, mine) for _e, mine in per_entity])
+        for (entity, _mine), pdf in zip(per_entity, pdfs, strict=True):
+            (out / f"paquetes-{entity}.pdf").write_bytes(pdf)
         (out / "manifiesto-envio.csv").write_text(postal.shipping_manifest_csv(s, election_id),
                                                   encoding="utf-8")
         deadline = postal.deadline_of(s, election_id)
