@@ -23,7 +23,7 @@ def context_of(manifest_json: str, election_json: str) -> ElectionContext:
                                      json.loads(election_json))
 
 
-def _sums_out(sums: dict[str, tuple[int, list[Ciphertext]]]) -> dict:
+def sums_out(sums: dict[str, tuple[int, list[Ciphertext]]]) -> dict:
     return {cid: (n, [(c.alpha.hex(), c.beta.hex()) for c in cts]) for cid, (n, cts) in
             sums.items()}
 
@@ -50,10 +50,10 @@ def verify_ballots(manifest_json: str, election_json: str,
             continue
         if is_counted:
             good.append(parsed)
-    return failures, _sums_out(tally.partial_sums(good))
+    return failures, sums_out(tally.partial_sums(good))
 
 
 def sum_ballots(manifest_json: str, election_json: str, documents: list[dict]) -> dict:
     """Sums only (the board verified every ballot on arrival): the closing tally."""
     ctx = context_of(manifest_json, election_json)
-    return _sums_out(tally.partial_sums(ballots.parse_ballot(ctx, d) for d in documents))
+    return sums_out(tally.partial_sums(ballots.parse_ballot(ctx, d) for d in documents))
