@@ -161,7 +161,14 @@ def run(host: str, port: int, requests: Sequence[bytes], connections: int = 8,
         timeout: float = 60.0) -> Result:
     """Send every request (each once, in order of availability) over `connections`
     persistent connections; a request that fails twice is recorded with status 0."""
-    return asyncio.run(_run(host, port, requests, connections, timeout))
+    try:
+        import uvloop  # the server's event loop too, when installed: less CPU per request
+
+        factory = uvloop.new_event_loop
+    except ImportError:
+        factory = None
+    with asyncio.Runner(loop_factory=factory) as runner:
+        return runner.run(_run(host, port, requests, connections, timeout))
 
 
 def _child(conn, host: str, port: int, requests: Sequence[bytes], connections: int,
