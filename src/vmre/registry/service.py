@@ -211,6 +211,7 @@ def submit(session: Session, election_id: str, raw: dict, files: dict[str, bytes
         "email_confirmed_at": None, "finding": "", "reason": "", "correction_items": "",
         "correction_deadline": None, "decided_by": "", "closure_id": None, "addendum": False,
         "credential_public": "", "credential_issued_at": None,
+        "confirmation_sent_at": None, "correction_reminded_at": None,
     }
     for name, sha in stored.items():
         values[f"{name}_sha"] = sha
@@ -262,13 +263,19 @@ def confirm_email(session: Session, token: str) -> Request:
         raise UserError("registry.confirm.invalid")
     req.email_confirmed_at = utcnow()
     req.email_token_hash = ""
+    if req.confirmation_sent_at is None:  # the link arrived, whatever we recorded
+        req.confirmation_sent_at = req.email_confirmed_at
     audit.record(session, SYSTEM, "registry.email_confirmed", req.folio)
     return req
 
 
 def new_confirmation_token(session: Session, req: Request) -> str:
+    """A new one-time link (the previous one stops working); its mail is pending until the
+    mail server takes it (`notify.mark_confirmations_sent`)."""
     token = secrets.token_urlsafe(24)
     req.email_token_hash = _hash_token(token)
+    req.confirmation_sent_at = None
+    req.updated_at = utcnow()
     return token
 
 
@@ -497,6 +504,7 @@ def ask_correction(session: Session, req: Request, actor: str, items: list[str],
     deadline = min(deadline, latest)
     req.correction_items = ",".join(items)
     req.correction_deadline = deadline
+    req.correction_reminded_at = None  # a new deadline gets its own reminder
     _change(session, req, Status.TO_CORRECT, actor, "correction_asked",
             f"items={req.correction_items}", items=items,
             deadline=f"{deadline:%Y-%m-%d %H:%M}", tz=process.timezone)
