@@ -38,8 +38,28 @@ def confirmation_mail(req: Request, token: str) -> Mail:
                           folio=req.folio, link=link))
 
 
+REMINDER = "correction_reminder"  # outbox kind of the reminder before a correction deadline
+
+
+def reminder_params(items: list[str], deadline: dt.datetime, tz: str) -> str:
+    return json.dumps({"items": items, "deadline": f"{deadline:%Y-%m-%d %H:%M}", "tz": tz})
+
+
+def reminder_mail(req: Request, params: dict) -> Mail:
+    lang = req.lang
+    items = ", ".join(text(f"registry.item.{i}", lang) for i in params.get("items", []))
+    return Mail(to=req.email, subject=text("registry.mail.reminder.subject", lang,
+                                           folio=req.folio),
+                text=text("registry.mail.reminder.body", lang, name=req.given_names,
+                          folio=req.folio, items=items, deadline=params.get("deadline", ""),
+                          tz=params.get("tz", ""),
+                          link=f"{public_url()}/registro/estado?lang={lang}"))
+
+
 def status_mail(req: Request, kind: str, params: dict) -> Mail:
     lang = req.lang
+    if kind == REMINDER:
+        return reminder_mail(req, params)
     detail = ""
     if kind == "rejected":
         detail = text(f"registry.reason.{params.get('reason', req.reason)}", lang)
@@ -62,18 +82,36 @@ def access_mail(req: Request, secret: str, voting_url: str) -> Mail:
 
 
 def flush_outbox(factory: sessionmaker[Session], mailer: Mailer | None = None,
-                 limit: int = 500, max_batches: int | None = None) -> int:
+                 limit: int = 500, max_batches: int | None = None, wait: bool = True) -> int:
     """Mail pending notices, `limit` per SMTP connection, at most `max_batches` times (all
-    when None); what the server refuses stays pending for the next run."""
-    mailer = mailer or Mailer()
+    when None); what the server refuses stays pending for the next run. One sender per
+    process at a time (between processes, the row locks below); with `wait=False` a caller
+    finding another sender at work returns at once (that sender mails the notices)."""
+    if not _outbox_lock.acquire(blocking=wait):
+        return 0
+    try:
+        return _flush(factory, mailer or Mailer(), limit, max_batches)
+    finally:
+        _outbox_lock.release()
+
+
+_outbox_lock = threading.Lock()
+
+
+def _flush(factory: sessionmaker[Session], mailer: Mailer, limit: int,
+           max_batches: int | None) -> int:
     sent = 0
     batches = 0
     while max_batches is None or batches < max_batches:
         batches += 1
         with transaction(factory) as session:
+            # PostgreSQL: the batch's notices stay locked until they are marked sent, and a
+            # second sender skips them instead of mailing them again (SQLite writes one at a
+            # time; there, run one sender process).
             rows = list(session.execute(
                 select(Outbox, Request).join(Request, Request.id == Outbox.request_id)
-                .where(Outbox.sent_at.is_(None)).order_by(Outbox.id).limit(limit)))
+                .where(Outbox.sent_at.is_(None)).order_by(Outbox.id).limit(limit)
+                .with_for_update(skip_locked=True, of=Outbox)))
             if not rows:
                 return sent
             mails = [status_mail(req, box.kind, json.loads(box.params)) for box, req in rows]

@@ -88,7 +88,7 @@ def _after_commit(request: Request) -> None:
     try:
         # One batch per request: a mass first review is mailed by `vmre registry notices`
         # (run it periodically) and by the requests that follow, never inside one response.
-        notify.flush_outbox(_sessions(request), max_batches=1)
+        notify.flush_outbox(_sessions(request), max_batches=1, wait=False)
     except Exception as err:  # mail must never undo a committed decision
         log.warning("registry: notices left in outbox (%s)", type(err).__name__)
 
