@@ -45,13 +45,29 @@ def staff_add(
 
 
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000, db: str | None = DB_OPTION) -> None:
+def serve(host: str = "127.0.0.1", port: int = 8000, db: str | None = DB_OPTION,
+          jobs: bool = typer.Option(False, "--jobs", help="Ejecuta también los trabajos "
+                                    "periódicos del registro / also run the registry's "
+                                    "periodic jobs (docs/registry.md §10)."),
+          jobs_every: float = typer.Option(60.0, help="Segundos entre pasadas / seconds "
+                                                      "between passes.")) -> None:
     """Inicia el servidor web / start the web server."""
     import uvicorn
 
     from vmre.web.app import create_app
 
-    uvicorn.run(create_app(db), host=host, port=port)
+    application = create_app(db)
+    runner = None
+    if jobs:
+        from vmre.registry.jobs import JobRunner
+
+        runner = JobRunner(application.state.sessions, jobs_every)
+        runner.start()
+    try:
+        uvicorn.run(application, host=host, port=port)
+    finally:
+        if runner is not None:
+            runner.stop()
 
 
 _registered = False

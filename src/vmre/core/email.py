@@ -45,5 +45,28 @@ class Mailer:
                 smtp.send_message(self.build(mail))
         return len(mails)
 
+    def send_each(self, mails: list[Mail]) -> list[bool]:
+        """Send over one connection; for each mail, whether the server took it. A mail the
+        server refuses (recipient, size) does not stop the others; a failure of the
+        connection itself raises, and the caller keeps every mail not marked taken."""
+        if not mails:
+            return []
+        s = self.settings
+        taken: list[bool] = []
+        with smtplib.SMTP(s.host, s.port, timeout=30) as smtp:
+            if s.starttls:
+                smtp.starttls()
+            if s.username:
+                smtp.login(s.username, s.password or "")
+            for mail in mails:
+                try:
+                    smtp.send_message(self.build(mail))
+                    taken.append(True)
+                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused,
+                        smtplib.SMTPDataError):
+                    taken.append(False)
+                    smtp.rset()
+        return taken
+
     def send(self, mail: Mail) -> None:
         self.send_many([mail])

@@ -17,6 +17,10 @@ from vmre.core.messages import bilingual
 registry_app = typer.Typer(no_args_is_help=True,
                            help="Registro de electores en el extranjero / registration (SRVE).")
 
+jobs_app = typer.Typer(no_args_is_help=True,
+                       help="Trabajos periódicos / periodic jobs (docs/registry.md §10).")
+registry_app.add_typer(jobs_app, name="jobs")
+
 DB_OPTION = typer.Option(None, "--db", help="URL de la base / database URL (VMRE_DATABASE_URL).")
 ELECTION = typer.Option(..., "--election", help="Id del proceso / election id.")
 PASSPHRASE_ENV = "VMRE_REGISTRY_ISSUER_PASSPHRASE"
@@ -164,18 +168,75 @@ def notices(db: str | None = DB_OPTION) -> None:
 def prune_uploads(hours: float = typer.Option(24.0, help="Edad mínima / minimum age (h)."),
                   db: str | None = DB_OPTION) -> None:
     """Borra archivos que ninguna solicitud usa / delete uploads no request refers to."""
-    from sqlalchemy import select
+    from vmre.registry import jobs
 
+    count = jobs.prune_uploads(_factory(db), hours)
+    typer.echo(bilingual("registry.uploads.pruned", count=count))
+
+
+def _print_outcomes(outcomes) -> bool:
+    for o in outcomes:
+        if o.ok:
+            typer.echo(bilingual("registry.jobs.ran", name=o.name, count=o.count))
+        else:
+            typer.echo(bilingual("registry.jobs.failed", name=o.name, detail=o.error), err=True)
+    return all(o.ok for o in outcomes)
+
+
+@jobs_app.command("run")
+def jobs_run(
+    every: float = typer.Option(60.0, "--every", help="Segundos entre pasadas / seconds "
+                                                      "between passes."),
+    once: bool = typer.Option(False, "--once", help="Una pasada y salir / one pass, then "
+                                                    "exit (cron, systemd timer)."),
+    all_jobs: bool = typer.Option(False, "--all", help="Todos, tocara o no / every job, due "
+                                                       "or not."),
+    job: list[str] = typer.Option([], "--job", help="Solo este trabajo / only this job "
+                                                    "(repeatable)."),
+    db: str | None = DB_OPTION,
+) -> None:
+    """Ejecuta los trabajos periódicos que tocan / run the periodic jobs that are due
+    (correction reminders, notices, confirmation mails, pruning of uploads)."""
+    import time
+
+    from vmre.registry import jobs as registry_jobs
+
+    chosen = list(registry_jobs.JOBS)
+    if job:
+        names = ", ".join(j.name for j in registry_jobs.JOBS)
+        chosen = []
+        for name in job:
+            found = registry_jobs.job_named(name)
+            if found is None:
+                typer.echo(bilingual("registry.jobs.unknown", name=name, names=names), err=True)
+                raise typer.Exit(2)
+            chosen.append(found)
+    factory = _factory(db)
+    while True:
+        ok = _print_outcomes(registry_jobs.run_due(factory, chosen, force=all_jobs))
+        if once:
+            raise typer.Exit(0 if ok else 1)
+        time.sleep(every)
+
+
+@jobs_app.command("status")
+def jobs_status(db: str | None = DB_OPTION) -> None:
+    """Última ejecución de cada trabajo / last run of each job."""
     from vmre.core.database import transaction
-    from vmre.registry import documents
-    from vmre.registry.models import Request
+    from vmre.core.messages import text
+    from vmre.registry import jobs as registry_jobs
 
     with transaction(_factory(db)) as session:
-        referenced = {sha for row in session.execute(
-            select(Request.card_front_sha, Request.card_back_sha, Request.proof_sha))
-            for sha in row if sha}
-    count = documents.prune(referenced, hours * 3600)
-    typer.echo(bilingual("registry.uploads.pruned", count=count))
+        runs = registry_jobs.last_runs(session)
+        for job in registry_jobs.JOBS:
+            run = runs.get(job.name)
+            started = f"{run.started_at:%Y-%m-%d %H:%M:%S}" if run and run.started_at else None
+            for lang in ("es", "en"):
+                typer.echo(text("registry.jobs.status", lang, name=job.name, every=int(job.every),
+                                started=started or text("registry.jobs.never", lang),
+                                result=text("registry.jobs.ok" if not run or run.ok
+                                            else "registry.jobs.error", lang),
+                                detail=run.detail if run else ""))
 
 
 @registry_app.command("issuer-key")

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -70,6 +71,9 @@ class Process(Base):
         return [m for m in self.modalities.split(",") if m]
 
 
+_UNSENT = "confirmation_sent_at IS NULL AND email_confirmed_at IS NULL"
+
+
 class Request(Base):
     """A request to be put on the list of voters abroad (solicitud individual de inscripción)."""
 
@@ -77,6 +81,9 @@ class Request(Base):
     __table_args__ = (
         UniqueConstraint("election_id", "elector_key", name="uq_registry_requests_person"),
         Index("ix_registry_requests_queue", "election_id", "status", "entity_id"),
+        # Confirmation mails the mail server has not taken yet (few rows: a small index).
+        Index("ix_registry_requests_unsent", "updated_at",
+              postgresql_where=text(_UNSENT), sqlite_where=text(_UNSENT)),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -118,6 +125,10 @@ class Request(Base):
     addendum: Mapped[bool] = mapped_column(Boolean, default=False)
     credential_public: Mapped[str] = mapped_column(String(64), default="")  # hex point
     credential_issued_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the mail server took the confirmation mail of the current link (None: not yet).
+    confirmation_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the reminder of the current correction deadline went to the outbox.
+    correction_reminded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     def full_name(self) -> str:
         return " ".join(p for p in (self.given_names, self.first_surname, self.second_surname) if p)
@@ -154,3 +165,17 @@ class Outbox(Base):
     params: Mapped[str] = mapped_column(Text, default="{}")  # JSON
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class JobRun(Base):
+    """The last run of each periodic job (vmre.registry.jobs): when it is due again, and a
+    lease so that two runners (the command, a server) never run the same job at once."""
+
+    __tablename__ = "registry_job_runs"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    ok: Mapped[bool] = mapped_column(Boolean, default=True)
+    detail: Mapped[str] = mapped_column(String(300), default="")  # counts or the error's kind

@@ -88,13 +88,15 @@ def _after_commit(request: Request) -> None:
     try:
         # One batch per request: a mass first review is mailed by `vmre registry notices`
         # (run it periodically) and by the requests that follow, never inside one response.
-        notify.flush_outbox(_sessions(request), max_batches=1)
+        notify.flush_outbox(_sessions(request), max_batches=1, wait=False)
     except Exception as err:  # mail must never undo a committed decision
         log.warning("registry: notices left in outbox (%s)", type(err).__name__)
 
 
-def _send(mail) -> bool:
-    return notify.send_confirmation(mail)
+def _send(request: Request, item: notify.Confirmation) -> bool:
+    # After the commit: the request is stored whatever the mail server does, and a mail it
+    # never takes stays pending for the confirmations job.
+    return notify.send_confirmation(_sessions(request), item)
 
 
 async def _read_form(request: Request) -> tuple[dict[str, str], dict[str, bytes]]:
@@ -158,7 +160,7 @@ def _submit_page(request: Request, values: dict, files: dict, lang: str):
         with transaction(_sessions(request)) as session:
             req, token = service.submit(session, values.get("election_id", ""), values, files,
                                         lang=lang)
-            mail = notify.confirmation_mail(req, token)
+            mail = notify.confirmation(req, token)
             folio, email = req.folio, req.email
     except (FieldErrors, UserError) as err:
         with transaction(_sessions(request)) as session:
@@ -169,7 +171,7 @@ def _submit_page(request: Request, values: dict, files: dict, lang: str):
         return render(request, "registry_request.html", 422, processes=processes,
                       errors=errors, values=values, problem=problem, kept=kept,
                       **_form_context(lang))
-    sent = _send(mail)
+    sent = _send(request, mail)
     return render(request, "registry_submitted.html", folio=folio, email=email, sent=sent)
 
 
@@ -227,9 +229,9 @@ def resend_confirmation(request: Request, folio: str = Form(""), birth_date: str
         req, problem, code = _citizen_lookup(request, session, {"folio": folio,
                                                                 "birth_date": birth_date})
         if req is not None and req.email_confirmed_at is None:
-            mail = notify.confirmation_mail(req, service.new_confirmation_token(session, req))
+            mail = notify.confirmation(req, service.new_confirmation_token(session, req))
     if mail is not None:
-        _send(mail)
+        _send(request, mail)
     message = problem or text("registry.confirm.resent", lang)
     return render(request, "registry_message.html", code, message=message)
 
@@ -477,7 +479,7 @@ def api_submit(body: RequestIn, request: Request):
     try:
         with transaction(_sessions(request)) as session:
             req, token = service.submit(session, body.election_id, raw, files, lang=lang)
-            mail = notify.confirmation_mail(req, token)
+            mail = notify.confirmation(req, token)
             out = Submitted(folio=req.folio, status=req.status,
                             message=text("registry.request.folio_sent", lang, folio=req.folio,
                                          email=req.email))
@@ -485,7 +487,7 @@ def api_submit(body: RequestIn, request: Request):
         return JSONResponse({"errors": err.messages(lang)}, status_code=422)
     except UserError as err:
         return _json_error(err, lang, 409 if err.key == "registry.request.duplicate" else 400)
-    _send(mail)
+    _send(request, mail)
     return out
 
 

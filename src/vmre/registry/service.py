@@ -10,12 +10,17 @@ import datetime as dt
 import hashlib
 import json
 import secrets
+import threading
+import time
+import weakref
 from collections.abc import Iterable
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy import and_, func, insert, literal, or_, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from vmre.cards.service import inactive_cards
 from vmre.core import audit
@@ -66,6 +71,7 @@ def create_process(session: Session, election_id: str, name: str, *, opens_at: d
                       voting_url=voting_url)
     session.add(process)
     session.flush()
+    forget_processes()
     return process
 
 
@@ -85,7 +91,55 @@ def open_processes(session: Session, now: dt.datetime | None = None) -> list[Pro
             if p.opens_at <= local_now(p, now) <= p.closes_at]
 
 
-def local_now(process: Process, now: dt.datetime | None = None) -> dt.datetime:
+@dataclass(frozen=True)
+class ProcessRules:
+    """What taking a request needs from its process, detached from any session."""
+
+    id: str
+    timezone: str
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    entities: frozenset[str]
+    modalities: frozenset[str]
+
+    def entity_ids(self) -> frozenset[str]:
+        return self.entities
+
+    def modality_list(self) -> frozenset[str]:
+        return self.modalities
+
+
+PROCESS_CACHE_SECONDS = 30.0
+_rules_cache: weakref.WeakKeyDictionary[Engine, dict[str, tuple[float, ProcessRules]]] = (
+    weakref.WeakKeyDictionary())
+_rules_lock = threading.Lock()
+
+
+def process_rules(session: Session, election_id: str) -> ProcessRules:
+    """The process's rules, read once per PROCESS_CACHE_SECONDS per database and server
+    process (every request would otherwise read the same row). A process created here is
+    seen at once; a change made to the row directly is seen within that many seconds."""
+    engine = session.get_bind()
+    now = time.monotonic()
+    with _rules_lock:
+        cached = _rules_cache.get(engine, {}).get(election_id)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    process = get_process(session, election_id)
+    rules = ProcessRules(process.id, process.timezone, process.opens_at, process.closes_at,
+                         frozenset(process.entity_ids()), frozenset(process.modality_list()))
+    with _rules_lock:
+        _rules_cache.setdefault(engine, {})[election_id] = (now + PROCESS_CACHE_SECONDS, rules)
+    return rules
+
+
+def forget_processes() -> None:
+    """Drop the cached process rules (after a process is created or changed here)."""
+    with _rules_lock:
+        _rules_cache.clear()
+
+
+def local_now(process: Process | ProcessRules, now: dt.datetime | None = None) -> dt.datetime:
     """Wall-clock time in the election's zone, comparable with the process deadlines."""
     moment = now or utcnow()
     return moment.astimezone(ZoneInfo(process.timezone)).replace(tzinfo=None)
@@ -107,8 +161,11 @@ def submit(session: Session, election_id: str, raw: dict, files: dict[str, bytes
            lang: str = "es", now: dt.datetime | None = None) -> tuple[Request, str]:
     """Store a new request; returns it with the one-time e-mail confirmation token.
 
-    Raises FieldErrors (field-level, nothing stored) or UserError (whole request)."""
-    process = get_process(session, election_id)
+    Raises FieldErrors (field-level, nothing stored) or UserError (whole request).
+    Round trips: one uniqueness look-up, the INSERT of the request, the INSERT of its audit
+    event (the process rules are cached). The request is written with one INSERT and
+    attached to the session as loaded, without reading it back."""
+    process = process_rules(session, election_id)
     local = local_now(process, now)
     if local < process.opens_at:
         raise UserError("registry.request.not_open", opens=f"{process.opens_at:%Y-%m-%d %H:%M}",
@@ -117,9 +174,9 @@ def submit(session: Session, election_id: str, raw: dict, files: dict[str, bytes
         raise UserError("registry.request.closed", closes=f"{process.closes_at:%Y-%m-%d %H:%M}",
                         tz=process.timezone)
     clean, errors = check_request(raw, local.date())
-    if clean["entity_id"] and clean["entity_id"] not in process.entity_ids():
+    if clean["entity_id"] and clean["entity_id"] not in process.entities:
         errors.add("entity_id", "registry.field.entity_no_election")
-    if clean["modality"] and clean["modality"] not in process.modality_list():
+    if clean["modality"] and clean["modality"] not in process.modalities:
         errors.add("modality", "registry.field.choice")
     need = ["card_front", "card_back"] + ([] if clean["card_issued_abroad"] else ["proof"])
     stored: dict[str, str] = {}
@@ -139,25 +196,35 @@ def submit(session: Session, election_id: str, raw: dict, files: dict[str, bytes
         raise errors
 
     token = secrets.token_urlsafe(24)
-    req = Request(
-        folio=_new_folio(), election_id=election_id, status=Status.RECEIVED.value,
-        given_names=clean["given_names"], first_surname=clean["first_surname"],
-        second_surname=clean["second_surname"], birth_date=clean["birth_date"],
-        elector_key=clean["elector_key"], ocr=clean["ocr"], cic=clean["cic"],
-        card_issued_abroad=clean["card_issued_abroad"], entity_id=clean["entity_id"],
-        country=clean["country"], region=clean["region"], city=clean["city"],
-        postal_code=clean["postal_code"], street=clean["street"], email=clean["email"],
-        phone=clean["phone"], modality=clean["modality"], lang=lang,
-        email_token_hash=_hash_token(token), created_at=utcnow(), updated_at=utcnow(),
-    )
+    moment = utcnow()
+    values = {
+        "folio": _new_folio(), "election_id": election_id, "status": Status.RECEIVED.value,
+        "given_names": clean["given_names"], "first_surname": clean["first_surname"],
+        "second_surname": clean["second_surname"], "birth_date": clean["birth_date"],
+        "elector_key": clean["elector_key"], "ocr": clean["ocr"], "cic": clean["cic"],
+        "card_issued_abroad": clean["card_issued_abroad"], "entity_id": clean["entity_id"],
+        "country": clean["country"], "region": clean["region"], "city": clean["city"],
+        "postal_code": clean["postal_code"], "street": clean["street"], "email": clean["email"],
+        "phone": clean["phone"], "modality": clean["modality"], "lang": lang,
+        "consent_at": moment, "email_token_hash": _hash_token(token), "created_at": moment,
+        "updated_at": moment, "card_front_sha": "", "card_back_sha": "", "proof_sha": "",
+        "email_confirmed_at": None, "finding": "", "reason": "", "correction_items": "",
+        "correction_deadline": None, "decided_by": "", "closure_id": None, "addendum": False,
+        "credential_public": "", "credential_issued_at": None,
+        "confirmation_sent_at": None, "correction_reminded_at": None,
+    }
     for name, sha in stored.items():
-        setattr(req, f"{name}_sha", sha)
-    session.add(req)
+        values[f"{name}_sha"] = sha
     try:
-        session.flush()
-    except IntegrityError:  # a concurrent twin got in first
+        new_id = session.execute(insert(Request.__table__).returning(Request.id),
+                                 values).scalar_one()
+    except IntegrityError:  # a concurrent twin got in first (the transaction is lost)
         raise UserError("registry.request.duplicate") from None
-    audit.record(session, SYSTEM, "registry.submitted", req.folio, f"modality={req.modality}")
+    audit.append(session, SYSTEM, "registry.submitted", values["folio"],
+                 f"modality={values['modality']}")
+    req = Request(id=new_id, **values)
+    make_transient_to_detached(req)  # every column is set: nothing left to load
+    session.add(req)  # persistent in this session, as if it had been read
     return req, token
 
 
@@ -169,15 +236,24 @@ def _kept_upload(sha: object) -> bytes:
 
 
 def _check_unique(session: Session, election_id: str, clean: dict, errors: FieldErrors) -> None:
-    mine = select(Request.id).where(Request.election_id == election_id)
-    if session.scalar(mine.where(Request.elector_key == clean["elector_key"])):
+    """One look-up for the three rules: the elector key once per process; for internet
+    voters, a personal e-mail and phone (no sharing between internet voters)."""
+    internet = clean["modality"] == Modality.INTERNET
+    clash = Request.elector_key == clean["elector_key"]
+    if internet:
+        clash = or_(clash, and_(Request.modality == Modality.INTERNET.value,
+                                or_(Request.email == clean["email"],
+                                    Request.phone == clean["phone"])))
+    rows = session.execute(select(Request.elector_key, Request.email, Request.phone,
+                                  Request.modality)
+                           .where(Request.election_id == election_id, clash)).all()
+    if any(r.elector_key == clean["elector_key"] for r in rows):
         errors.add("elector_key", "registry.request.duplicate")
-    if clean["modality"] == Modality.INTERNET:
-        # Internet voters need a personal e-mail and phone: no sharing between voters.
-        internet = mine.where(Request.modality == Modality.INTERNET.value)
-        if session.scalar(internet.where(Request.email == clean["email"])):
+    if internet:
+        others = [r for r in rows if r.modality == Modality.INTERNET]
+        if any(r.email == clean["email"] for r in others):
             errors.add("email", "registry.field.email_taken")
-        if session.scalar(internet.where(Request.phone == clean["phone"])):
+        if any(r.phone == clean["phone"] for r in others):
             errors.add("phone", "registry.field.phone_taken")
 
 
@@ -187,13 +263,19 @@ def confirm_email(session: Session, token: str) -> Request:
         raise UserError("registry.confirm.invalid")
     req.email_confirmed_at = utcnow()
     req.email_token_hash = ""
+    if req.confirmation_sent_at is None:  # the link arrived, whatever we recorded
+        req.confirmation_sent_at = req.email_confirmed_at
     audit.record(session, SYSTEM, "registry.email_confirmed", req.folio)
     return req
 
 
 def new_confirmation_token(session: Session, req: Request) -> str:
+    """A new one-time link (the previous one stops working); its mail is pending until the
+    mail server takes it (`notify.mark_confirmations_sent`)."""
     token = secrets.token_urlsafe(24)
     req.email_token_hash = _hash_token(token)
+    req.confirmation_sent_at = None
+    req.updated_at = utcnow()
     return token
 
 
@@ -422,6 +504,7 @@ def ask_correction(session: Session, req: Request, actor: str, items: list[str],
     deadline = min(deadline, latest)
     req.correction_items = ",".join(items)
     req.correction_deadline = deadline
+    req.correction_reminded_at = None  # a new deadline gets its own reminder
     _change(session, req, Status.TO_CORRECT, actor, "correction_asked",
             f"items={req.correction_items}", items=items,
             deadline=f"{deadline:%Y-%m-%d %H:%M}", tz=process.timezone)
