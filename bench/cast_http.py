@@ -12,11 +12,10 @@ under 500 ms on 2 cores).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as dt
+import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,8 +26,11 @@ from importlib import resources
 from pathlib import Path
 
 import httpx
+from loadgen import build_request, run, run_in_process, summarise
+from sqlalchemy.engine import make_url
 
 ELECTION = "pel-2024-extranjero"
+TARGET = 200  # ballots/s on 2 cores (the issue's figure)
 SELECTIONS = {"gob-jal": "pan+pri", "dip-migrante-jal": "nulo"}
 
 
@@ -76,25 +78,38 @@ def prepare(db_url: str, folder: Path, count: int) -> list[dict]:
         return list(pool.map(_encrypt, [(context, manifest, s) for s in secrets_], chunksize=16))
 
 
-async def load(url: str, ballots: list[dict], concurrency: int) -> tuple[float, list[float], int]:
-    gate = asyncio.Semaphore(concurrency)  # bounded: never more than `concurrency` in flight
-    latencies: list[float] = []
-    failures = 0
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
-        async def one(ballot: dict) -> None:
-            nonlocal failures
-            async with gate:
-                start = time.perf_counter()
-                r = await client.post(f"/api/v1/elections/{ELECTION}/ballots",
-                                      json={"ballot": ballot})
-                latencies.append(time.perf_counter() - start)
-                if r.status_code != 201:
-                    failures += 1
+def cast_requests(ballots: list[dict]) -> list[bytes]:
+    """The POST requests, built before the clock starts."""
+    path = f"/api/v1/elections/{ELECTION}/ballots"
+    return [build_request("POST", path, {"Content-Type": "application/json"},
+                          json.dumps({"ballot": b}).encode()) for b in ballots]
 
-        began = time.perf_counter()
-        await asyncio.gather(*(one(b) for b in ballots))
-        return time.perf_counter() - began, latencies, failures
+
+def cpu_seconds(server_pid: int, database: str) -> dict[str, float]:
+    """CPU time used so far by the server's process tree and by the PostgreSQL backends
+    serving `database` plus PostgreSQL's own writer processes (WAL writer, checkpointer)."""
+    import psutil
+
+    def used(procs) -> float:
+        total = 0.0
+        for proc in procs:
+            try:
+                t = proc.cpu_times()
+                total += t.user + t.system
+            except psutil.Error:
+                pass
+        return total
+
+    root = psutil.Process(server_pid)
+    return {"server": used([root, *root.children(recursive=True)]),
+            "postgres": used(p for p in psutil.process_iter(["name", "cmdline"])
+                             if (p.info["name"] or "").startswith("postgres") and _ours(
+                                 " ".join(p.info["cmdline"] or []), database))}
+
+
+def _ours(title: str, database: str) -> bool:
+    return f" {database} " in title or any(
+        w in title for w in ("walwriter", "checkpointer", "background writer"))
 
 
 def free_port() -> int:
@@ -109,6 +124,7 @@ def main() -> None:
     parser.add_argument("--ballots", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--json", action="store_true", help="last line: the figures as JSON")
     args = parser.parse_args()
 
     import psycopg
@@ -126,6 +142,7 @@ def main() -> None:
             t0 = time.perf_counter()
             ballots = prepare(db_url, Path(folder), args.ballots)
             print(f"{len(ballots)} ballots encrypted in {time.perf_counter() - t0:.1f} s")
+        database = make_url(db_url).database or ""
         port = free_port()
         env = {**os.environ, "VMRE_DATABASE_URL": db_url, "VMRE_SECRET_KEY": "bench"}
         server = subprocess.Popen(
@@ -140,13 +157,28 @@ def main() -> None:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        asyncio.run(load(url, ballots[:5], 1))  # warm-up: caches, connections, pools
-        elapsed, latencies, failures = asyncio.run(load(url, ballots[5:], args.concurrency))
-        q = statistics.quantiles(latencies, n=100)
-        print(f"{len(latencies)} ballots, {failures} refused, {args.workers} workers, "
-              f"concurrency {args.concurrency}")
-        print(f"throughput {len(latencies) / elapsed:.1f} ballots/s; "
-              f"p50 {q[49] * 1000:.0f} ms, p99 {q[98] * 1000:.0f} ms")
+        requests = cast_requests(ballots)
+        summarise(run("127.0.0.1", port, requests[:5], connections=1))  # warm-up
+        before = cpu_seconds(server.pid, database)
+        result = summarise(run_in_process("127.0.0.1", port, requests[5:], args.concurrency))
+        after = cpu_seconds(server.pid, database)
+        per_ballot = {k: (after[k] - before[k]) / max(1, result.ok) * 1000 for k in after}
+        print(f"{result.count} ballots, {result.count - result.ok} refused, {args.workers} "
+              f"workers, concurrency {args.concurrency}")
+        print(f"throughput {result.per_second:.1f} ballots/s "
+              f"({result.per_second / TARGET:.2f} of the {TARGET}/s target); "
+              f"p50 {result.p50 * 1000:.0f} ms, p99 {result.p99 * 1000:.0f} ms")
+        print(f"CPU per accepted ballot: {per_ballot['server']:.1f} ms in the voting server, "
+              f"{per_ballot['postgres']:.1f} ms in PostgreSQL (2 cores give 2,000 ms/s: "
+              f"{2000 / (per_ballot['server'] + per_ballot['postgres']):.0f} ballots/s at most "
+              "without the load generator)")
+        if args.json:
+            print(json.dumps({"ballots_per_second": round(result.per_second, 1),
+                              "p50_ms": round(result.p50 * 1000, 1),
+                              "p99_ms": round(result.p99 * 1000, 1),
+                              "server_cpu_ms": round(per_ballot["server"], 2),
+                              "postgres_cpu_ms": round(per_ballot["postgres"], 2),
+                              "workers": args.workers, "concurrency": args.concurrency}))
     finally:
         if server is not None:
             server.terminate()

@@ -120,3 +120,32 @@ def test_last_policy_keeps_both_ballots_of_one_voter_in_one_batch(tmp_path, sqli
     assert [o["position"] for o in outcomes[:2]] == [1, 2]
     assert isinstance(outcomes[2], UserError) and outcomes[2].key == "voting.ballot.replay"
     assert ready.board.counted_positions(eid) == {2}
+
+
+def test_ballot_checked_against_a_replaced_list_is_judged_on_the_new_one(ready):
+    """Another server process replaces the credential list (allowed before the first ballot)
+    while this one still holds the old list: a voter no longer on it is refused, a voter
+    still on it is accepted."""
+    from vmre.core.database import make_engine, session_factory
+    from vmre.crypto import credentials
+    from vmre.crypto.group import random_scalar
+    from vmre.voting.board import Board
+    from vmre.voting.credential_list import sign_credential_list
+
+    eid = ready.ctx.election_id
+    stranger = credentials.signing_key(eid, credentials.new_secret())
+    with pytest.raises(UserError) as err:  # this process now holds the old list
+        ready.board.cast(eid, encrypt_ballot(ready.ctx, "JAL", stranger, JAL)[0])
+    assert err.value.key == "voting.ballot.not_eligible"
+
+    kept = [(credentials.public_credential(eid, ready.voters[i][0].secret), ready.voters[i][1])
+            for i in (0, 1)]
+    elsewhere = Board(session_factory(make_engine(str(ready.board.sessions.kw["bind"].url
+                                                     .render_as_string(hide_password=False)))))
+    elsewhere.load_credentials(eid, sign_credential_list(eid, random_scalar(), kept))
+
+    with pytest.raises(UserError) as err:
+        ready.board.cast(eid, encrypt_ballot(ready.ctx, "JAL", ready.key(2), JAL)[0])
+    assert err.value.key == "voting.ballot.not_eligible"
+    receipt = ready.board.cast(eid, encrypt_ballot(ready.ctx, "JAL", ready.key(0), JAL)[0])
+    assert receipt["position"] == 1

@@ -27,6 +27,9 @@ NAMING = {
 }
 
 
+POOL_SIZE = 20  # kept connections per engine (PostgreSQL); as many more while busy
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
@@ -45,7 +48,9 @@ def make_engine(url: str | None = None) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # A pool as large as the request threads that may hold a connection at once: past the
+    # pool size every connection is opened and closed per request (a new server process).
+    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_SIZE)
 
 
 def alembic_config(engine: Engine) -> Config:

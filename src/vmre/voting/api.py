@@ -27,7 +27,8 @@ MAX_PAGE = 500
 
 # HTTP status per board refusal; anything else about a ballot is 422
 STATUS = {"voting.board.unknown_election": 404, "voting.board.closed": 409,
-          "voting.board.not_open": 409, "voting.ballot.replay": 409,
+          "voting.board.not_open": 409, "voting.board.list_changed": 409,
+          "voting.ballot.replay": 409,
           "voting.ballot.already_voted": 409, "voting.ballot.not_eligible": 403}
 
 

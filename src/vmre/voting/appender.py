@@ -17,8 +17,8 @@ import threading
 import weakref
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select
-from sqlalchemy.orm import Session, load_only, sessionmaker
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from vmre.core.messages import UserError
 from vmre.voting.chain import entry_hash
@@ -35,6 +35,7 @@ class Append:
     tracking: str
     document: dict
     when: dt.datetime
+    digest: str | None = None  # the election digest it was verified against (None: any)
     outcome: dict | BaseException | None = None  # the entry fields, or why it was refused
     ready: threading.Event = field(default_factory=threading.Event)
     lead: bool = False
@@ -44,7 +45,9 @@ def aware_utc(moment: dt.datetime | None) -> dt.datetime | None:
     return moment.replace(tzinfo=dt.UTC) if moment and moment.tzinfo is None else moment
 
 
-def window_error(election: Election, when: dt.datetime) -> UserError | None:
+def window_error(election, when: dt.datetime) -> UserError | None:
+    """Why `when` is outside the election's window (an Election or a row with its
+    state, opens_at and closes_at), or None."""
     if election.state == "closed" or (
             election.closes_at and when >= aware_utc(election.closes_at)):
         return UserError("voting.board.closed")
@@ -59,19 +62,24 @@ def _chunks(items: list, size: int):
         yield items[start:start + size]
 
 
-def _taken(s: Session, election: Election, batch: list[Append]) -> tuple[set[str], set[str]]:
+def _taken(conn: Connection, election_id: str, policy: str, batch: list[Append]
+           ) -> tuple[set[str], set[str]]:
     """Tracking codes already on the board or audited, and credentials that already voted."""
     codes = {a.tracking for a in batch}
-    used = set(s.scalars(select(BoardEntry.tracking_code).where(
-        BoardEntry.tracking_code.in_(codes))))
-    used |= set(s.scalars(select(SpoiledBallot.tracking_code).where(
-        SpoiledBallot.tracking_code.in_(codes))))
+    used = set(conn.execute(
+        select(BoardEntry.tracking_code).where(BoardEntry.tracking_code.in_(codes)).union_all(
+            select(SpoiledBallot.tracking_code).where(SpoiledBallot.tracking_code.in_(codes)))
+    ).scalars())
     voted: set[str] = set()
-    if election.revote_policy == "single":
-        voted = set(s.scalars(select(BoardEntry.credential).where(
-            BoardEntry.election_id == election.id,
-            BoardEntry.credential.in_({a.credential for a in batch}))))
+    if policy == "single":
+        voted = set(conn.execute(select(BoardEntry.credential).where(
+            BoardEntry.election_id == election_id,
+            BoardEntry.credential.in_({a.credential for a in batch}))).scalars())
     return used, voted
+
+
+_HEAD = (Election.state, Election.opens_at, Election.closes_at, Election.head_hash,
+         Election.ballot_count, Election.revote_policy, Election.digest)
 
 
 def append_batch(sessions: sessionmaker[Session], election_id: str, batch: list[Append]
@@ -79,19 +87,22 @@ def append_batch(sessions: sessionmaker[Session], election_id: str, batch: list[
     """Append `batch` (one election, in order) in one transaction; set every outcome.
 
     A ballot refused for its own reason gets that error; if the transaction itself fails,
-    every ballot of the batch gets the failure and none is on the board."""
+    every ballot of the batch gets the failure and none is on the board. Plain SQL
+    statements (no ORM objects): this runs once per batch on the hot path."""
     try:
-        with sessions() as s, s.begin():
-            election = s.scalar(select(Election).where(Election.id == election_id).options(
-                load_only(Election.id, Election.state, Election.opens_at, Election.closes_at,
-                          Election.head_hash, Election.ballot_count, Election.revote_policy,
-                          raiseload=True)).with_for_update())
+        with sessions.begin() as s:
+            conn = s.connection()
+            election = conn.execute(select(*_HEAD).where(Election.id == election_id)
+                                    .with_for_update()).first()
             if election is None:
                 raise UserError("voting.board.unknown_election", election=election_id)
-            used, voted = _taken(s, election, batch)
+            policy = election.revote_policy
+            used, voted = _taken(conn, election_id, policy, batch)
             head, count, rows = election.head_hash, election.ballot_count, []
             for item in batch:
                 refusal = window_error(election, item.when)
+                if refusal is None and item.digest not in (None, election.digest):
+                    refusal = UserError("voting.board.list_changed")  # checked on a stale list
                 if refusal is None and item.tracking in used:
                     refusal = UserError("voting.ballot.replay")
                 if refusal is None and item.credential in voted:
@@ -100,7 +111,7 @@ def append_batch(sessions: sessionmaker[Session], election_id: str, batch: list[
                     item.outcome = refusal
                     continue
                 used.add(item.tracking)
-                if election.revote_policy == "single":
+                if policy == "single":
                     voted.add(item.credential)
                 count += 1
                 received = item.when.isoformat()
@@ -112,8 +123,9 @@ def append_batch(sessions: sessionmaker[Session], election_id: str, batch: list[
                              "received_at": received, "prev_hash": head, "entry_hash": link})
                 head = link
             if rows:
-                s.execute(insert(BoardEntry), rows)
-                election.head_hash, election.ballot_count = head, count
+                conn.execute(insert(BoardEntry), rows)
+                conn.execute(update(Election).where(Election.id == election_id).values(
+                    head_hash=head, ballot_count=count))
     except Exception as err:  # nothing of this batch is on the board
         for item in batch:
             item.outcome = err

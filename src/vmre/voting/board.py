@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from threading import Lock
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session, load_only, sessionmaker
 
 from vmre.core.messages import UserError
@@ -121,6 +123,44 @@ def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+class _CheckRows:
+    """What casting reads of the election before the lock, kept for a second per process.
+
+    Safe to reuse: the window is checked again under the lock, the receipt key never
+    changes, and a ballot verified against another credential list (digest) is refused at
+    the append. A refusal is only ever decided on a fresh row."""
+
+    COLUMNS = (Election.state, Election.opens_at, Election.closes_at, Election.receipt_key,
+               Election.digest)
+    TTL = 1.0  # seconds
+
+    def __init__(self) -> None:
+        self._rows: weakref.WeakKeyDictionary[sessionmaker, dict[str, tuple[float, Row]]] = \
+            weakref.WeakKeyDictionary()
+        self._lock = Lock()
+
+    def get(self, sessions: sessionmaker, election_id: str) -> Row | None:
+        with self._lock:
+            hit = self._rows.get(sessions, {}).get(election_id)
+        return hit[1] if hit and time.monotonic() - hit[0] < self.TTL else None
+
+    def fetch(self, sessions: sessionmaker, s: Session, election_id: str) -> Row:
+        row = s.connection().execute(select(*self.COLUMNS).where(
+            Election.id == election_id)).first()
+        if row is None:
+            raise UserError("voting.board.unknown_election", election=election_id)
+        with self._lock:
+            self._rows.setdefault(sessions, {})[election_id] = (time.monotonic(), row)
+        return row
+
+    def forget(self, sessions: sessionmaker, election_id: str) -> None:
+        with self._lock:
+            self._rows.get(sessions, {}).pop(election_id, None)
+
+
+_check_rows = _CheckRows()
+
+
 class Board:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
@@ -149,6 +189,7 @@ class Board:
             if election.ballot_count:
                 raise UserError("voting.credentials.after_first_ballot")
             election.credentials = json.dumps(document, sort_keys=True)
+        _check_rows.forget(self.sessions, election_id)
         return len(listing.entries)
 
     def schedule(self, election_id: str, opens_at: dt.datetime, closes_at: dt.datetime) -> None:
@@ -204,9 +245,12 @@ class Board:
 
     # -- casting ----------------------------------------------------------------------------
     def _checked(self, s: Session, election_id: str, document: object, when: dt.datetime
-                 ) -> tuple[ballots.ParsedBallot, str, str]:
-        """The parsed, fully verified ballot, its tracking code and the receipt key."""
-        election = self._election(s, election_id, light=True)
+                 ) -> tuple[ballots.ParsedBallot, str, Row]:
+        """The parsed, fully verified ballot, its tracking code and the election's row
+        (receipt key, digest of the list it was checked against)."""
+        election = _check_rows.get(self.sessions, election_id)
+        if election is None or window_error(election, when) is not None:
+            election = _check_rows.fetch(self.sessions, s, election_id)  # refuse on fresh data
         refusal = window_error(election, when)
         if refusal is not None:
             raise refusal
@@ -219,15 +263,24 @@ class Board:
             ballots.verify_ballot(data.context, parsed, entity)
         except ballots.BallotError as err:
             raise UserError("voting.ballot." + err.code, **err.params) from None
-        return parsed, ballots.tracking_code(parsed.document), election.receipt_key
+        return parsed, ballots.tracking_code(parsed.document), election
 
     def cast(self, election_id: str, document: object, when: dt.datetime | None = None) -> dict:
         """Verify, append and commit; only then sign and return the receipt."""
         when = when or now_utc()
-        with self.sessions() as s:  # the expensive checks run before taking the lock
-            parsed, tracking, key = self._checked(s, election_id, document, when)
-        placed = group_commit(self.sessions).append(Append(
-            election_id, parsed.credential.hex(), tracking, parsed.document, when))
+        for attempt in (1, 2):
+            with self.sessions() as s:  # the expensive checks run before taking the lock
+                parsed, tracking, election = self._checked(s, election_id, document, when)
+            try:
+                placed = group_commit(self.sessions).append(Append(
+                    election_id, parsed.credential.hex(), tracking, parsed.document, when,
+                    election.digest))
+                break
+            except UserError as err:  # checked against a list replaced meanwhile: again
+                if err.key != "voting.board.list_changed" or attempt == 2:
+                    raise
+                _check_rows.forget(self.sessions, election_id)
+        key = election.receipt_key
         return self._receipt(key, election_id, tracking, placed)
 
     @staticmethod
@@ -278,7 +331,7 @@ class Board:
         """A Benaloh challenge: the ballot is checked, its nonces published, never counted."""
         when = when or now_utc()
         with self.sessions() as s, s.begin():
-            parsed, tracking, _key = self._checked(s, election_id, document, when)
+            parsed, tracking, _election = self._checked(s, election_id, document, when)
             try:
                 ballots.check_reveal(loaded_by_id(s, election_id).context, parsed, disclosure)
             except ballots.BallotError as err:
