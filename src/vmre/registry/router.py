@@ -28,7 +28,8 @@ from vmre.core.staff import Role, StaffUser
 from vmre.registry import documents, issuance, issuer_key, lists, notify, service
 from vmre.registry.models import CORRECTION_ITEMS, REASONS, Status
 from vmre.registry.models import Request as RegRequest
-from vmre.registry.padron import Padron, SyntheticPadron
+from vmre.registry.padron import Padron
+from vmre.registry.padron import configured as configured_padron
 from vmre.registry.rules import COUNTRIES, FieldErrors, country_name, parse_date
 from vmre.registry.schemas import (
     ConfirmIn,
@@ -66,11 +67,11 @@ def _sessions(request: Request):
 
 
 def _padron(request: Request) -> Padron:
-    """The register the app validates against; the synthetic one unless a real one is set."""
+    """The register the app validates against: the one set on the app, else the one
+    VMRE_PADRON names (the synthetic one by default), opened once."""
     padron = getattr(request.app.state, "registry_padron", None)
     if padron is None:
-        padron = SyntheticPadron(int(os.environ.get("VMRE_PADRON_SEED", "2024")),
-                                 int(os.environ.get("VMRE_PADRON_SIZE", "100000")))
+        padron = configured_padron()
         request.app.state.registry_padron = padron
     return padron
 
