@@ -36,6 +36,7 @@ from vmre.core.database import make_engine, migrate, session_factory, transactio
 from vmre.registry import issuance, lists, service
 from vmre.registry.models import Request
 from vmre.registry.padron import SyntheticPadron
+from vmre.registry.schemas import RequestIn
 
 ELECTION = "BENCH"
 LIST_ELECTION = "BENCH-LIST"  # its own process: no clash with the HTTP requests
@@ -116,9 +117,6 @@ def existing_requests(db: str) -> int:
 def floor_app():
     """The same app (middleware, routers) with two trivial endpoints added, to show what the
     framework and server cost on their own on this machine (--floor)."""
-    from fastapi import Request as HttpRequest
-
-    from vmre.registry.schemas import RequestIn
     from vmre.web.app import create_app
 
     app = create_app()
@@ -128,7 +126,7 @@ def floor_app():
         return {"ok": True}
 
     @app.post("/bench/parse", status_code=201)
-    def parse(body: RequestIn, request: HttpRequest) -> dict:  # the same JSON, parsed only
+    def parse(body: RequestIn) -> dict:  # the same JSON, parsed only
         return {"ok": bool(body.election_id)}
 
     return app
@@ -148,18 +146,37 @@ def server(db: str, workers: int, mail_async: bool, factory: str = "vmre.web.app
     process = subprocess.Popen([sys.executable, "-c", code], env=env)
     try:
         wait_for(port)
-        yield port
+        yield port, process.pid
     finally:
         process.terminate()
         process.wait(10)
         smtp.stop()
 
 
-def report(what: str, s: loadgen.Summary, clients: int, workers: int, note: str = "") -> None:
+def timed(port: int, server_pid: int, reqs: list[bytes], clients: int
+          ) -> tuple[loadgen.Result, dict[str, float] | None]:
+    """One timed run from a child process, with the CPU each party spent during it."""
+    before = loadgen.cpu_snapshot()
+    result = loadgen.run_in_process("127.0.0.1", port, reqs, connections=clients)
+    after = loadgen.cpu_snapshot()
+    if before is None or after is None:
+        return result, None
+    groups = {"server": {server_pid}, "bench": {os.getpid()}}
+    return result, loadgen.cpu_spent(before, after, groups, {"postgres": "database"},
+                                     {"client": result.cpu})
+
+
+def report(what: str, s: loadgen.Summary, clients: int, workers: int, note: str = "",
+           cpu: dict[str, float] | None = None) -> None:
     print(f"{what}: {s.ok}/{s.count} ok, {s.per_second:.0f} requests/s "
           f"({s.per_second / TARGET:.2f} x the {TARGET}/s target), "
           f"p50 {s.p50 * 1000:.0f} ms, p99 {s.p99 * 1000:.0f} ms "
           f"[{clients} connections, {workers} server workers{note}]")
+    if cpu and s.count:
+        parts = ", ".join(f"{name} {seconds / s.count * 1000:.2f}"
+                          for name, seconds in cpu.items())
+        print(f"{what}: CPU ms per request: {parts} "
+              f"(bench: the SMTP sink; other: anything else on the machine)")
     if s.ok != s.count:
         print(f"{what}: status codes seen: {s.statuses}")
 
@@ -177,7 +194,7 @@ def analyze(db: str) -> None:
 
 def bench_http(db: str, n: int, levels: list[int], workers: int, mail_async: bool,
                repeat: int = 1) -> None:
-    with server(db, workers, mail_async) as port:
+    with server(db, workers, mail_async) as (port, pid):
         warm = max(workers * 50, 50)
         runs = len(levels) * repeat
         first = existing_requests(db)  # a database used before: carry on after its people
@@ -192,8 +209,8 @@ def bench_http(db: str, n: int, levels: list[int], workers: int, mail_async: boo
             for _ in range(repeat):
                 reqs = submissions(padron, first, n)
                 first += n
-                result = loadgen.run_in_process("127.0.0.1", port, reqs, connections=clients)
-                report("http", loadgen.summarise(result, ok=(201,)), clients, workers, note)
+                result, cpu = timed(port, pid, reqs, clients)
+                report("http", loadgen.summarise(result, ok=(201,)), clients, workers, note, cpu)
 
 
 def bench_floor(db: str, n: int, levels: list[int], workers: int, repeat: int = 1) -> None:
@@ -202,15 +219,14 @@ def bench_floor(db: str, n: int, levels: list[int], workers: int, repeat: int = 
     padron = SyntheticPadron(2024, n)
     bodies = submissions(padron, 0, n, "/bench/parse")
     ping = [loadgen.build_request("GET", "/bench/ping")] * n
-    with server(db, workers, True, "registry:floor_app") as port:
+    with server(db, workers, True, "registry:floor_app") as (port, pid):
         loadgen.run("127.0.0.1", port, ping[:200], connections=max(levels))
         for clients in levels:
             for _ in range(repeat):
                 for what, reqs in (("floor GET /bench/ping", ping),
                                    ("floor POST /bench/parse", bodies)):
-                    result = loadgen.run_in_process("127.0.0.1", port, reqs,
-                                                    connections=clients)
-                    report(what, loadgen.summarise(result), clients, workers)
+                    result, cpu = timed(port, pid, reqs, clients)
+                    report(what, loadgen.summarise(result), clients, workers, cpu=cpu)
 
 
 def load_requests(factory, padron: SyntheticPadron, n: int, batch: int = 20_000) -> None:
