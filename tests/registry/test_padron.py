@@ -169,3 +169,16 @@ def test_first_review_against_a_csv_extract_from_the_command_line(env, tmp_path)
         found = [(r.status, r.finding) for r in
                  (service.request_by_folio(s, f) for f in folios)]
     assert found == [("accepted", ""), ("accepted", ""), ("in_review", "not_in_register")]
+
+
+def test_first_review_page_says_when_the_configured_register_cannot_be_opened(env, tmp_path,
+                                                                            monkeypatch):
+    from .test_review import _admin_csrf
+
+    del env.app.state.registry_padron
+    monkeypatch.setenv("VMRE_PADRON", f"csv:{tmp_path / 'no-such-file.csv'}")
+    env.login("super")
+    r = env.client.post("/admin/registry/validate", data={"election": ELECTION,
+                                                          "csrf": _admin_csrf(env)})
+    assert r.status_code == 503 and "no-such-file.csv" in r.text
+    assert "No se puede leer" in r.text

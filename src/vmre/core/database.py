@@ -6,6 +6,7 @@ any database to the newest revision of every part (each part is its own migratio
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -45,7 +46,22 @@ def make_engine(url: str | None = None) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **_pool_settings())
+
+
+def _pool_settings() -> dict:
+    """Pool size (VMRE_DB_POOL_SIZE) and psycopg's server-side statement preparation
+    (VMRE_DB_PREPARE_THRESHOLD: executions before a statement is prepared, `none` never);
+    unset, the libraries' defaults."""
+    settings: dict = {}
+    size = os.environ.get("VMRE_DB_POOL_SIZE")
+    if size:
+        settings.update(pool_size=int(size), max_overflow=int(size))
+    threshold = os.environ.get("VMRE_DB_PREPARE_THRESHOLD")
+    if threshold:
+        value = None if threshold.lower() == "none" else int(threshold)
+        settings["connect_args"] = {"prepare_threshold": value}
+    return settings
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -87,8 +87,8 @@ def _limiter(request: Request) -> RateLimiter:
 
 def _after_commit(request: Request) -> None:
     try:
-        # One batch per request: a mass first review is mailed by `vmre registry notices`
-        # (run it periodically) and by the requests that follow, never inside one response.
+        # One batch per request: a mass first review is mailed by the `notices` job
+        # (vmre.registry.jobs) and by the requests that follow, never inside one response.
         notify.flush_outbox(_sessions(request), max_batches=1, wait=False)
     except Exception as err:  # mail must never undo a committed decision
         log.warning("registry: notices left in outbox (%s)", type(err).__name__)
@@ -382,8 +382,12 @@ def _bulk_page(request: Request, user: StaffUser, form):
 def review_validate(request: Request, election: str = Form(""), csrf: str = Form(""),
                     user: StaffUser = Depends(SUPERVISE)):
     check_csrf(request, csrf)
+    try:
+        padron = _padron(request)
+    except UserError as err:  # VMRE_PADRON names a register that cannot be opened
+        raise HTTPException(503, err.message(language(request))) from None
     with transaction(_sessions(request)) as session:
-        counts = service.run_validation(session, _padron(request), election)
+        counts = service.run_validation(session, padron, election)
     _after_commit(request)
     return RedirectResponse(
         f"/admin/registry/?notice=v{counts['accepted']}-{counts['in_review']}", status_code=303)
