@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import io
 import logging
 import os
@@ -123,7 +124,13 @@ def _tz(request: Request, req: RegRequest | None) -> str:
 
 
 def _form_context(lang: str) -> dict:
-    countries = sorted(((c, country_name(c, lang)) for c in COUNTRIES), key=lambda x: x[1])
+    return dict(_form_choices(lang))  # a copy: callers may add to it
+
+
+@functools.lru_cache(maxsize=4)  # per language, built once per process
+def _form_choices(lang: str) -> dict:
+    countries = tuple(sorted(((c, country_name(c, lang)) for c in COUNTRIES),
+                             key=lambda x: x[1]))
     return {"entities": ENTITIES, "countries": countries, "reasons": REASONS,
             "items": CORRECTION_ITEMS}
 
