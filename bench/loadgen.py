@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,8 @@ class Result:
     statuses: list[int]  # per request, in the order given (0: connection failed)
     latencies: list[float]  # seconds from the first byte sent to the last byte read
     wall: float  # seconds from the first request sent to the last response read
+    cpu: float = 0.0  # CPU seconds the generator's process spent during the run
+    pid: int = 0  # the process that ran the generator
 
 
 @dataclass(frozen=True)
@@ -167,14 +170,79 @@ def run(host: str, port: int, requests: Sequence[bytes], connections: int = 8,
         factory = uvloop.new_event_loop
     except ImportError:
         factory = None
+    cpu = time.process_time()
     with asyncio.Runner(loop_factory=factory) as runner:
-        return runner.run(_run(host, port, requests, connections, timeout))
+        result = runner.run(_run(host, port, requests, connections, timeout))
+    return Result(result.statuses, result.latencies, result.wall,
+                  time.process_time() - cpu, os.getpid())
 
 
 def _child(conn, host: str, port: int, requests: Sequence[bytes], connections: int,
            timeout: float) -> None:
     conn.send(run(host, port, requests, connections, timeout))
     conn.close()
+
+
+@dataclass(frozen=True)
+class CpuSnapshot:
+    busy: float  # CPU seconds the whole machine spent, minus idle and I/O wait
+    interrupts: float  # of which in interrupts and soft interrupts (loopback networking)
+    processes: dict[int, tuple[str, int, float]]  # pid -> (name, parent pid, CPU seconds)
+
+
+def cpu_snapshot() -> CpuSnapshot | None:
+    """CPU used so far on this machine and by each process (Linux /proc); two snapshots
+    around a run tell who spent the CPU. None where /proc is not there."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    processes: dict[int, tuple[str, int, float]] = {}
+    try:
+        with open("/proc/stat") as handle:
+            fields = [int(x) for x in handle.readline().split()[1:]]
+    except OSError:
+        return None
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                raw = handle.read()
+        except OSError:
+            continue
+        name = raw[raw.index("(") + 1:raw.rindex(")")]
+        parts = raw[raw.rindex(")") + 2:].split()
+        processes[int(entry)] = (name, int(parts[1]), (int(parts[11]) + int(parts[12])) / ticks)
+    return CpuSnapshot((sum(fields) - fields[3] - fields[4]) / ticks,
+                       (fields[5] + fields[6]) / ticks, processes)
+
+
+def cpu_spent(before: CpuSnapshot, after: CpuSnapshot, groups: dict[str, set[int]],
+              by_name: dict[str, str], known: dict[str, float] | None = None
+              ) -> dict[str, float]:
+    """CPU seconds between two snapshots, per group: the processes in `groups[g]` and their
+    descendants, processes named like a key of `by_name` (to the group it names), `known`
+    amounts measured elsewhere (a process that has ended), `interrupts` (the kernel's
+    network and interrupt work) and `other` for whatever else the machine did."""
+    spent = {g: 0.0 for g in (*groups, *by_name.values())}
+    spent.update(known or {})
+    spent["interrupts"] = after.interrupts - before.interrupts
+    parent = {pid: info[1] for pid, info in after.processes.items()}
+
+    def group_of(pid: int) -> str | None:
+        seen = 0
+        while pid and seen < 64:
+            for g, pids in groups.items():
+                if pid in pids:
+                    return g
+            pid, seen = parent.get(pid, 0), seen + 1
+        return None
+
+    for pid, (name, _ppid, seconds) in after.processes.items():
+        delta = seconds - before.processes.get(pid, (name, 0, 0.0))[2]
+        g = group_of(pid) or by_name.get(name)
+        if g is not None:
+            spent[g] += delta
+    spent["other"] = max(0.0, after.busy - before.busy - sum(spent.values()))
+    return spent
 
 
 def run_in_process(host: str, port: int, requests: Sequence[bytes], connections: int = 8,

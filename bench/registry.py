@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import datetime as dt
 import json
 import os
@@ -28,13 +29,14 @@ import time
 from pathlib import Path
 
 import loadgen
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from vmre.core.audit import utcnow
 from vmre.core.database import make_engine, migrate, session_factory, transaction
 from vmre.registry import issuance, lists, service
 from vmre.registry.models import Request
 from vmre.registry.padron import SyntheticPadron
+from vmre.registry.schemas import RequestIn
 
 ELECTION = "BENCH"
 LIST_ELECTION = "BENCH-LIST"  # its own process: no clash with the HTTP requests
@@ -94,10 +96,11 @@ def wait_for(port: int, seconds: float = 30.0) -> None:
     raise RuntimeError("the server did not start")
 
 
-def submissions(padron: SyntheticPadron, first: int, n: int) -> list[bytes]:
+def submissions(padron: SyntheticPadron, first: int, n: int,
+                path: str = "/api/v1/registry/requests") -> list[bytes]:
     """Raw HTTP requests, built before any clock starts."""
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
-    return [loadgen.build_request("POST", "/api/v1/registry/requests", headers,
+    return [loadgen.build_request("POST", path, headers,
                                   json.dumps(body_for(padron.record(i), i)).encode())
             for i in range(first, first + n)]
 
@@ -111,20 +114,88 @@ def existing_requests(db: str) -> int:
     return count
 
 
-def bench_http(db: str, n: int, levels: list[int], workers: int, mail_async: bool,
-               repeat: int = 1) -> None:
+def floor_app():
+    """The same app (middleware, routers) with two trivial endpoints added, to show what the
+    framework and server cost on their own on this machine (--floor)."""
+    from vmre.web.app import create_app
+
+    app = create_app()
+
+    @app.get("/bench/ping")
+    def ping() -> dict:  # a sync handler, run in the thread pool like the registry's
+        return {"ok": True}
+
+    @app.post("/bench/parse", status_code=201)
+    def parse(body: RequestIn) -> dict:  # the same JSON, parsed only
+        return {"ok": bool(body.election_id)}
+
+    return app
+
+
+@contextlib.contextmanager
+def server(db: str, workers: int, mail_async: bool, factory: str = "vmre.web.app:create_app"):
+    """uvicorn in its own process (with a real SMTP sink); yields its port."""
     smtp, smtp_port = start_smtp_sink()
     port = free_port()
     env = {**os.environ, "VMRE_SMTP_HOST": "127.0.0.1", "VMRE_SMTP_PORT": str(smtp_port),
            "VMRE_UPLOAD_DIR": tempfile.mkdtemp(prefix="vmre-bench-up-"),
-           "VMRE_REGISTRY_MAIL_ASYNC": "1" if mail_async else "0"}
-    env["VMRE_DATABASE_URL"] = db
-    code = ("import uvicorn; uvicorn.run('vmre.web.app:create_app', factory=True, "
-            f"host='127.0.0.1', port={port}, workers={workers}, log_level='warning')")
-    server = subprocess.Popen([sys.executable, "-c", code], env=env)
+           "VMRE_REGISTRY_MAIL_ASYNC": "1" if mail_async else "0", "VMRE_DATABASE_URL": db}
+    code = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import uvicorn; "
+            f"uvicorn.run({factory!r}, factory=True, host='127.0.0.1', port={port}, "
+            f"workers={workers}, log_level='warning')")
+    process = subprocess.Popen([sys.executable, "-c", code], env=env)
     try:
         wait_for(port)
-        warm = max(workers * 20, 20)
+        yield port, process.pid
+    finally:
+        process.terminate()
+        process.wait(10)
+        smtp.stop()
+
+
+def timed(port: int, server_pid: int, reqs: list[bytes], clients: int
+          ) -> tuple[loadgen.Result, dict[str, float] | None]:
+    """One timed run from a child process, with the CPU each party spent during it."""
+    before = loadgen.cpu_snapshot()
+    result = loadgen.run_in_process("127.0.0.1", port, reqs, connections=clients)
+    after = loadgen.cpu_snapshot()
+    if before is None or after is None:
+        return result, None
+    groups = {"server": {server_pid}, "bench": {os.getpid()}}
+    return result, loadgen.cpu_spent(before, after, groups, {"postgres": "database"},
+                                     {"client": result.cpu})
+
+
+def report(what: str, s: loadgen.Summary, clients: int, workers: int, note: str = "",
+           cpu: dict[str, float] | None = None) -> None:
+    print(f"{what}: {s.ok}/{s.count} ok, {s.per_second:.0f} requests/s "
+          f"({s.per_second / TARGET:.2f} x the {TARGET}/s target), "
+          f"p50 {s.p50 * 1000:.0f} ms, p99 {s.p99 * 1000:.0f} ms "
+          f"[{clients} connections, {workers} server workers{note}]")
+    if cpu and s.count:
+        parts = ", ".join(f"{name} {seconds / s.count * 1000:.2f}"
+                          for name, seconds in cpu.items())
+        print(f"{what}: CPU ms per request: {parts} "
+              f"(bench: the SMTP sink; other: anything else on the machine)")
+    if s.ok != s.count:
+        print(f"{what}: status codes seen: {s.statuses}")
+
+
+def analyze(db: str) -> None:
+    """Fresh statistics, as autovacuum would have after the warm-up's inserts (PostgreSQL
+    otherwise plans the uniqueness look-up on the empty table's numbers)."""
+    engine = make_engine(db)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("ANALYZE registry_requests"))
+            conn.commit()
+    engine.dispose()
+
+
+def bench_http(db: str, n: int, levels: list[int], workers: int, mail_async: bool,
+               repeat: int = 1) -> None:
+    with server(db, workers, mail_async) as (port, pid):
+        warm = max(workers * 50, 50)
         runs = len(levels) * repeat
         first = existing_requests(db)  # a database used before: carry on after its people
         padron = SyntheticPadron(2024, first + warm + n * runs)
@@ -132,23 +203,30 @@ def bench_http(db: str, n: int, levels: list[int], workers: int, mail_async: boo
         loadgen.run("127.0.0.1", port, submissions(padron, first, warm),
                     connections=max(levels))
         first += warm
+        analyze(db)
+        note = f", {'batched' if mail_async else 'per-request'} confirmation mail"
         for clients in levels:
             for _ in range(repeat):
                 reqs = submissions(padron, first, n)
                 first += n
-                result = loadgen.run_in_process("127.0.0.1", port, reqs, connections=clients)
-                s = loadgen.summarise(result, ok=(201,))
-                print(f"http: {s.ok}/{s.count} accepted, {s.per_second:.0f} requests/s "
-                      f"({s.per_second / TARGET:.2f} x the {TARGET}/s target), "
-                      f"p50 {s.p50 * 1000:.0f} ms, p99 {s.p99 * 1000:.0f} ms "
-                      f"[{clients} connections, {workers} server workers, "
-                      f"{'batched' if mail_async else 'per-request'} confirmation mail]")
-                if s.ok != s.count:
-                    print(f"http: status codes seen: {s.statuses}")
-    finally:
-        server.terminate()
-        server.wait(10)
-        smtp.stop()
+                result, cpu = timed(port, pid, reqs, clients)
+                report("http", loadgen.summarise(result, ok=(201,)), clients, workers, note, cpu)
+
+
+def bench_floor(db: str, n: int, levels: list[int], workers: int, repeat: int = 1) -> None:
+    """The framework's own ceiling: the same server answering a trivial GET, and parsing
+    the same JSON bodies into the same schema without doing anything with them."""
+    padron = SyntheticPadron(2024, n)
+    bodies = submissions(padron, 0, n, "/bench/parse")
+    ping = [loadgen.build_request("GET", "/bench/ping")] * n
+    with server(db, workers, True, "registry:floor_app") as (port, pid):
+        loadgen.run("127.0.0.1", port, ping[:200], connections=max(levels))
+        for clients in levels:
+            for _ in range(repeat):
+                for what, reqs in (("floor GET /bench/ping", ping),
+                                   ("floor POST /bench/parse", bodies)):
+                    result, cpu = timed(port, pid, reqs, clients)
+                    report(what, loadgen.summarise(result), clients, workers, cpu=cpu)
 
 
 def load_requests(factory, padron: SyntheticPadron, n: int, batch: int = 20_000) -> None:
@@ -221,6 +299,8 @@ def main() -> None:
                         help="confirmation mails from a background thread (batched)")
     parser.add_argument("--requests", type=int, default=20_000,
                         help="size of the list to validate and close")
+    parser.add_argument("--floor", type=int, default=0,
+                        help="also N requests to trivial endpoints of the same server")
     args = parser.parse_args()
     db = args.db or f"sqlite:///{tempfile.mkdtemp(prefix='vmre-bench-')}/bench.sqlite"
     engine = make_engine(db)
@@ -233,6 +313,9 @@ def main() -> None:
     if args.http:
         bench_http(db, args.http, [int(c) for c in args.clients.split(",")],
                    args.workers, args.mail_async, args.repeat)
+    if args.floor:
+        bench_floor(db, args.floor, [int(c) for c in args.clients.split(",")], args.workers,
+                    args.repeat)
     if args.requests:
         bench_list(db, args.requests)
 

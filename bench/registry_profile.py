@@ -89,6 +89,16 @@ def main() -> None:
     app = create_app(db)
     statements: Counter[str] = Counter()
 
+    connects: Counter[str] = Counter()
+
+    @event.listens_for(app.state.engine.pool, "connect")
+    def _connect(dbapi_conn, record):
+        connects["connect"] += 1
+
+    @event.listens_for(app.state.engine.pool, "close")
+    def _close(dbapi_conn, record):
+        connects["close"] += 1
+
     @event.listens_for(app.state.engine, "before_cursor_execute")
     def _count(conn, cursor, statement, parameters, context, executemany):
         statements[" ".join(statement.split())[:90]] += 1
@@ -107,6 +117,7 @@ def main() -> None:
         for body in bodies[:20]:  # warm-up: pool, caches
             await call(app, body)
         statements.clear()
+        connects.clear()
         codes: Counter[int] = Counter()
         profiler = cProfile.Profile()
         start = time.perf_counter()
@@ -122,7 +133,8 @@ def main() -> None:
     elapsed, codes = asyncio.run(drive())
     print(f"{args.n} requests in {elapsed:.2f} s under the profiler "
           f"({elapsed / args.n * 1000:.2f} ms each); status codes {dict(codes)}")
-    print(f"SQL statements per request: {sum(statements.values()) / args.n:.2f}")
+    print(f"SQL statements per request: {sum(statements.values()) / args.n:.2f}; "
+          f"database connections opened {connects['connect']}, closed {connects['close']}")
     for statement, count in statements.most_common():
         print(f"  {count / args.n:5.2f}  {statement}")
     app.state.engine.dispose()

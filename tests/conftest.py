@@ -63,6 +63,13 @@ class SmtpSink:
 
     def __init__(self) -> None:
         self.messages: list[Message] = []
+        self.refuse: set[str] = set()  # recipients answered "550", as a dead address would be
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
         self.messages.append(message_from_bytes(envelope.original_content))

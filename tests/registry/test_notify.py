@@ -14,7 +14,7 @@ from vmre.registry import notify, service
 from vmre.registry.models import Request
 from vmre.registry.notify import Confirmation, MailQueue
 
-from .conftest import ELECTION, files_for, form_for
+from .conftest import ELECTION, files_for, form_for, submit_direct
 
 
 def _wait_for(condition, seconds: float = 30.0) -> None:
@@ -103,3 +103,36 @@ def test_outbox_sends_in_bounded_batches_and_keeps_what_fails(db_url, smtp_serve
     assert all("Incluida en la lista nominal" in m.get_payload(decode=True).decode()
                for m in smtp_server.messages)
     engine.dispose()
+
+
+def test_a_refused_address_holds_back_no_other_notice_and_none_is_sent_twice(env, smtp_server):
+    from sqlalchemy import select
+
+    from vmre.registry.models import Outbox
+
+    dead, alive = env.good_records()[:2]
+    folios = [submit_direct(env, r) for r in (dead, alive)]
+    smtp_server.refuse.add(form_for(dead)["email"])
+    with transaction(env.app.state.sessions) as s:
+        for folio in folios:
+            service.accept(s, service.request_by_folio(s, folio), "revisor")
+    factory = env.app.state.sessions
+    assert notify.flush_outbox(factory) == 1
+    for _ in range(notify.MAX_REFUSALS + 2):
+        assert notify.flush_outbox(factory) == 0
+    assert [m["To"] for m in smtp_server.messages] == [form_for(alive)["email"]]
+    with transaction(factory) as s:
+        boxes = {b.request_id: b for b in s.scalars(select(Outbox))}
+        refused = [b for b in boxes.values() if b.sent_at is None]
+    assert len(boxes) == 2 and len(refused) == 1  # kept, not lost, no longer tried
+    assert refused[0].refusals == notify.MAX_REFUSALS
+
+
+def test_a_refused_confirmation_stays_pending(env, smtp_server):
+    item = _submit(env, env.good_records()[0])
+    smtp_server.refuse.add(item.mail.to)
+    assert notify.send_confirmation(env.app.state.sessions, item) is False
+    assert _sent_at(env, item.request_id) is None
+    smtp_server.refuse.clear()
+    assert notify.resend_confirmations(env.app.state.sessions, grace_seconds=0) == 1
+    assert _sent_at(env, item.request_id) is not None

@@ -6,6 +6,7 @@ any database to the newest revision of every part (each part is its own migratio
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -48,9 +49,22 @@ def make_engine(url: str | None = None) -> Engine:
             cur.close()
 
         return engine
-    # A pool as large as the request threads that may hold a connection at once: past the
-    # pool size every connection is opened and closed per request (a new server process).
-    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_SIZE)
+    return create_engine(url, pool_pre_ping=True, **_pool_settings())
+
+
+def _pool_settings() -> dict:
+    """Pool size (VMRE_DB_POOL_SIZE, default POOL_SIZE) and psycopg's server-side statement
+    preparation (VMRE_DB_PREPARE_THRESHOLD: executions before a statement is prepared, `none`
+    never; unset, psycopg's default)."""
+    # As many kept connections as request threads that may hold one at once: past the pool
+    # size every connection is opened and closed per request (a new server process).
+    size = int(os.environ.get("VMRE_DB_POOL_SIZE") or POOL_SIZE)
+    settings: dict = {"pool_size": size, "max_overflow": size}
+    threshold = os.environ.get("VMRE_DB_PREPARE_THRESHOLD")
+    if threshold:
+        value = None if threshold.lower() == "none" else int(threshold)
+        settings["connect_args"] = {"prepare_threshold": value}
+    return settings
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -96,15 +96,21 @@ def padron_sample(seed: int = 2024, size: int = 1000,
 
 @registry_app.command("validate")
 def validate(election: str = ELECTION, seed: int = 2024, size: int = 100_000,
+             padron: str | None = typer.Option(
+                 None, "--padron", help="Padrón / register: synthetic[:SEMILLA:TAMAÑO] | "
+                                        "csv:RUTA (VMRE_PADRON; si no, el sintético con "
+                                        "--seed y --size / else the synthetic one)."),
              db: str | None = DB_OPTION) -> None:
     """Primera revisión contra el padrón / first review against the register."""
     from vmre.core.database import transaction
     from vmre.registry import notify, service
-    from vmre.registry.padron import SyntheticPadron
+    from vmre.registry.padron import from_spec
 
+    register = from_spec(padron or os.environ.get("VMRE_PADRON")
+                         or f"synthetic:{seed}:{size}")
     factory = _factory(db)
     with transaction(factory) as session:
-        counts = service.run_validation(session, SyntheticPadron(seed, size), election)
+        counts = service.run_validation(session, register, election)
     typer.echo(bilingual("registry.review.validated", **counts))
     notify.flush_outbox(factory)
 

@@ -165,6 +165,9 @@ class Outbox(Base):
     params: Mapped[str] = mapped_column(Text, default="{}")  # JSON
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    # Times the mail server refused this notice (its address); after MAX_REFUSALS it is no
+    # longer tried, and stays here, unsent, for staff to see.
+    refusals: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class JobRun(Base):

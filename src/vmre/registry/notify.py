@@ -98,6 +98,9 @@ def flush_outbox(factory: sessionmaker[Session], mailer: Mailer | None = None,
 _outbox_lock = threading.Lock()
 
 
+MAX_REFUSALS = 5  # a notice refused this often (a dead address) is no longer tried
+
+
 def _flush(factory: sessionmaker[Session], mailer: Mailer, limit: int,
            max_batches: int | None) -> int:
     sent = 0
@@ -110,20 +113,26 @@ def _flush(factory: sessionmaker[Session], mailer: Mailer, limit: int,
             # time; there, run one sender process).
             rows = list(session.execute(
                 select(Outbox, Request).join(Request, Request.id == Outbox.request_id)
-                .where(Outbox.sent_at.is_(None)).order_by(Outbox.id).limit(limit)
+                .where(Outbox.sent_at.is_(None), Outbox.refusals < MAX_REFUSALS)
+                .order_by(Outbox.id).limit(limit)
                 .with_for_update(skip_locked=True, of=Outbox)))
             if not rows:
                 return sent
             mails = [status_mail(req, box.kind, json.loads(box.params)) for box, req in rows]
             try:
-                mailer.send_many(mails)
+                taken = mailer.send_each(mails)
             except (OSError, smtplib.SMTPException) as err:
                 log.warning("registry outbox: mail server unavailable (%s)", type(err).__name__)
                 return sent
             now = utcnow()
-            for box, _req in rows:
-                box.sent_at = now
-            sent += len(rows)
+            for (box, _req), ok in zip(rows, taken, strict=True):
+                if ok:
+                    box.sent_at = now
+                else:  # this address was refused: the others are not held back by it
+                    box.refusals += 1
+            sent += sum(taken)
+            if not any(taken):
+                return sent  # nothing moved: leave the rest for the next run
     return sent
 
 

@@ -1,20 +1,27 @@
-"""The federal voter register (padrón electoral) as a port, and a synthetic one.
+"""The federal voter register (padrón electoral) as a port, and two implementations.
 
-The registry only asks the register one question: "who holds this elector key?". A real
-register plugs in by implementing `Padron`. `SyntheticPadron` is seeded and reproducible:
-record `i` of seed `s` is always the same person, so the demo and the tests agree.
+The registry only asks the register one question: "who holds this elector key?". A register
+plugs in by implementing `Padron`. `SyntheticPadron` is seeded and reproducible: record `i`
+of seed `s` is always the same person, so the demo and the tests agree. `CsvPadron` reads
+an extract of the real register from a CSV file (docs/registry.md §7). `configured()` picks
+one from `VMRE_PADRON` (`synthetic`, `synthetic:SEED:SIZE` or `csv:PATH`).
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import os
 import random
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Protocol
 
 from vmre.core.entities import BY_ID, ENTITIES
+from vmre.core.messages import UserError
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,3 +164,121 @@ def _base26(n: int, width: int) -> str:
 
 def entity_exists(entity_id: str) -> bool:
     return entity_id in BY_ID
+
+
+# ---------------------------------------------------------------- a register extract in CSV
+
+CSV_COLUMNS = tuple(PadronRecord.__dataclass_fields__)  # the header, in any order
+_KEY = re.compile(r"[A-Z]{6}\d{8}[HMX][0-9A-Z]{3}")
+_TRUE, _FALSE = ("true", "1", "si", "sí", "yes"), ("false", "0", "no")
+
+
+def _field(column: str, value: str):
+    """The typed value of one cell, or None when it breaks the column's rule."""
+    if column == "elector_key":
+        return value if _KEY.fullmatch(value) else None
+    if column in ("given_names", "first_surname"):
+        return value or None
+    if column == "second_surname":
+        return value
+    if column == "birth_date":
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    if column == "sex":
+        return value if value in ("H", "M", "X") else None
+    if column == "entity_id":
+        return value if value in BY_ID else None
+    if column == "ocr":
+        return value if re.fullmatch(r"(\d{13})?", value) else None
+    if column == "cic":
+        return value if re.fullmatch(r"(\d{9})?", value) else None
+    if column == "issued_abroad":
+        low = value.lower()
+        return True if low in _TRUE else False if low in _FALSE else None
+    if column == "validity_year":
+        return int(value) if re.fullmatch(r"(19|20)\d\d", value) else None
+    raise AssertionError(column)
+
+
+class CsvPadron:
+    """A register extract from a UTF-8 CSV file: a header naming exactly the columns of
+    `PadronRecord` (in any order), then one person per line. The whole file is checked and
+    indexed when it is opened: a bad header, a bad cell or a repeated elector key raises a
+    UserError naming the file, the line and the column (never the value: it is personal
+    data)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._records: dict[str, PadronRecord] = {}
+        name = self.path.name
+        try:
+            handle = self.path.open(encoding="utf-8-sig", newline="")
+        except OSError:
+            raise UserError("registry.padron.unreadable", path=name) from None
+        with handle:
+            reader = csv.reader(handle)
+            header = [h.strip() for h in next(reader, [])]
+            missing = [c for c in CSV_COLUMNS if c not in header]
+            unknown = [h for h in header if h not in CSV_COLUMNS]
+            if missing or unknown or len(set(header)) != len(header):
+                raise UserError("registry.padron.header", path=name,
+                                missing=", ".join(missing) or "-",
+                                unknown=", ".join(unknown) or "-",
+                                expected=", ".join(CSV_COLUMNS))
+            order = [header.index(c) for c in CSV_COLUMNS]
+            try:
+                for row in reader:
+                    self._add(name, reader.line_num, row, order)
+            except (csv.Error, UnicodeDecodeError):
+                raise UserError("registry.padron.bad_file", path=name,
+                                line=reader.line_num + 1) from None
+
+    def _add(self, name: str, line: int, row: list[str], order: list[int]) -> None:
+        if not any(cell.strip() for cell in row):
+            return  # blank lines are allowed
+        if len(row) != len(order):
+            raise UserError("registry.padron.row_length", path=name, line=line,
+                            found=len(row), expected=len(order))
+        values = {}
+        for column, index in zip(CSV_COLUMNS, order, strict=True):
+            value = _field(column, row[index].strip())
+            if value is None:
+                raise UserError("registry.padron.bad_row", path=name, line=line, column=column)
+            values[column] = value
+        record = PadronRecord(**values)
+        if record.elector_key in self._records:
+            raise UserError("registry.padron.duplicate", path=name, line=line)
+        self._records[record.elector_key] = record
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __iter__(self):
+        return iter(self._records.values())
+
+    def lookup(self, elector_key: str) -> PadronRecord | None:
+        return self._records.get(elector_key.strip().upper())
+
+
+def from_spec(spec: str) -> Padron:
+    """`synthetic`, `synthetic:SEED:SIZE` or `csv:PATH` (the form of VMRE_PADRON and of the
+    command line's --padron)."""
+    kind, _, rest = spec.strip().partition(":")
+    if kind == "csv" and rest:
+        return CsvPadron(rest)
+    if kind == "synthetic":
+        seed, _, size = rest.partition(":")
+        try:
+            return SyntheticPadron(int(seed or os.environ.get("VMRE_PADRON_SEED", "2024")),
+                                   int(size or os.environ.get("VMRE_PADRON_SIZE", "100000")))
+        except ValueError:
+            pass
+    raise UserError("registry.padron.spec", spec=spec[:200])
+
+
+def configured() -> Padron:
+    """The register the deployment names in VMRE_PADRON (default: the synthetic one, with
+    VMRE_PADRON_SEED and VMRE_PADRON_SIZE)."""
+    return from_spec(os.environ.get("VMRE_PADRON", "synthetic"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import io
 import logging
 import os
@@ -28,7 +29,8 @@ from vmre.core.staff import Role, StaffUser
 from vmre.registry import documents, issuance, issuer_key, lists, notify, service
 from vmre.registry.models import CORRECTION_ITEMS, REASONS, Status
 from vmre.registry.models import Request as RegRequest
-from vmre.registry.padron import Padron, SyntheticPadron
+from vmre.registry.padron import Padron
+from vmre.registry.padron import configured as configured_padron
 from vmre.registry.rules import COUNTRIES, FieldErrors, country_name, parse_date
 from vmre.registry.schemas import (
     ConfirmIn,
@@ -66,11 +68,11 @@ def _sessions(request: Request):
 
 
 def _padron(request: Request) -> Padron:
-    """The register the app validates against; the synthetic one unless a real one is set."""
+    """The register the app validates against: the one set on the app, else the one
+    VMRE_PADRON names (the synthetic one by default), opened once."""
     padron = getattr(request.app.state, "registry_padron", None)
     if padron is None:
-        padron = SyntheticPadron(int(os.environ.get("VMRE_PADRON_SEED", "2024")),
-                                 int(os.environ.get("VMRE_PADRON_SIZE", "100000")))
+        padron = configured_padron()
         request.app.state.registry_padron = padron
     return padron
 
@@ -86,8 +88,8 @@ def _limiter(request: Request) -> RateLimiter:
 
 def _after_commit(request: Request) -> None:
     try:
-        # One batch per request: a mass first review is mailed by `vmre registry notices`
-        # (run it periodically) and by the requests that follow, never inside one response.
+        # One batch per request: a mass first review is mailed by the `notices` job
+        # (vmre.registry.jobs) and by the requests that follow, never inside one response.
         notify.flush_outbox(_sessions(request), max_batches=1, wait=False)
     except Exception as err:  # mail must never undo a committed decision
         log.warning("registry: notices left in outbox (%s)", type(err).__name__)
@@ -122,7 +124,13 @@ def _tz(request: Request, req: RegRequest | None) -> str:
 
 
 def _form_context(lang: str) -> dict:
-    countries = sorted(((c, country_name(c, lang)) for c in COUNTRIES), key=lambda x: x[1])
+    return dict(_form_choices(lang))  # a copy: callers may add to it
+
+
+@functools.lru_cache(maxsize=4)  # per language, built once per process
+def _form_choices(lang: str) -> dict:
+    countries = tuple(sorted(((c, country_name(c, lang)) for c in COUNTRIES),
+                             key=lambda x: x[1]))
     return {"entities": ENTITIES, "countries": countries, "reasons": REASONS,
             "items": CORRECTION_ITEMS}
 
@@ -381,8 +389,12 @@ def _bulk_page(request: Request, user: StaffUser, form):
 def review_validate(request: Request, election: str = Form(""), csrf: str = Form(""),
                     user: StaffUser = Depends(SUPERVISE)):
     check_csrf(request, csrf)
+    try:
+        padron = _padron(request)
+    except UserError as err:  # VMRE_PADRON names a register that cannot be opened
+        raise HTTPException(503, err.message(language(request))) from None
     with transaction(_sessions(request)) as session:
-        counts = service.run_validation(session, _padron(request), election)
+        counts = service.run_validation(session, padron, election)
     _after_commit(request)
     return RedirectResponse(
         f"/admin/registry/?notice=v{counts['accepted']}-{counts['in_review']}", status_code=303)

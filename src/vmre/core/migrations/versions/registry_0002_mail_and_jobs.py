@@ -1,5 +1,5 @@
-"""Registry: confirmation mails tracked until the mail server takes them, one reminder per
-correction deadline, and the runs of the periodic jobs.
+"""Registry: confirmation mails tracked until the mail server takes them, notices the server
+refused counted, one reminder per correction deadline, and the runs of the periodic jobs.
 
 Revision ID: registry_0002
 Revises: registry_0001
@@ -25,6 +25,8 @@ def upgrade() -> None:
                                              "AND email_confirmed_at IS NULL"),
                     sqlite_where=sa.text("confirmation_sent_at IS NULL "
                                          "AND email_confirmed_at IS NULL"))
+    with op.batch_alter_table("registry_outbox") as batch:
+        batch.add_column(sa.Column("refusals", sa.Integer, nullable=False, server_default="0"))
     op.create_table(
         "registry_job_runs",
         sa.Column("name", sa.String(60), primary_key=True),
@@ -38,6 +40,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("registry_job_runs")
+    with op.batch_alter_table("registry_outbox") as batch:
+        batch.drop_column("refusals")
     op.drop_index("ix_registry_requests_unsent", "registry_requests")
     with op.batch_alter_table("registry_requests") as batch:
         batch.drop_column("correction_reminded_at")
