@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.header import Header
 from email.message import Message
@@ -60,16 +62,21 @@ class Mailer:
         msg["Subject"] = encode_header(mail.subject)
         return msg
 
-    def send_many(self, mails: list[Mail]) -> int:
-        """Send over one connection; returns how many the server accepted."""
-        if not mails:
-            return 0
+    @contextmanager
+    def _connection(self) -> Iterator[smtplib.SMTP]:
         s = self.settings
         with smtplib.SMTP(s.host, s.port, timeout=30) as smtp:
             if s.starttls:
                 smtp.starttls()
             if s.username:
                 smtp.login(s.username, s.password or "")
+            yield smtp
+
+    def send_many(self, mails: list[Mail]) -> int:
+        """Send over one connection; returns how many the server accepted."""
+        if not mails:
+            return 0
+        with self._connection() as smtp:
             for mail in mails:
                 smtp.send_message(self.build(mail))
         return len(mails)
@@ -80,13 +87,8 @@ class Mailer:
         connection itself raises, and the caller keeps every mail not marked taken."""
         if not mails:
             return []
-        s = self.settings
         taken: list[bool] = []
-        with smtplib.SMTP(s.host, s.port, timeout=30) as smtp:
-            if s.starttls:
-                smtp.starttls()
-            if s.username:
-                smtp.login(s.username, s.password or "")
+        with self._connection() as smtp:
             for mail in mails:
                 try:
                     smtp.send_message(self.build(mail))
