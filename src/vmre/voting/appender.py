@@ -72,9 +72,12 @@ def _taken(conn: Connection, election_id: str, policy: str, batch: list[Append]
     ).scalars())
     voted: set[str] = set()
     if policy == "single":
-        voted = set(conn.execute(select(BoardEntry.credential).where(
-            BoardEntry.election_id == election_id,
-            BoardEntry.credential.in_({a.credential for a in batch}))).scalars())
+        # By credential alone, the election checked here: with both in the WHERE clause
+        # SQLite may walk the election's index, i.e. the whole board, for every batch.
+        voted = {credential for credential, election in conn.execute(
+            select(BoardEntry.credential, BoardEntry.election_id).where(
+                BoardEntry.credential.in_({a.credential for a in batch})))
+                 if election == election_id}
     return used, voted
 
 
