@@ -97,6 +97,7 @@ BOARD_CASES = {
     "credential": (lambda d: d["ballot"].update(credential=_flip_hex(d["ballot"]["credential"])),
                    {"6.5"}),
     "signature": (lambda d: d["ballot"]["signature"].reverse(), {"6.3"}),
+    "not canonical JSON": (lambda d: d["ballot"].update(extra=float("nan")), {"7.1"}),
 }
 
 

@@ -34,8 +34,13 @@ def check_board_lines(manifest_json: str, election_json: str,
             failures.append(("1.2", "canonical form", f"{layout.BOARD}:{number}",
                              "bytes differ from the one serialisation"))
         document = entry["ballot"]
-        if ballots.tracking_code(document) != entry["tracking_code"]:
-            failures.append(("6.5", "tracking code", label, "is not the hash of the ballot"))
+        try:
+            if ballots.tracking_code(document) != entry["tracking_code"]:
+                failures.append(("6.5", "tracking code", label,
+                                 "is not the hash of the ballot"))
+        except (TypeError, ValueError) as err:  # e.g. a number JSON allows, canonical JSON not
+            failures.append(("7.1", "entry fields", label, repr(err)))
+            continue
         if not entity:  # not on the credential list: already reported (§6.1)
             continue
         try:

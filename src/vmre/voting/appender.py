@@ -57,11 +57,6 @@ def window_error(election, when: dt.datetime) -> UserError | None:
     return None
 
 
-def _chunks(items: list, size: int):
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
 def _taken(conn: Connection, election_id: str, policy: str, batch: list[Append]
            ) -> tuple[set[str], set[str]]:
     """Tracking codes already on the board or audited, and credentials that already voted."""
