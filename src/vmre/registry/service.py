@@ -10,15 +10,11 @@ import datetime as dt
 import hashlib
 import json
 import secrets
-import threading
-import time
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, insert, literal, or_, select, update
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
@@ -26,6 +22,7 @@ from vmre.cards.service import inactive_cards
 from vmre.core import audit
 from vmre.core.audit import utcnow
 from vmre.core.messages import UserError
+from vmre.core.row_cache import RowCache
 from vmre.crypto.credentials import ALPHABET
 from vmre.registry import documents
 from vmre.registry.models import (
@@ -72,7 +69,7 @@ def create_process(session: Session, election_id: str, name: str, *, opens_at: d
                       voting_url=voting_url)
     session.add(process)
     session.flush()
-    forget_processes()
+    _rules_cache.forget(session.get_bind(), election_id)
     return process
 
 
@@ -103,17 +100,9 @@ class ProcessRules:
     entities: frozenset[str]
     modalities: frozenset[str]
 
-    def entity_ids(self) -> frozenset[str]:
-        return self.entities
-
-    def modality_list(self) -> frozenset[str]:
-        return self.modalities
-
 
 PROCESS_CACHE_SECONDS = 30.0
-_rules_cache: weakref.WeakKeyDictionary[Engine, dict[str, tuple[float, ProcessRules]]] = (
-    weakref.WeakKeyDictionary())
-_rules_lock = threading.Lock()
+_rules_cache: RowCache[ProcessRules] = RowCache(PROCESS_CACHE_SECONDS)
 
 
 def process_rules(session: Session, election_id: str) -> ProcessRules:
@@ -121,23 +110,13 @@ def process_rules(session: Session, election_id: str) -> ProcessRules:
     process (every request would otherwise read the same row). A process created here is
     seen at once; a change made to the row directly is seen within that many seconds."""
     engine = session.get_bind()
-    now = time.monotonic()
-    with _rules_lock:
-        cached = _rules_cache.get(engine, {}).get(election_id)
-    if cached is not None and cached[0] > now:
-        return cached[1]
+    cached = _rules_cache.get(engine, election_id)
+    if cached is not None:
+        return cached
     process = get_process(session, election_id)
-    rules = ProcessRules(process.id, process.timezone, process.opens_at, process.closes_at,
-                         frozenset(process.entity_ids()), frozenset(process.modality_list()))
-    with _rules_lock:
-        _rules_cache.setdefault(engine, {})[election_id] = (now + PROCESS_CACHE_SECONDS, rules)
-    return rules
-
-
-def forget_processes() -> None:
-    """Drop the cached process rules (after a process is created or changed here)."""
-    with _rules_lock:
-        _rules_cache.clear()
+    return _rules_cache.put(engine, election_id, ProcessRules(
+        process.id, process.timezone, process.opens_at, process.closes_at,
+        frozenset(process.entity_ids()), frozenset(process.modality_list())))
 
 
 def local_now(process: Process | ProcessRules, now: dt.datetime | None = None) -> dt.datetime:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
-import weakref
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +18,7 @@ from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session, load_only, sessionmaker
 
 from vmre.core.messages import UserError
+from vmre.core.row_cache import RowCache
 from vmre.crypto import schnorr
 from vmre.crypto.encoding import canonical_json
 from vmre.crypto.group import Point, base_mul, random_scalar, scalar_bytes, scalar_from_hex
@@ -123,47 +122,27 @@ def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class _CheckRows:
-    """What casting reads of the election before the lock, kept for a second per process.
-
-    Safe to reuse: the window is checked again under the lock, the receipt key never
-    changes, and a ballot verified against another credential list (digest) is refused at
-    the append. A refusal is only ever decided on a fresh row."""
-
-    COLUMNS = (Election.state, Election.opens_at, Election.closes_at, Election.receipt_key,
-               Election.digest)
-    TTL = 1.0  # seconds
-
-    def __init__(self) -> None:
-        self._rows: weakref.WeakKeyDictionary[sessionmaker, dict[str, tuple[float, Row]]] = \
-            weakref.WeakKeyDictionary()
-        self._lock = Lock()
-
-    def get(self, sessions: sessionmaker, election_id: str) -> Row | None:
-        with self._lock:
-            hit = self._rows.get(sessions, {}).get(election_id)
-        return hit[1] if hit and time.monotonic() - hit[0] < self.TTL else None
-
-    def fetch(self, sessions: sessionmaker, s: Session, election_id: str) -> Row:
-        row = s.connection().execute(select(*self.COLUMNS).where(
-            Election.id == election_id)).first()
-        if row is None:
-            raise UserError("voting.board.unknown_election", election=election_id)
-        with self._lock:
-            self._rows.setdefault(sessions, {})[election_id] = (time.monotonic(), row)
-        return row
-
-    def forget(self, sessions: sessionmaker, election_id: str) -> None:
-        with self._lock:
-            self._rows.get(sessions, {}).pop(election_id, None)
+# What casting reads of the election before the lock, kept a second per process. Safe to
+# reuse: the window is checked again under the lock, the receipt key never changes, and a
+# ballot verified against another credential list (digest) is refused at the append. A
+# refusal is only ever decided on a fresh row.
+_CHECK_COLUMNS = (Election.state, Election.opens_at, Election.closes_at, Election.receipt_key,
+                  Election.digest)
+_check_rows: RowCache[Row] = RowCache(ttl=1.0)
 
 
-_check_rows = _CheckRows()
+def _fresh_check_row(s: Session, election_id: str) -> Row:
+    row = s.connection().execute(select(*_CHECK_COLUMNS).where(
+        Election.id == election_id)).first()
+    if row is None:
+        raise UserError("voting.board.unknown_election", election=election_id)
+    return _check_rows.put(s.get_bind(), election_id, row)
 
 
 class Board:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
+        self.engine = sessions.kw["bind"]
 
     # -- set-up -----------------------------------------------------------------------------
     def register(self, ceremony: Ceremony, revote_policy: str = "single") -> str:
@@ -189,7 +168,7 @@ class Board:
             if election.ballot_count:
                 raise UserError("voting.credentials.after_first_ballot")
             election.credentials = json.dumps(document, sort_keys=True)
-        _check_rows.forget(self.sessions, election_id)
+        _check_rows.forget(self.engine, election_id)
         return len(listing.entries)
 
     def schedule(self, election_id: str, opens_at: dt.datetime, closes_at: dt.datetime) -> None:
@@ -248,9 +227,9 @@ class Board:
                  ) -> tuple[ballots.ParsedBallot, str, Row]:
         """The parsed, fully verified ballot, its tracking code and the election's row
         (receipt key, digest of the list it was checked against)."""
-        election = _check_rows.get(self.sessions, election_id)
+        election = _check_rows.get(s.get_bind(), election_id)
         if election is None or window_error(election, when) is not None:
-            election = _check_rows.fetch(self.sessions, s, election_id)  # refuse on fresh data
+            election = _fresh_check_row(s, election_id)  # a refusal is decided on fresh data
         refusal = window_error(election, when)
         if refusal is not None:
             raise refusal
@@ -279,7 +258,7 @@ class Board:
             except UserError as err:  # checked against a list replaced meanwhile: again
                 if err.key != "voting.board.list_changed" or attempt == 2:
                     raise
-                _check_rows.forget(self.sessions, election_id)
+                _check_rows.forget(self.engine, election_id)
         key = election.receipt_key
         return self._receipt(key, election_id, tracking, placed)
 
