@@ -15,7 +15,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,8 +25,7 @@ from importlib import resources
 from pathlib import Path
 
 import httpx
-from loadgen import build_request, run, run_in_process, summarise
-from sqlalchemy.engine import make_url
+from loadgen import build_request, free_port, run, run_measured, summarise
 
 ELECTION = "pel-2024-extranjero"
 TARGET = 200  # ballots/s on 2 cores (the issue's figure)
@@ -85,39 +83,6 @@ def cast_requests(ballots: list[dict]) -> list[bytes]:
                           json.dumps({"ballot": b}).encode()) for b in ballots]
 
 
-def cpu_seconds(server_pid: int, database: str) -> dict[str, float]:
-    """CPU time used so far by the server's process tree and by the PostgreSQL backends
-    serving `database` plus PostgreSQL's own writer processes (WAL writer, checkpointer)."""
-    import psutil
-
-    def used(procs) -> float:
-        total = 0.0
-        for proc in procs:
-            try:
-                t = proc.cpu_times()
-                total += t.user + t.system
-            except psutil.Error:
-                pass
-        return total
-
-    root = psutil.Process(server_pid)
-    return {"server": used([root, *root.children(recursive=True)]),
-            "postgres": used(p for p in psutil.process_iter(["name", "cmdline"])
-                             if (p.info["name"] or "").startswith("postgres") and _ours(
-                                 " ".join(p.info["cmdline"] or []), database))}
-
-
-def _ours(title: str, database: str) -> bool:
-    return f" {database} " in title or any(
-        w in title for w in ("walwriter", "checkpointer", "background writer"))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", help="PostgreSQL URL (default: a scratch database)")
@@ -142,7 +107,6 @@ def main() -> None:
             t0 = time.perf_counter()
             ballots = prepare(db_url, Path(folder), args.ballots)
             print(f"{len(ballots)} ballots encrypted in {time.perf_counter() - t0:.1f} s")
-        database = make_url(db_url).database or ""
         port = free_port()
         env = {**os.environ, "VMRE_DATABASE_URL": db_url, "VMRE_SECRET_KEY": "bench"}
         server = subprocess.Popen(
@@ -159,25 +123,26 @@ def main() -> None:
             time.sleep(0.1)
         requests = cast_requests(ballots)
         summarise(run("127.0.0.1", port, requests[:5], connections=1))  # warm-up
-        before = cpu_seconds(server.pid, database)
-        result = summarise(run_in_process("127.0.0.1", port, requests[5:], args.concurrency))
-        after = cpu_seconds(server.pid, database)
-        per_ballot = {k: (after[k] - before[k]) / max(1, result.ok) * 1000 for k in after}
+        measured, cpu = run_measured(port, server.pid, requests[5:], args.concurrency,
+                                     {"postgres": "postgres"})
+        result = summarise(measured)
+        per_ballot = {k: v / max(1, result.ok) * 1000 for k, v in (cpu or {}).items()}
         print(f"{result.count} ballots, {result.count - result.ok} refused, {args.workers} "
               f"workers, concurrency {args.concurrency}")
         print(f"throughput {result.per_second:.1f} ballots/s "
               f"({result.per_second / TARGET:.2f} of the {TARGET}/s target); "
               f"p50 {result.p50 * 1000:.0f} ms, p99 {result.p99 * 1000:.0f} ms")
-        print(f"CPU per accepted ballot: {per_ballot['server']:.1f} ms in the voting server, "
-              f"{per_ballot['postgres']:.1f} ms in PostgreSQL (2 cores give 2,000 ms/s: "
-              f"{2000 / (per_ballot['server'] + per_ballot['postgres']):.0f} ballots/s at most "
-              "without the load generator)")
+        if per_ballot:
+            print(f"CPU per accepted ballot: {per_ballot['server']:.1f} ms in the voting "
+                  f"server, {per_ballot['postgres']:.1f} ms in PostgreSQL, "
+                  f"{per_ballot['client']:.2f} ms in the load generator (2 cores give "
+                  f"2,000 ms/s: {2000 / (per_ballot['server'] + per_ballot['postgres']):.0f} "
+                  "ballots/s at most without the load generator)")
         if args.json:
             print(json.dumps({"ballots_per_second": round(result.per_second, 1),
                               "p50_ms": round(result.p50 * 1000, 1),
                               "p99_ms": round(result.p99 * 1000, 1),
-                              "server_cpu_ms": round(per_ballot["server"], 2),
-                              "postgres_cpu_ms": round(per_ballot["postgres"], 2),
+                              **{f"{k}_cpu_ms": round(v, 2) for k, v in per_ballot.items()},
                               "workers": args.workers, "concurrency": args.concurrency}))
     finally:
         if server is not None:

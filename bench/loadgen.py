@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import socket
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -260,3 +261,26 @@ def run_in_process(host: str, port: int, requests: Sequence[bytes], connections:
     finally:
         proc.join()
     return result
+
+
+def run_measured(port: int, server_pid: int, requests: Sequence[bytes], connections: int,
+                 by_name: dict[str, str] | None = None
+                 ) -> tuple[Result, dict[str, float] | None]:
+    """`run_in_process` against a local server, with the CPU seconds each party spent during
+    the run: the server's process tree, the generator, processes named in `by_name` (e.g.
+    {"postgres": "database"}), the kernel's interrupts and anything else (None without
+    /proc)."""
+    before = cpu_snapshot()
+    result = run_in_process("127.0.0.1", port, requests, connections)
+    after = cpu_snapshot()
+    if before is None or after is None:
+        return result, None
+    return result, cpu_spent(before, after, {"server": {server_pid}, "bench": {os.getpid()}},
+                             by_name or {}, {"client": result.cpu})
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on, for a server the benchmark starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -21,7 +21,6 @@ import contextlib
 import datetime as dt
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -45,12 +44,6 @@ PDF = b"%PDF-1.4\n" + bytes(4096)
 TARGET = 200  # requests/s (issue SRVE)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def start_smtp_sink() -> tuple[object, int]:
     from aiosmtpd.controller import Controller
 
@@ -61,7 +54,7 @@ def start_smtp_sink() -> tuple[object, int]:
             Sink.count += 1
             return "250 OK"
 
-    port = free_port()
+    port = loadgen.free_port()
     controller = Controller(Sink(), hostname="127.0.0.1", port=port)
     controller.start()
     return controller, port
@@ -136,7 +129,7 @@ def floor_app():
 def server(db: str, workers: int, mail_async: bool, factory: str = "vmre.web.app:create_app"):
     """uvicorn in its own process (with a real SMTP sink); yields its port."""
     smtp, smtp_port = start_smtp_sink()
-    port = free_port()
+    port = loadgen.free_port()
     env = {**os.environ, "VMRE_SMTP_HOST": "127.0.0.1", "VMRE_SMTP_PORT": str(smtp_port),
            "VMRE_UPLOAD_DIR": tempfile.mkdtemp(prefix="vmre-bench-up-"),
            "VMRE_REGISTRY_MAIL_ASYNC": "1" if mail_async else "0", "VMRE_DATABASE_URL": db}
@@ -151,19 +144,6 @@ def server(db: str, workers: int, mail_async: bool, factory: str = "vmre.web.app
         process.terminate()
         process.wait(10)
         smtp.stop()
-
-
-def timed(port: int, server_pid: int, reqs: list[bytes], clients: int
-          ) -> tuple[loadgen.Result, dict[str, float] | None]:
-    """One timed run from a child process, with the CPU each party spent during it."""
-    before = loadgen.cpu_snapshot()
-    result = loadgen.run_in_process("127.0.0.1", port, reqs, connections=clients)
-    after = loadgen.cpu_snapshot()
-    if before is None or after is None:
-        return result, None
-    groups = {"server": {server_pid}, "bench": {os.getpid()}}
-    return result, loadgen.cpu_spent(before, after, groups, {"postgres": "database"},
-                                     {"client": result.cpu})
 
 
 def report(what: str, s: loadgen.Summary, clients: int, workers: int, note: str = "",
@@ -209,7 +189,8 @@ def bench_http(db: str, n: int, levels: list[int], workers: int, mail_async: boo
             for _ in range(repeat):
                 reqs = submissions(padron, first, n)
                 first += n
-                result, cpu = timed(port, pid, reqs, clients)
+                result, cpu = loadgen.run_measured(port, pid, reqs, clients,
+                                                     {"postgres": "database"})
                 report("http", loadgen.summarise(result, ok=(201,)), clients, workers, note, cpu)
 
 
@@ -225,7 +206,8 @@ def bench_floor(db: str, n: int, levels: list[int], workers: int, repeat: int = 
             for _ in range(repeat):
                 for what, reqs in (("floor GET /bench/ping", ping),
                                    ("floor POST /bench/parse", bodies)):
-                    result, cpu = timed(port, pid, reqs, clients)
+                    result, cpu = loadgen.run_measured(port, pid, reqs, clients,
+                                                     {"postgres": "database"})
                     report(what, loadgen.summarise(result), clients, workers, cpu=cpu)
 
 
