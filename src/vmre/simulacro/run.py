@@ -1,10 +1,15 @@
-"""`vmre simulacro`: ceremony, credentials, voters casting, closing, record, verification."""
+"""`vmre simulacro`: ceremony, registration (requests, review, list), credentials, voters
+casting, closing, record with the postal count, verification."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 import shutil
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -16,8 +21,11 @@ from vmre.crypto import credentials as creds
 from vmre.crypto.group import base_mul, random_scalar
 from vmre.record.verifier import Report, verify_record
 from vmre.record.writer import archive, write_record
-from vmre.registry.issuance import enrol_synthetic_voters, signed_list
-from vmre.simulacro.postal import run_postal
+from vmre.registry.issuance import signed_list
+from vmre.simulacro.citizens import draw
+from vmre.simulacro.mailbox import Mailbox
+from vmre.simulacro.postal import ELECTION_DAY, run_postal
+from vmre.simulacro.registration import ISSUER, Funnel, InternetVoter, register
 from vmre.voting import closing
 from vmre.voting.ballot import encrypt_ballot, reveal
 from vmre.voting.board import Board
@@ -41,6 +49,10 @@ class Outcome:
     report: Report | None = None
     manifest: Manifest | None = None
     postal: dict = field(default_factory=dict)
+    funnel: Funnel = field(default_factory=Funnel)
+    abstained: int = 0
+    # What the internet voters chose, per contest and option (their first cast ballot).
+    chosen: dict[str, Counter] = field(default_factory=dict)
 
 
 def default_manifest_text() -> str:
@@ -72,17 +84,32 @@ def run_ceremony(folder: Path, manifest_text: str, n: int, t: int, seed: int,
     return ceremony
 
 
-def _voter_plan(manifest: Manifest, entities: list[str], seed: int
+def _voter_plan(manifest: Manifest, voters: list[InternetVoter], seed: int
                 ) -> list[tuple[str, dict, str]]:
-    """(entity, selections, behaviour) per voter; reproducible from the seed."""
+    """(entity, selections, behaviour) per internet voter; reproducible from the seed."""
     rng = random.Random(seed)
     plan = []
-    for entity in entities:
-        selections = {c.id: rng.choice(c.options).id for c in manifest.contests_for(entity)}
+    for voter in voters:
+        selections = {c.id: rng.choice(c.options).id for c in manifest.contests_for(voter.entity)}
         roll = rng.random()
-        behaviour = "challenge" if roll < 0.05 else ("twice" if roll < 0.08 else "plain")
-        plan.append((entity, selections, behaviour))
+        behaviour = ("challenge" if roll < 0.05 else "twice" if roll < 0.08
+                     else "abstain" if roll < 0.11 else "plain")
+        plan.append((voter.entity, selections, behaviour))
     return plan
+
+
+@contextmanager
+def _uploads(folder: Path) -> Iterator[None]:
+    """The citizens' uploaded card photos go under the simulacro's folder."""
+    before = os.environ.get("VMRE_UPLOAD_DIR")
+    os.environ["VMRE_UPLOAD_DIR"] = str(folder)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("VMRE_UPLOAD_DIR", None)
+        else:
+            os.environ["VMRE_UPLOAD_DIR"] = before
 
 
 def _encrypt_batch(manifest_json: str, election_json: str,
@@ -106,7 +133,8 @@ def _encrypt_batch(manifest_json: str, election_json: str,
 def run(voters: int, out: str | Path, custodians: int = 5, threshold: int = 3, absent: int = 2,
         database: str | None = None, seed: int = 2024, manifest_text: str | None = None,
         cheater: int | None = None, scheduler: str | None = None,
-        say=lambda _msg: None, postal_share: float = 0.3) -> Outcome:
+        say=lambda _msg: None, postal_share: float = 0.25) -> Outcome:
+    """`voters` citizens ask to vote from abroad; `postal_share` of them by post."""
     if absent > custodians - threshold:
         raise UserError("simulacro.too_many_absent", absent=absent, n=custodians, t=threshold)
     out = Path(out)
@@ -125,25 +153,38 @@ def run(voters: int, out: str | Path, custodians: int = 5, threshold: int = 3, a
     board = Board(sessions)
     election_id = board.register(ceremony)
 
-    say("credentials")
-    # The registry acts as credential authority: it enrols voters from the (synthetic) federal
-    # register, keeps only their public credentials, and signs the list the voting server gets.
+    say("registry")
+    # Citizens of the synthetic register ask to vote from abroad through the registry; it
+    # reviews them, closes the list and, as credential authority, mails each internet voter
+    # a credential, keeping only the public part, and signs the list the voting server gets.
+    manifest = ctx.manifest
+    entities = [e for e in manifest.entities if manifest.contests_for(e)]
+    citizens, extract = draw(voters, seed, entities, ELECTION_DAY.year, postal_share)
+    with Mailbox() as mailbox, _uploads(out / "documentos"):
+        registration = register(sessions, election_id, manifest.name, entities,
+                                ELECTION_DAY.year, citizens, extract, mailbox, mailbox.start(),
+                                out / "registro", say=say)
+    funnel = registration.funnel
     issuer = random_scalar()
     with transaction(sessions) as s:
-        enrolled = enrol_synthetic_voters(s, election_id, voters, seed,
-                                          entities=list(ctx.manifest.entities))
-        credential_list = signed_list(s, election_id, issuer, "simulacro")
+        credential_list = signed_list(s, election_id, issuer, ISSUER)
+    funnel.handed_over = len(credential_list["credentials"])
     board.load_credentials(election_id, credential_list, issuer=base_mul(issuer))
-    plan = _voter_plan(ctx.manifest, [v.entity_id for v in enrolled], seed)
+    plan = _voter_plan(manifest, registration.internet, seed)
     now = dt.datetime.now(dt.UTC)
     board.schedule(election_id, now - dt.timedelta(minutes=1), now + dt.timedelta(days=1))
 
     say("voting")
     outcome = Outcome(out, out / "record", out / "record.zip", election_id, voters,
-                      manifest=ctx.manifest)
+                      manifest=manifest, funnel=funnel)
     election = board.election(election_id)
     items = [(v.secret, entity, sel, behaviour)
-             for v, (entity, sel, behaviour) in zip(enrolled, plan, strict=True)]
+             for v, (entity, sel, behaviour) in zip(registration.internet, plan, strict=True)
+             if behaviour != "abstain"]
+    outcome.abstained = len(plan) - len(items)
+    for _secret, _entity, selections, _behaviour in items:
+        for contest_id, option_id in selections.items():
+            outcome.chosen.setdefault(contest_id, Counter())[option_id] += 1
     encrypted = map_chunks(_encrypt_batch, [(election.manifest, election.context, batch)
                                             for batch in chunked(items, 100)], scheduler)
     rows = [row for batch in encrypted for row in batch]
@@ -176,8 +217,11 @@ def run(voters: int, out: str | Path, custodians: int = 5, threshold: int = 3, a
     say("record")
     write_record(outcome.record, board, election_id, closing_doc, aggregate_doc, valid, results)
     # The postal vote and the count add their actas to the record before it is archived.
-    outcome.postal = run_postal(outcome.record, ctx.manifest, results, seed, sessions,
-                                share=postal_share)
+    internet_refs: dict[str, list[str]] = {}
+    for voter in registration.internet:
+        internet_refs.setdefault(voter.entity, []).append(voter.folio)
+    outcome.postal = run_postal(outcome.record, manifest, results, seed, sessions,
+                                registration.postal_list, internet_refs)
     archive(outcome.record)
     say("verify")
     outcome.report = verify_record(outcome.record, scheduler)
