@@ -36,6 +36,7 @@ from vmre.simulacro.mailbox import Mailbox, confirmation_token, credential_code
 REVIEWER = "revision-simulacro"  # the reviewers' and list officers' names in the audit log
 ISSUER = "credenciales-simulacro"
 BATCH = 500  # requests per transaction (the page takes one per transaction; same use case)
+MAIL_BATCH = 2000  # notices or access mails per SMTP connection
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,8 @@ def register(sessions: sessionmaker[Session], election_id: str, name: str,
     _notices(sessions, mailbox, mailer, funnel)  # "included in the list"; nothing to do
 
     say("credentials")
-    funnel.credentials_mailed = issue_credentials(sessions, election_id, ISSUER, mailer)
+    funnel.credentials_mailed = issue_credentials(sessions, election_id, ISSUER, mailer,
+                                                  chunk=MAIL_BATCH)
     funnel.mails += funnel.credentials_mailed
     internet = []
     for citizen in citizens:  # each internet voter on the list reads the access mail
@@ -188,6 +190,7 @@ def _submit_all(sessions: sessionmaker[Session], election_id: str, citizens: lis
                     if token:
                         service.confirm_email(s, token)
                         funnel.confirmed += 1
+        mailbox.discard()
     return folios
 
 
@@ -204,11 +207,12 @@ def _notices(sessions: sessionmaker[Session], mailbox: Mailbox, mailer: Mailer,
     to_correct = text(f"registry.status.{Status.TO_CORRECT.value}", "es")
     asked: set[str] = set()
     while True:
-        sent = notify.flush_outbox(sessions, mailer, limit=BATCH, max_batches=1)
+        sent = notify.flush_outbox(sessions, mailer, limit=MAIL_BATCH, max_batches=1)
         funnel.mails += sent
         for address in mailbox.addresses():
             if any(to_correct in body for body in mailbox.read(address)):
                 asked.add(address)
+        mailbox.discard()
         if not sent:
             return asked
 
