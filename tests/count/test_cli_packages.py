@@ -8,11 +8,14 @@ import re
 import shutil
 
 from pypdf import PdfReader
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from vmre.cli import app, register_parts
+from vmre.core.database import make_engine
 from vmre.core.messages import UserError
 from vmre.count.ballot_paper import ballot_layout
+from vmre.count.models import VoterModality
 
 ELECTION = "pel-2024-extranjero"
 
@@ -21,11 +24,16 @@ def test_postal_flow_on_the_command_line(tmp_path, simulacro):
     db = tmp_path / "count.sqlite"
     shutil.copy(simulacro.out / "simulacro.sqlite", db)
     url = f"sqlite:///{db}"
+    engine = make_engine(url)
+    with engine.connect() as c:  # the folio of one of the simulacro's internet voters
+        internet = c.scalar(select(VoterModality.voter_ref).where(
+            VoterModality.modality == "internet").limit(1))
+    engine.dispose()
     voters = tmp_path / "postales.csv"
     voters.write_text("voter_id,entity,name,address,country\n"
                       "CLI-1,PUE,Rosa Méndez,55 King St W | Toronto ON,Canadá\n"
                       "CLI-2,PUE,Juan Ortiz,Calle Mayor 1 | Madrid,España\n"
-                      "SIM-I-00001,PUE,Ya por internet,X,Y\n", encoding="utf-8")
+                      f"{internet},PUE,Ya por internet,X,Y\n", encoding="utf-8")
     register_parts()
     runner = CliRunner()
 

@@ -13,7 +13,7 @@ import io
 import random
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from vmre.registry.padron import PadronRecord, SyntheticPadron
@@ -140,6 +140,12 @@ def draw(n: int, seed: int, entities: list[str], min_validity_year: int,
         modality = "postal" if rng.random() < postal_share else "internet"
         citizens.append(Citizen(i + 1, card, modality, behaviour, rng.choice(PLACES),
                                 f"{rng.randrange(1, 9999)} {rng.choice(STREETS)}"))
+    if postal_share > 0:  # every entity counts postal votes, even in a small run
+        for entity in entities:
+            mine = [c for c in citizens if c.card.entity_id == entity]
+            if mine and all(c.modality == "internet" for c in mine):
+                first = next((c for c in mine if c.behaviour == "clean"), mine[0])
+                citizens[first.index - 1] = replace(first, modality="postal")
     return citizens, extract
 
 
