@@ -27,18 +27,16 @@ from typer.testing import CliRunner
 
 from vmre.core.database import transaction
 from vmre.crypto import credentials
-from vmre.registry import issuer_key
+from vmre.registry import issuer_key, service
 from vmre.registry.cli import registry_app
 from vmre.voting import ballot as ballots
 from vmre.voting.board import Board, loaded
 from vmre.voting.ceremony import Ceremony
 
-from vmre.registry import service
-
 from .conftest import csrf_of, files_for, form_for, make_process
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "voting_web"))
-from sivei_setup import activate_totp, login, next_code  # noqa: E402
+from sivei_setup import activate_totp, login, next_code
 
 PUBLIC = "https://votar.example"
 ELECTION = "pel-2024-extranjero"  # the registry's process and the voting election share it
