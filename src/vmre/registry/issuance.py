@@ -5,7 +5,7 @@ the voter, inside the activation link's fragment and in the mail's text, then fo
 registry stores only the public credential. What the voting server receives crosses the seam
 as one document, the hand-over (vmre.voting.handover): the re-signed list of public
 credentials and, per voter, the account access data with the hash of the link's token
-(docs/registry.md §9, docs/sivei.md §3).
+(docs/registry.md §6, docs/sivei.md §3).
 """
 
 from __future__ import annotations
