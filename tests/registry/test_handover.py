@@ -376,3 +376,50 @@ def test_loaded_list_issuer_is_pinned(env, smtp_server, tmp_path, monkeypatch, d
     assert refused.exit_code != 0 and refused.exception.key == "voting.credentials.wrong_issuer"
     assert Board(env.app.state.sessions).election(ELECTION).credentials == before
     assert len(loaded(Board(env.app.state.sessions).election(ELECTION)).eligible) == 2
+
+
+def test_what_crosses_the_seam_holds_no_code_and_no_token(env, smtp_server, tmp_path,
+                                                          monkeypatch):
+    """The hand-over document, as the voting server receives it: the signed list and the
+    account data with the token's hash; the code and the token stay in the mail."""
+    import json
+
+    from vmre.registry import issuance
+    from vmre.voting import handover
+
+    monkeypatch.setenv("VMRE_PUBLIC_URL", PUBLIC)
+    voting_election(env.app, tmp_path / "ceremony")
+    accept_on_pages(env, jal_records(env, 2))
+    crossed: list[dict] = []
+
+    def deliver(document: handover.Handover) -> None:
+        crossed.append(json.loads(json.dumps(document.to_json())))  # as it would travel
+        handover.receive(env.app.state.sessions, handover.Handover.from_json(crossed[-1]))
+
+    smtp_server.messages.clear()
+    secret = issuer_key.load(issuer(tmp_path, monkeypatch), PASSPHRASE)
+    assert issuance.issue_credentials(env.app.state.sessions, ELECTION, "admin", secret,
+                                      deliver=deliver) == 2
+    [document] = crossed
+    assert set(document) == {"version", "election_id", "credential_list", "accounts"}
+    assert all(set(a) == {"entity", "email", "phone", "credential", "activation_hash"}
+               for a in document["accounts"])
+    text_crossed = json.dumps(document)
+    for body in mails(smtp_server).values():
+        _base, token, code = LINK_RE.search(body).groups()
+        assert code not in text_crossed and code.replace("-", "") not in text_crossed
+        assert token not in text_crossed
+        assert hashlib.sha256(token.encode()).hexdigest() in text_crossed
+
+
+@pytest.mark.parametrize("document", [
+    None, [], {"version": "vmre/handover/v0"}, {"version": "vmre/handover/v1"},
+    {"version": "vmre/handover/v1", "election_id": "e", "credential_list": {},
+     "accounts": [{"entity": "JAL"}]}])
+def test_malformed_hand_over_is_refused_by_key(document):
+    from vmre.core.messages import UserError
+    from vmre.voting.handover import Handover
+
+    with pytest.raises(UserError) as refused:
+        Handover.from_json(document)
+    assert refused.value.key == "sivei.handover.malformed"

@@ -109,6 +109,8 @@ def receive(sessions: sessionmaker[Session], handover: Handover, actor: str = "r
             raise UserError("sivei.handover.not_on_list", credential=item.credential[:16])
         if not _HEX64.match(item.activation_hash):
             raise UserError("sivei.handover.malformed", reason="activation_hash")
+        if len(re.sub(r"\D", "", item.phone)) < 8:
+            raise UserError("sivei.account.bad_phone")
         address = item.email.strip().lower()
         if address in seen:
             raise UserError("sivei.account.exists")
