@@ -60,7 +60,8 @@ def process_add(
     timezone: str = typer.Option("America/Mexico_City", help="Zona horaria / time zone."),
     modalities: str = typer.Option("postal,internet"),
     correction_days: int = typer.Option(10, help="Días para corregir / days to correct."),
-    voting_url: str = typer.Option("", help="Enlace de votación / voting link."),
+    voting_url: str = typer.Option("", help="Informativo; los correos usan VMRE_PUBLIC_URL / "
+                                             "informative; mails use VMRE_PUBLIC_URL."),
     db: str | None = DB_OPTION,
 ) -> None:
     """Crea un proceso de inscripción / create a registration process."""
