@@ -615,13 +615,25 @@ def api_close(election: str, request: Request, entity: str | None = None,
     return out
 
 
+def _issuer_secret(request: Request) -> int:
+    """The issuer scalar, when this server holds the issuer key (VMRE_REGISTRY_ISSUER_KEY and
+    VMRE_REGISTRY_ISSUER_PASSPHRASE); 503 otherwise."""
+    path = os.environ.get("VMRE_REGISTRY_ISSUER_KEY")
+    if not path:
+        raise HTTPException(503, text("registry.issuer.not_configured", language(request)))
+    return issuer_key.load(Path(path), os.environ.get("VMRE_REGISTRY_ISSUER_PASSPHRASE", ""))
+
+
 @api.post("/credentials/{election}/issue")
 def api_issue(election: str, request: Request, user: StaffUser = Depends(ADMINISTER)):
+    """Issue and mail the pending credentials, handing the re-signed list and the accounts to
+    the voting server (vmre.voting.handover)."""
     _api_csrf(request)
     try:
-        count = issuance.issue_credentials(_sessions(request), election, user.username)
+        count = issuance.issue_credentials(_sessions(request), election, user.username,
+                                           _issuer_secret(request))
     except UserError as err:
-        return _json_error(err, language(request), 404)
+        return _json_error(err, language(request), 404 if "unknown" in err.key else 409)
     return {"issued": count}
 
 
@@ -630,12 +642,8 @@ def api_credential_list(election: str, request: Request, user: StaffUser = Depen
     """The signed public credential list, when this server holds the issuer key
     (VMRE_REGISTRY_ISSUER_KEY and VMRE_REGISTRY_ISSUER_PASSPHRASE)."""
     lang = language(request)
-    path = os.environ.get("VMRE_REGISTRY_ISSUER_KEY")
-    if not path:
-        raise HTTPException(503, text("registry.issuer.not_configured", lang))
     try:
-        secret = issuer_key.load(Path(path), os.environ.get("VMRE_REGISTRY_ISSUER_PASSPHRASE",
-                                                            ""))
+        secret = _issuer_secret(request)
         with transaction(_sessions(request)) as session:
             return issuance.signed_list(session, election, secret, user.username)
     except UserError as err:
