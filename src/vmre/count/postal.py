@@ -410,6 +410,7 @@ def legal_deadline(election_day: dt.date, time_zone: str = MEXICO_CITY) -> dt.da
 def set_deadline(session: Session, election_id: str, deadline: dt.datetime) -> None:
     if deadline.tzinfo is None:
         raise UserError("count.postal.naive_deadline")
+    deadline = deadline.astimezone(dt.UTC)  # SQLite keeps no offset
     row = session.get(PostalSettings, election_id)
     if row is None:
         session.add(PostalSettings(election_id=election_id, deadline=deadline))
@@ -451,7 +452,7 @@ def record_return(session: Session, election_id: str, envelope: str,
     elif package.received_at is not None:
         outcome = "duplicate"
     else:
-        package.received_at = received_at
+        package.received_at = received_at.astimezone(dt.UTC)  # SQLite keeps no offset
         package.late = received_at > deadline
         package.status = "late" if package.late else "received"
         outcome = "late" if package.late else "on_time"
