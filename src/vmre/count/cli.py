@@ -169,7 +169,7 @@ def refused(election_id: str, db: str | None = DB) -> None:
     with transaction(_sessions(db)) as s:
         rows = postal.refused_returns(s, election_id)
         lines = [text("count.cli.refused", envelope=r.envelope,
-                      received=postal._aware(r.received_at).isoformat(),
+                      received=postal.as_utc(r.received_at).isoformat(),
                       outcome=text(f"count.returns.outcome.{r.outcome}")) for r in rows]
     for line in lines or [text("count.cli.no_refused")]:
         console.print(line, highlight=False)

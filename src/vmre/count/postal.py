@@ -426,6 +426,11 @@ def deadline_of(session: Session, election_id: str) -> dt.datetime:
     return _aware(row.deadline)
 
 
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """A stored moment with its zone (SQLite drops it; every moment is stored in UTC)."""
+    return _aware(value)
+
+
 def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)  # SQLite drops the zone
 
