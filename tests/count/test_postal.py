@@ -232,3 +232,26 @@ def test_late_envelopes_are_recorded_and_never_counted(sessions):
 def test_legal_deadline_is_24_hours_before_polls_open():
     deadline = postal.legal_deadline(dt.date(2024, 6, 2), "America/Mexico_City")
     assert deadline == dt.datetime(2024, 6, 1, 14, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(("content", "key", "params"), [
+    (b"code,received_at\n", "count.returns.header", {"expected": "envelope,received_at"}),
+    (b"envelope,received_at\nVMR00000000001,2024-05-01T10:00:00\n", "count.returns.bad_value",
+     {"line": 2, "column": "received_at"}),
+    (b"envelope,received_at\nVMR1,2024-05-01T10:00:00-06:00\n", "count.returns.bad_value",
+     {"line": 2, "column": "envelope"}),
+    (b"envelope,received_at\n\nVMR00000000001,2024-05-01T10:00:00Z,x\n",
+     "count.returns.row_length", {"line": 3, "found": 3, "expected": 2}),
+    (b"envelope,received_at\nVMR0000000\x0000001,2024-05-01T10:00:00Z\n",
+     "count.returns.bad_value", {"line": 2, "column": "envelope"}),
+    (b"envelope,received_at\nVMR00000000001,2024-05-01T10:00:00Z\n\xff\n",
+     "count.returns.bad_file", {"line": 3}),
+])
+def test_malformed_returns_files_are_refused_whole(tmp_path, content, key, params):
+    path = tmp_path / "recibidos.csv"
+    path.write_bytes(content)
+    register_parts()
+    result = CliRunner().invoke(app, ["count", "returns", ELECTION, str(path), "--db",
+                                      f"sqlite:///{tmp_path / 'x.sqlite'}"])
+    assert isinstance(result.exception, UserError), result.output
+    assert (result.exception.key, result.exception.params) == (key, params)

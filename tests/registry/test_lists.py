@@ -302,3 +302,39 @@ def test_postal_lnere_from_the_closed_list_to_the_count(env, db_url, tmp_path, c
         logged = events(s, "count.envelope_refused") + events(s, "count.envelope_received")
         assert len(logged) == 7
         assert all(n not in e.subject + e.detail for e in logged for n in names.values())
+
+
+def test_postal_lnere_export_closed_lists_addendum_and_kept_envelopes(env, db_url, tmp_path):
+    vmre = _cli(db_url)
+    jal = [r for r in env.good_records() if r.entity_id == "JAL"][:3]
+    pue = next(r for r in env.good_records() if r.entity_id == "PUE")
+    folios = [submit_direct(env, r, modality="postal") for r in (*jal[:2], pue)]
+    _accept_all(env, folios)
+    vmre("registry", "close", "--election", ELECTION, "--entity", "JAL", "--modality", "postal")
+
+    def export(*extra: str, ok: bool = True):
+        out = tmp_path / f"lnere-{len(list(tmp_path.iterdir()))}.jsonl"
+        result = vmre("registry", "export", "--election", ELECTION, "--kind", "postal-lnere",
+                      "--out", str(out), *extra, ok=ok)
+        return result if not ok else _lnere(out)
+
+    for extra, entities in ((("--entity", "PUE"), "PUE"), ((), None)):
+        refused = export(*extra, ok=False)
+        assert refused.exception.key == "registry.lnere.not_closed"
+        assert entities is None or refused.exception.params == {"entities": entities}
+    head, voters = export("--entity", "JAL")
+    assert head["voters"] == 2 and [v["folio"] for v in voters] == folios[:2]
+    codes = [v["envelope"] for v in voters]
+    assert len(set(codes)) == 2
+    assert all(c.startswith("VMR") and len(c) == 18 and check_digit(c[3:-1]) == c[-1]
+               for c in codes)
+    # Accepted after the close: the addendum, handed over on its own.
+    late_folio = submit_direct(env, jal[2], modality="postal")
+    _accept_all(env, [late_folio])
+    head, voters = export("--entity", "JAL", "--addendum")
+    assert head["addendum"] is True and [v["folio"] for v in voters] == [late_folio]
+    _, again = export("--entity", "JAL")
+    assert [v["envelope"] for v in again][:2] == codes and len(again) == 3
+    with transaction(env.app.state.sessions) as s:
+        logged = [e.detail for e in events(s, "registry.list_exported")]
+    assert "audience=postal-lnere entity=JAL addendum=1 rows=1" in logged

@@ -15,6 +15,7 @@ from vmre.core.messages import UserError, text
 
 count_app = typer.Typer(no_args_is_help=True, help="Voto postal y cómputo / postal vote and count.")
 console = Console()
+FILE_ARG = {"exists": True, "dir_okay": False, "readable": True}  # a usage error, not a trace
 DB = typer.Option(None, "--db", help="URL de la base / database URL (VMRE_DATABASE_URL).")
 
 
@@ -52,8 +53,9 @@ def deadline(election_id: str, day: str = typer.Option(..., help="Jornada / elec
 
 @count_app.command("packages")
 def packages(election_id: str,
-             lnere: Path = typer.Argument(..., help="LNERE postal (vmre/postal-lnere/v1), de "
-                                                    "`vmre registry export --kind postal-lnere`."),
+             lnere: Path = typer.Argument(..., **FILE_ARG,
+                                 help="LNERE postal (vmre/postal-lnere/v1), de `vmre "
+                                      "registry export --kind postal-lnere`."),
              out: Path = typer.Option(Path("paquetes")), db: str | None = DB) -> None:
     """LNERE postal → paquetes PDF y manifiesto de envío / postal LNERE → packages."""
     from vmre.core.database import transaction
@@ -105,7 +107,10 @@ def receive(election_id: str, tracking: str,
     from vmre.core.database import transaction
     from vmre.count import postal
 
-    moment = dt.datetime.fromisoformat(at) if at else dt.datetime.now(dt.UTC)
+    try:
+        moment = dt.datetime.fromisoformat(at) if at else dt.datetime.now(dt.UTC)
+    except ValueError:
+        raise UserError("count.postal.naive_deadline") from None
     with transaction(_sessions(db)) as s:
         row = postal.record_return(s, election_id, tracking, moment, operator)
     if row.outcome in postal.REFUSED:
@@ -120,15 +125,16 @@ def receive(election_id: str, tracking: str,
 
 @count_app.command("returns")
 def returns(election_id: str,
-            scans: Path = typer.Argument(..., help="CSV envelope,received_at (ISO 8601 con "
-                                                   "zona / with time zone)."),
+            scans: Path = typer.Argument(..., **FILE_ARG,
+                                         help="CSV envelope,received_at (ISO 8601 con zona "
+                                              "/ with time zone)."),
             operator: str = typer.Option("recepcion"), db: str | None = DB) -> None:
     """Registra los sobres recibidos y los marca en la LNERE postal / log returned envelopes
     and mark them on the postal LNERE."""
     from vmre.core.database import transaction
     from vmre.count import postal
 
-    lines = postal.read_returns_csv(scans.read_text(encoding="utf-8-sig"))
+    lines = postal.read_returns_csv(scans.read_bytes())
     tally = {"on_time": 0, "late": 0, "refused": 0}
     with transaction(_sessions(db)) as s:
         rows = [(line, postal.record_return(s, election_id, code, moment, operator))

@@ -222,24 +222,29 @@ def import_lnere(session: Session, election_id: str, lnere: PostalLnere,
         raise UserError("count.lnere.other_election", found=lnere.election_id,
                         expected=election_id)
     outcome = LnereImport([], [], 0)
+    # What the count already holds, read once: a list of many thousands is one pass.
+    modalities = dict(session.execute(select(VoterModality.voter_ref, VoterModality.modality)
+                                      .where(VoterModality.election_id == election_id)).all())
+    mine = {p.voter_ref: p for p in session.scalars(select(Package).where(
+        Package.election_id == election_id))}
+    codes = [v.envelope for v in lnere.voters]
+    taken = set()
+    for start in range(0, len(codes), 1000):
+        taken.update(session.scalars(select(Package.return_tracking).where(
+            Package.return_tracking.in_(codes[start:start + 1000]))))
     for voter in lnere.voters:
-        modality = session.scalar(select(VoterModality.modality).where(
-            VoterModality.election_id == election_id, VoterModality.voter_ref == voter.voter_id))
-        mine = session.scalar(select(Package).where(
-            Package.election_id == election_id, Package.voter_ref == voter.voter_id))
-        taken = session.scalar(select(Package.voter_ref).where(
-            Package.return_tracking == voter.envelope))
-        if mine is not None and mine.return_tracking == voter.envelope:
-            if mine.status == OTHER_MODALITY:
+        known = mine.get(voter.voter_id)
+        if known is not None and known.return_tracking == voter.envelope:
+            if known.status == OTHER_MODALITY:
                 outcome.other_modality.append(voter)
             else:
                 outcome.already += 1
             continue
-        if mine is not None:
+        if known is not None:
             raise UserError("count.lnere.envelope_changed", line=voter.line)
-        if taken is not None:
+        if voter.envelope in taken:
             raise UserError("count.lnere.envelope_taken", line=voter.line)
-        if modality == INTERNET:
+        if modalities.get(voter.voter_id) == INTERNET:
             _package(session, election_id, voter, rng, OTHER_MODALITY)
             outcome.other_modality.append(voter)
             continue
@@ -492,9 +497,15 @@ def receive_envelope(session: Session, election_id: str, tracking: str,
 RETURN_COLUMNS = ("envelope", "received_at")
 
 
-def read_returns_csv(content: str) -> list[tuple[int, str, dt.datetime]]:
+def read_returns_csv(content: str | bytes) -> list[tuple[int, str, dt.datetime]]:
     """The reception desk's scans: CSV with exactly the header `envelope,received_at`
     (`received_at` ISO 8601 with a time zone). Returns (line, code, moment) per scan."""
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise UserError("count.returns.bad_file",
+                            line=content[:err.start].count(b"\n") + 1) from None
     rows = csv.reader(io.StringIO(content.removeprefix("\ufeff")))
     try:
         header = next(rows, None)
