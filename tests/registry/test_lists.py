@@ -338,3 +338,19 @@ def test_postal_lnere_export_closed_lists_addendum_and_kept_envelopes(env, db_ur
     with transaction(env.app.state.sessions) as s:
         logged = [e.detail for e in events(s, "registry.list_exported")]
     assert "audience=postal-lnere entity=JAL addendum=1 rows=1" in logged
+    # From the lists page: an administrator downloads the same file, once every list is
+    # closed; before, and for an unknown export, the reason (never a server error).
+    env.login("admin")
+    page = env.client.get(f"/admin/registry/lists?election={ELECTION}")
+    assert "audience=postal-lnere" in page.text
+    url = f"/admin/registry/lists/export?election={ELECTION}&audience=postal-lnere"
+    early = env.client.get(url)
+    assert early.status_code == 400 and "aún no está cerrada" in early.text
+    bogus = env.client.get(f"/admin/registry/lists/export?election={ELECTION}&audience=x")
+    assert bogus.status_code == 400 and "Exportación desconocida" in bogus.text
+    with transaction(env.app.state.sessions) as s:
+        lists.close(s, ELECTION, "admin")
+    web = env.client.get(url)
+    assert web.status_code == 200 and web.headers["content-type"].startswith("application/jsonl")
+    lines = [json.loads(line) for line in web.text.splitlines()]
+    assert lines[0]["voters"] == 4 and lines[1]["envelope"] == codes[0]
