@@ -154,9 +154,10 @@ def lnere(election_id: str, entity: str | None = None, db: str | None = DB) -> N
 
     with transaction(_sessions(db)) as s:
         marks = postal.lnere_marks(s, election_id, entity)
-    table = Table(title=text("count.web.envelopes_title"))
-    for column in ("folio", "entity", "envelope", "mark", "received"):
-        table.add_column(column)
+    table = Table(title=text("count.lnere.title"))
+    for key in ("count.lnere.column.folio", "count.pdf.entity", "count.late.envelope",
+                "count.lnere.column.mark", "count.late.received"):
+        table.add_column(text(key))
     for m in marks:
         received = m["received_at"].astimezone(ZoneInfo(postal.MEXICO_CITY)).strftime(
             "%Y-%m-%d %H:%M") if m["received_at"] else ""
