@@ -145,22 +145,36 @@ def figures(election: str = ELECTION, db: str | None = DB_OPTION) -> None:
 
 @registry_app.command("export")
 def export(election: str = ELECTION,
-           audience: str = typer.Option("full", help="full | opl | shipping"),
+           audience: str = typer.Option("full", "--audience", "--kind",
+                                        help="full | opl | shipping | postal-lnere "
+                                             "(docs/count.md §2.1)"),
            entity: str | None = None, out: Path = typer.Option(...),
            addendum: bool = typer.Option(False, help="Solo la adenda / addendum only."),
            db: str | None = DB_OPTION) -> None:
-    """Exporta la lista en CSV / export the list as CSV."""
+    """Exporta la lista (CSV; la LNERE postal en JSON Lines) / export the list (CSV; the
+    postal LNERE as JSON Lines, for `vmre count packages`)."""
     from vmre.core import audit
     from vmre.core.database import transaction
-    from vmre.registry import lists
+    from vmre.registry import lists, postal_lnere
 
-    with transaction(_factory(db)) as session, out.open("w", newline="",
-                                                         encoding="utf-8") as handle:
-        n = lists.export_csv(session, election, handle, audience, entity, addendum)
-        audit.record(session, _actor(), "registry.list_exported", election,
-                     f"audience={audience} entity={entity or 'all'} addendum={int(addendum)} "
-                     f"rows={n}")
-    typer.echo(bilingual("core.cli.done"))
+    # Written beside the target and renamed into place once the transaction commits, so a
+    # refused export never leaves a partial file behind.
+    partial = out.with_name(out.name + ".partial")
+    try:
+        with transaction(_factory(db)) as session, partial.open(
+                "w", newline="", encoding="utf-8") as handle:
+            if audience == "postal-lnere":
+                n = postal_lnere.write(session, election, handle, entity, addendum)
+            else:
+                n = lists.export_csv(session, election, handle, audience, entity, addendum)
+            audit.record(session, _actor(), "registry.list_exported", election,
+                         f"audience={audience} entity={entity or 'all'} "
+                         f"addendum={int(addendum)} rows={n}")
+        partial.replace(out)
+    finally:
+        partial.unlink(missing_ok=True)
+    typer.echo(bilingual("registry.lnere.written" if audience == "postal-lnere"
+                         else "core.cli.done", count=n, path=str(out)))
 
 
 @registry_app.command("notices")
