@@ -7,6 +7,12 @@ commit per ballot, driven from pre-encrypted ballots by a bounded loopback load 
 Without --db a scratch database is created on 127.0.0.1:5432 and dropped afterwards. Prints
 throughput and p50/p99 latency of POST /api/v1/elections/{id}/ballots (target: 200/s, p99
 under 500 ms on 2 cores).
+
+Casting needs a signed-in voter whose account is bound to the ballot's credential. The
+voters' accounts come through the registry's hand-over (vmre.voting.handover); each ballot
+is posted with its voter's session cookie and CSRF token, signed with the server's secret key
+the way its session middleware signs them, so that the figure measures casting (session,
+binding, verification, commit) and not logins (Argon2 and per-address rate limits).
 """
 
 from __future__ import annotations
@@ -44,11 +50,15 @@ def _encrypt(args: tuple[dict, str, str]) -> dict:
     return ballots.encrypt_ballot(ctx, "JAL", key, SELECTIONS)[0]
 
 
-def prepare(db_url: str, folder: Path, count: int) -> list[dict]:
-    """Opening ceremony, credential list, open window; then `count` encrypted ballots."""
+def prepare(db_url: str, folder: Path, count: int) -> tuple[list[dict], list[int]]:
+    """Opening ceremony, hand-over of the list and the accounts, open window; then `count`
+    encrypted ballots and the account id of each ballot's voter."""
+    from sqlalchemy import select
+
     from vmre.core.database import make_engine, migrate, session_factory
     from vmre.crypto import credentials
     from vmre.crypto.group import random_scalar
+    from vmre.voting import accounts, handover
     from vmre.voting.board import Board
     from vmre.voting.ceremony import Ceremony
     from vmre.voting.credential_list import sign_credential_list
@@ -62,25 +72,51 @@ def prepare(db_url: str, folder: Path, count: int) -> list[dict]:
     for step in (ceremony.keygen, ceremony.deal, ceremony.check):
         step(1, "frase de paso del banco", secret_file)
     ceremony.finalize()
-    board = Board(session_factory(engine))
+    sessions = session_factory(engine)
+    board = Board(sessions)
     board.register(ceremony)
     secrets_ = [credentials.new_secret() for _ in range(count)]
-    board.load_credentials(ELECTION, sign_credential_list(
-        ELECTION, random_scalar(),
-        [(credentials.public_credential(ELECTION, s), "JAL") for s in secrets_]))
+    publics = [credentials.public_credential(ELECTION, s) for s in secrets_]
+    handover.receive(sessions, handover.Handover(
+        ELECTION, sign_credential_list(ELECTION, random_scalar(), [(p, "JAL") for p in publics]),
+        tuple(handover.AccountAccess("JAL", f"banco{i}@example.org", f"+1 415 555 {i:04d}",
+                                     p.hex(), accounts.new_token()[1])
+              for i, p in enumerate(publics))), "bench")
+    with sessions() as s:
+        ids = {name: id_ for name, id_ in s.execute(
+            select(accounts.VoterAccount.username, accounts.VoterAccount.id))}
     now = dt.datetime.now(dt.UTC)
     board.schedule(ELECTION, now - dt.timedelta(minutes=1), now + dt.timedelta(hours=2))
     engine.dispose()
     context = ceremony.context().to_json()
     with ProcessPoolExecutor() as pool:
-        return list(pool.map(_encrypt, [(context, manifest, s) for s in secrets_], chunksize=16))
+        ballots = list(pool.map(_encrypt, [(context, manifest, s) for s in secrets_],
+                                chunksize=16))
+    return ballots, [ids[f"banco{i}@example.org"] for i in range(count)]
 
 
-def cast_requests(ballots: list[dict]) -> list[bytes]:
-    """The POST requests, built before the clock starts."""
+def session_cookie(secret_key: str, voter_id: int, csrf: str) -> str:
+    """A signed-in voter's session cookie, as the server's SessionMiddleware makes it."""
+    import base64
+
+    import itsdangerous
+
+    data = base64.b64encode(json.dumps({"voter_id": voter_id, "voter_since": int(time.time()),
+                                        "csrf": csrf}).encode())
+    return "vmre_session=" + itsdangerous.TimestampSigner(secret_key).sign(data).decode()
+
+
+def cast_requests(ballots: list[dict], voter_ids: list[int], secret_key: str) -> list[bytes]:
+    """The POST requests, each with its voter's session, built before the clock starts."""
     path = f"/api/v1/elections/{ELECTION}/ballots"
-    return [build_request("POST", path, {"Content-Type": "application/json"},
-                          json.dumps({"ballot": b}).encode()) for b in ballots]
+    out = []
+    for ballot, voter_id in zip(ballots, voter_ids, strict=True):
+        csrf = uuid.uuid4().hex
+        out.append(build_request("POST", path, {
+            "Content-Type": "application/json", "X-CSRF-Token": csrf,
+            "Cookie": session_cookie(secret_key, voter_id, csrf)},
+            json.dumps({"ballot": ballot}).encode()))
+    return out
 
 
 def main() -> None:
@@ -105,10 +141,11 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as folder:
             t0 = time.perf_counter()
-            ballots = prepare(db_url, Path(folder), args.ballots)
+            ballots, voter_ids = prepare(db_url, Path(folder), args.ballots)
             print(f"{len(ballots)} ballots encrypted in {time.perf_counter() - t0:.1f} s")
         port = free_port()
-        env = {**os.environ, "VMRE_DATABASE_URL": db_url, "VMRE_SECRET_KEY": "bench"}
+        secret_key = uuid.uuid4().hex
+        env = {**os.environ, "VMRE_DATABASE_URL": db_url, "VMRE_SECRET_KEY": secret_key}
         server = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "vmre.web.app:create_app", "--factory",
              "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
@@ -121,7 +158,7 @@ def main() -> None:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        requests = cast_requests(ballots)
+        requests = cast_requests(ballots, voter_ids, secret_key)
         summarise(run("127.0.0.1", port, requests[:5], connections=1))  # warm-up
         measured, cpu = run_measured(port, server.pid, requests[5:], args.concurrency,
                                      {"postgres": "postgres"})

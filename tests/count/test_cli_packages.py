@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 from vmre.cli import app, register_parts
 from vmre.core.database import make_engine
-from vmre.core.messages import UserError
 from vmre.count.ballot_paper import ballot_layout
 from vmre.count.models import VoterModality
+from vmre.count.postal import check_digit
 
 ELECTION = "pel-2024-extranjero"
 
@@ -29,24 +29,30 @@ def test_postal_flow_on_the_command_line(tmp_path, simulacro):
         internet = c.scalar(select(VoterModality.voter_ref).where(
             VoterModality.modality == "internet").limit(1))
     engine.dispose()
-    voters = tmp_path / "postales.csv"
-    voters.write_text("voter_id,entity,name,address,country\n"
-                      "CLI-1,PUE,Rosa Méndez,55 King St W | Toronto ON,Canadá\n"
-                      "CLI-2,PUE,Juan Ortiz,Calle Mayor 1 | Madrid,España\n"
-                      f"{internet},PUE,Ya por internet,X,Y\n", encoding="utf-8")
+
+    def voter(folio, name, address, country, n):
+        digits = f"{n:014d}"
+        return {"folio": folio, "entity": "PUE", "full_name": name, "address": address,
+                "country": country[0], "country_name": country[1],
+                "envelope": "VMR" + digits + check_digit(digits)}
+
+    rows = [voter("CLI-1", "Rosa Méndez", ["55 King St W", "Toronto ON"], ("CA", "Canadá"), 1),
+            voter("CLI-2", "Juan Ortiz", ["Calle Mayor 1", "Madrid"], ("ES", "España"), 2),
+            voter(internet, "Ya por internet", ["X"], ("US", "Estados Unidos"), 3)]
+    head = {"format": "vmre/postal-lnere/v1", "election_id": ELECTION, "entity": "PUE",
+            "addendum": False, "voters": 3}
+    voters = tmp_path / "lnere.jsonl"
+    voters.write_text("".join(json.dumps(o) + "\n" for o in [head, *rows]), encoding="utf-8")
     register_parts()
     runner = CliRunner()
 
     def vmre(*args: str):
         return runner.invoke(app, [*args, "--db", url], catch_exceptions=False)
 
-    refused = runner.invoke(app, ["count", "packages", ELECTION, str(voters), "--out",
-                                  str(tmp_path / "p"), "--db", url])
-    assert isinstance(refused.exception, UserError)  # an internet voter gets no package
-    assert refused.exception.key == "count.postal.other_modality"
-    voters.write_text("\n".join(voters.read_text().splitlines()[:3]) + "\n")
+    # An internet voter on the postal list gets no package: listed, the others go out.
     made = vmre("count", "packages", ELECTION, str(voters), "--out", str(tmp_path / "p"))
     assert made.exit_code == 0, made.output
+    assert f"Línea 4, folio {internet}" in made.output
     shipping = (tmp_path / "p/manifiesto-envio.csv").read_text().splitlines()
     mine = [line.split(",") for line in shipping if "Rosa" in line or "Juan" in line]
     assert len(mine) == 2

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from count_helpers import DEADLINE, ELECTION
 from sqlalchemy.exc import IntegrityError
+from typer.testing import CliRunner
 
+from vmre.cli import app, register_parts
 from vmre.core.audit import events
 from vmre.core.database import transaction
 from vmre.core.messages import UserError
@@ -47,24 +53,128 @@ def test_postal_and_internet_lists_are_exclusive(sessions):
     assert postal.exclusivity_conflicts(["a"], ["c"]) == set()
 
 
-def test_voters_csv_and_shipping_manifest(sessions):
-    content = ("voter_id,entity,name,address,country\n"
-               "V1,JAL,Ana Pérez,10 Rue de Rivoli | 75001 Paris,Francia\n"
-               "V2,PUE,Luis Gómez,Calle 8 | Madrid,España\n")
-    voters = postal.read_voters_csv(content)
-    assert voters[0].address == ("10 Rue de Rivoli", "75001 Paris")
-    with pytest.raises(UserError) as err:
-        postal.read_voters_csv("voter_id,entity,name,address,country\nV3,XX,N,A,C\n")
-    assert err.value.params == {"line": 2}
+def _envelope(n: int) -> str:
+    digits = f"{n:014d}"
+    return "VMR" + digits + postal.check_digit(digits)
+
+
+def _lnere_text(rows: list[dict], election: str = ELECTION, entity: str | None = None,
+                voters: int | None = None) -> str:
+    head = {"format": "vmre/postal-lnere/v1", "election_id": election, "entity": entity,
+            "addendum": False, "voters": len(rows) if voters is None else voters}
+    return "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in [head, *rows])
+
+
+def _row(i: int, entity: str = "JAL", **changes) -> dict:
+    row = {"folio": f"SRVE-{i:010d}", "entity": entity, "full_name": f"Persona Ñandú {i}",
+           "address": [f"{i} Rue de Rivoli", "Paris, 75001"], "country": "FR",
+           "country_name": "Francia", "envelope": _envelope(i)}
+    row.update(changes)
+    return row
+
+
+def test_lnere_and_shipping_manifest(sessions):
+    lnere = postal.read_lnere(_lnere_text([_row(1), _row(2, "PUE")]).encode())
+    assert lnere.voters[0] == PostalVoter("SRVE-0000000001", "JAL", "Persona Ñandú 1",
+                                          ("1 Rue de Rivoli", "Paris, 75001"), "Francia",
+                                          _envelope(1), 2)
     with transaction(sessions) as s:
-        rng = random.Random(1)
-        made = [postal.register_postal_voter(s, ELECTION, v, rng) for v in voters]
+        made = postal.import_lnere(s, ELECTION, lnere, random.Random(1)).packages
         text = postal.shipping_manifest_csv(s, ELECTION)
     lines = text.splitlines()
     assert len(lines) == 3 and made[0].outbound_tracking in lines[1]
-    assert "10 Rue de Rivoli | 75001 Paris" in lines[1]
-    assert all(p.outbound_tracking.startswith("VMS") and p.return_tracking.startswith("VMR")
-               and len(p.return_tracking) == 14 for p in made)
+    assert "1 Rue de Rivoli | Paris, 75001" in lines[1]
+    assert [p.return_tracking for p in made] == [_envelope(1), _envelope(2)]
+    with transaction(sessions) as s:  # the same list again: nothing new, nothing refused
+        again = postal.import_lnere(s, ELECTION, lnere)
+    assert (again.packages, again.already) == ([], 2)
+    changed = postal.read_lnere(_lnere_text([_row(1, envelope=_envelope(9))]))
+    with pytest.raises(UserError) as err, transaction(sessions) as s:
+        postal.import_lnere(s, ELECTION, changed)
+    assert (err.value.key, err.value.params) == ("count.lnere.envelope_changed", {"line": 2})
+    taken = postal.read_lnere(_lnere_text([_row(3, envelope=_envelope(2))]))
+    with pytest.raises(UserError) as err, transaction(sessions) as s:
+        postal.import_lnere(s, ELECTION, taken)
+    assert (err.value.key, err.value.params) == ("count.lnere.envelope_taken", {"line": 2})
+    with pytest.raises(UserError) as err, transaction(sessions) as s:
+        postal.import_lnere(s, ELECTION, postal.read_lnere(_lnere_text([_row(4)], "otra")))
+    assert err.value.key == "count.lnere.other_election"
+
+
+def _broken(case: str) -> bytes:
+    good = [_row(1), _row(2)]
+    text = {
+        "empty": "",
+        "format": _lnere_text(good).replace("postal-lnere/v1", "postal-lnere/v9"),
+        "not_json": _lnere_text(good).replace('"folio": "SRVE-0000000002"', "folio: 2"),
+        "nan": _lnere_text(good).replace('"voters": 2', '"voters": NaN'),
+        "array": _lnere_text(good).rsplit("\n", 2)[0] + "\n[1, 2]\n",
+        "missing": _lnere_text([_row(1), {k: v for k, v in _row(2).items()
+                                          if k != "envelope"}]),
+        "unknown": _lnere_text([_row(1), _row(2, phone="+13125550100")]),
+        "odd_key": _lnere_text([_row(1), _row(2, **{"Rosa Méndez": "x"})]),
+        "twice": _lnere_text([_row(1)]).replace('"country": "FR"',
+                                                  '"country": "FR", "country": "US"'),
+        "control": _lnere_text([_row(1), _row(2, full_name="Rosa\u0007Méndez")]),
+        "mexico": _lnere_text([_row(1, country="MX")]),
+        "check_digit": _lnere_text([_row(1, envelope=_envelope(1)[:-1] + "0"
+                                        if _envelope(1)[-1] != "0" else _envelope(1)[:-1] + "1")]),
+        "entity": _lnere_text([_row(1), _row(2, "PUE")], entity="JAL"),
+        "address": _lnere_text([_row(1, address=[])]),
+        "repeated": _lnere_text([_row(1), _row(2, folio="SRVE-0000000001")]),
+        "truncated": _lnere_text(good, voters=3),
+        "long": _lnere_text([_row(1, full_name="x" * 5000)]),
+    }[case]
+    return text.encode("utf-8")
+
+
+@pytest.mark.parametrize(("case", "key", "params"), [
+    ("empty", "count.lnere.empty", {}),
+    ("format", "count.lnere.format", {"expected": "vmre/postal-lnere/v1"}),
+    ("not_json", "count.lnere.not_json", {"line": 3}),
+    ("nan", "count.lnere.not_json", {"line": 1}),
+    ("array", "count.lnere.not_json", {"line": 3}),
+    ("missing", "count.lnere.missing_column", {"line": 3, "column": "envelope"}),
+    ("unknown", "count.lnere.unknown_column", {"line": 3, "column": "phone"}),
+    ("odd_key", "count.lnere.unknown_column", {"line": 3, "column": "?"}),
+    ("twice", "count.lnere.duplicate_column", {"line": 2, "column": "country"}),
+    ("control", "count.lnere.bad_value", {"line": 3, "column": "full_name"}),
+    ("mexico", "count.lnere.bad_value", {"line": 2, "column": "country"}),
+    ("check_digit", "count.lnere.bad_value", {"line": 2, "column": "envelope"}),
+    ("entity", "count.lnere.bad_value", {"line": 3, "column": "entity"}),
+    ("address", "count.lnere.bad_value", {"line": 2, "column": "address"}),
+    ("repeated", "count.lnere.repeated", {"line": 3, "column": "folio", "first": 2}),
+    ("truncated", "count.lnere.count_mismatch", {"declared": 3, "found": 2}),
+    ("long", "count.lnere.line_too_long", {"line": 2, "limit": 4096}),
+])
+def test_malformed_lnere_files_are_refused_by_the_command(tmp_path, case, key, params):
+    path = tmp_path / "lnere.jsonl"
+    path.write_bytes(_broken(case))
+    register_parts()
+    result = CliRunner().invoke(app, ["count", "packages", ELECTION, str(path), "--out",
+                                      str(tmp_path / "p"), "--db",
+                                      f"sqlite:///{tmp_path / 'x.sqlite'}"])
+    assert isinstance(result.exception, UserError), result.output
+    assert (result.exception.key, result.exception.params) == (key, params)
+    assert not (tmp_path / "p").exists()
+
+
+def test_malformed_lnere_gives_a_bilingual_message_without_personal_data(tmp_path):
+    path = tmp_path / "lnere.jsonl"
+    path.write_bytes(_lnere_text([_row(1), _row(2, full_name="Rosa\u0007Méndez")]).encode())
+    latin = tmp_path / "latin.jsonl"
+    latin.write_bytes(_lnere_text([_row(1)]).encode() + "{\"folio\": \"Peña\"}\n"
+                      .encode("latin-1"))
+    vmre = str(Path(sys.executable).with_name("vmre"))
+    for file, message in ((path, "línea 3, columna «full_name»: el valor no es válido. / "
+                                 "Postal LNERE, line 3, column “full_name”"),
+                          (latin, "línea 3: el texto no está en UTF-8")):
+        run = subprocess.run([vmre, "count", "packages", ELECTION, str(file), "--db",
+                              f"sqlite:///{tmp_path / 'x.sqlite'}"], capture_output=True,
+                             text=True, timeout=120)
+        assert run.returncode == 2
+        assert message in run.stderr and "Traceback" not in run.stderr + run.stdout
+        assert "Rosa" not in run.stderr and "Peña" not in run.stderr
 
 
 def test_courier_events_csv_are_idempotent(sessions):
@@ -122,3 +232,26 @@ def test_late_envelopes_are_recorded_and_never_counted(sessions):
 def test_legal_deadline_is_24_hours_before_polls_open():
     deadline = postal.legal_deadline(dt.date(2024, 6, 2), "America/Mexico_City")
     assert deadline == dt.datetime(2024, 6, 1, 14, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(("content", "key", "params"), [
+    (b"code,received_at\n", "count.returns.header", {"expected": "envelope,received_at"}),
+    (b"envelope,received_at\nVMR00000000001,2024-05-01T10:00:00\n", "count.returns.bad_value",
+     {"line": 2, "column": "received_at"}),
+    (b"envelope,received_at\nVMR1,2024-05-01T10:00:00-06:00\n", "count.returns.bad_value",
+     {"line": 2, "column": "envelope"}),
+    (b"envelope,received_at\n\nVMR00000000001,2024-05-01T10:00:00Z,x\n",
+     "count.returns.row_length", {"line": 3, "found": 3, "expected": 2}),
+    (b"envelope,received_at\nVMR0000000\x0000001,2024-05-01T10:00:00Z\n",
+     "count.returns.bad_value", {"line": 2, "column": "envelope"}),
+    (b"envelope,received_at\nVMR00000000001,2024-05-01T10:00:00Z\n\xff\n",
+     "count.returns.bad_file", {"line": 3}),
+])
+def test_malformed_returns_files_are_refused_whole(tmp_path, content, key, params):
+    path = tmp_path / "recibidos.csv"
+    path.write_bytes(content)
+    register_parts()
+    result = CliRunner().invoke(app, ["count", "returns", ELECTION, str(path), "--db",
+                                      f"sqlite:///{tmp_path / 'x.sqlite'}"])
+    assert isinstance(result.exception, UserError), result.output
+    assert (result.exception.key, result.exception.params) == (key, params)

@@ -83,24 +83,39 @@ def test_admin_issues_credentials_and_gets_the_signed_list(env, smtp_server, tmp
     from vmre.registry import issuer_key, service
     from vmre.voting.credential_list import verify_credential_list
 
-    folios = [submit_direct(env, r) for r in env.good_records()[:2]]
+    from .test_handover import ELECTION as VOTING
+    from .test_handover import submit, voting_election
+
+    voting_election(env.app, tmp_path / "ceremony")
+    folios = [submit(env, r) for r in env.good_records()[:2]]
     with transaction(env.app.state.sessions) as s:
         for folio in folios:
             service.accept(s, service.request_by_folio(s, folio), "revisor")
     env.login("admin")
     token = env.client.get("/api/v1/registry/csrf").json()["csrf"]
-    issued = env.client.post(f"/api/v1/registry/credentials/{ELECTION}/issue",
-                             headers={"X-CSRF-Token": token})
-    assert issued.status_code == 200 and issued.json() == {"issued": 2}
-    assert sum("Su acceso para votar" in str(m["Subject"]) for m in smtp_server.messages) == 2
     monkeypatch.delenv("VMRE_REGISTRY_ISSUER_KEY", raising=False)
-    assert env.client.get(f"/api/v1/registry/credentials/{ELECTION}").status_code == 503
+    unkeyed = env.client.post(f"/api/v1/registry/credentials/{VOTING}/issue",
+                              headers={"X-CSRF-Token": token})
+    assert unkeyed.status_code == 503  # signing the hand-over's list needs the issuer key
+    assert env.client.get(f"/api/v1/registry/credentials/{VOTING}").status_code == 503
     key = tmp_path / "issuer.key"
     secret = issuer_key.create(key, "frase de paso de prueba", interactive=True)
     monkeypatch.setenv("VMRE_REGISTRY_ISSUER_KEY", str(key))
     monkeypatch.setenv("VMRE_REGISTRY_ISSUER_PASSPHRASE", "frase de paso de prueba")
-    document = env.client.get(f"/api/v1/registry/credentials/{ELECTION}").json()
+    smtp_server.messages.clear()
+    issued = env.client.post(f"/api/v1/registry/credentials/{VOTING}/issue",
+                             headers={"X-CSRF-Token": token})
+    assert issued.status_code == 200 and issued.json() == {"issued": 2}
+    assert sum("Su acceso para votar" in str(m["Subject"]) for m in smtp_server.messages) == 2
+    document = env.client.get(f"/api/v1/registry/credentials/{VOTING}").json()
     assert len(verify_credential_list(document, base_mul(secret)).entries) == 2
+    with transaction(env.app.state.sessions) as s:  # a voter of a process with no election
+        service.accept(s, service.request_by_folio(
+            s, submit_direct(env, env.good_records()[2])), "revisor")
+    missing = env.client.post(f"/api/v1/registry/credentials/{ELECTION}/issue",
+                              headers={"X-CSRF-Token": token})
+    assert missing.status_code == 404
+    assert missing.json()["error"] == "No existe la elección PEL-2024."
 
 
 def test_api_refuses_oversized_and_disguised_uploads(env):

@@ -5,6 +5,7 @@ file and the enrolment of synthetic voters for the mock election."""
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
@@ -17,8 +18,6 @@ from vmre.crypto.group import base_mul
 from vmre.registry import issuance, issuer_key, lists, service
 from vmre.voting.credential_list import verify_credential_list
 
-from .conftest import ELECTION, submit_direct
-
 SECRET_RE = re.compile(r"\b[0-9A-Z]{5}(?:-[0-9A-Z]{5}){4}\b")
 
 
@@ -30,39 +29,47 @@ def _everything_stored(session) -> str:
     return "\n".join(dump)
 
 
-def test_issue_mail_store_public_only_and_sign(env, smtp_server, tmp_path):
+def test_issue_mail_store_public_only_and_sign(env, smtp_server, tmp_path, monkeypatch):
+    from .test_handover import ELECTION as VOTING
+    from .test_handover import submit, voting_election
+
+    monkeypatch.setenv("VMRE_PUBLIC_URL", "https://votar.example")
+    voting_election(env.app, tmp_path / "ceremony")
     good = env.good_records()
-    internet = [submit_direct(env, r) for r in good[:3]]
-    postal = submit_direct(env, good[3], modality="postal")
+    internet = [submit(env, r) for r in good[:3]]
+    postal = submit(env, good[3])
     with transaction(env.app.state.sessions) as s:
+        service.request_by_folio(s, postal).modality = "postal"
         for folio in [*internet, postal]:
             service.accept(s, service.request_by_folio(s, folio), "revisor")
-        lists.close(s, ELECTION, "admin")
+        lists.close(s, VOTING, "admin")
     smtp_server.messages.clear()
+    key_path = tmp_path / "issuer.key"
+    issuer = issuer_key.create(key_path, "una frase de paso larga", interactive=True)
 
-    count = issuance.issue_credentials(env.app.state.sessions, ELECTION, "admin")
+    count = issuance.issue_credentials(env.app.state.sessions, VOTING, "admin", issuer)
     assert count == 3 and len(smtp_server.messages) == 3
     secrets = {}
     for mail in smtp_server.messages:
         body = mail.get_payload(decode=True).decode()
-        assert "https://votar.example/" in body and "segundo factor" in body
+        assert "https://votar.example/voto/activar/" in body and "segundo factor" in body
         secrets[mail["To"]] = SECRET_RE.search(body).group(0)
+        assert f"#credencial={secrets[mail['To']]}" in body
     # Issuing again sends nothing: every voter already has a credential.
-    assert issuance.issue_credentials(env.app.state.sessions, ELECTION, "admin") == 0
+    assert issuance.issue_credentials(env.app.state.sessions, VOTING, "admin", issuer) == 0
 
     with transaction(env.app.state.sessions) as s:
         stored = _everything_stored(s)
-        rows = s.execute(text("select email, credential_public, modality from registry_requests"))
+        rows = s.execute(text("select email, credential_public, modality from registry_requests"
+                              " where election_id = :e"), {"e": VOTING})
         for email, public, modality in rows:
             if modality == "postal":
                 assert public == ""
                 continue
-            assert public == public_credential(ELECTION, secrets[email]).hex()
+            assert public == public_credential(VOTING, secrets[email]).hex()
     for secret in secrets.values():
         assert secret not in stored and secret.replace("-", "") not in stored
 
-    key_path = tmp_path / "issuer.key"
-    issuer = issuer_key.create(key_path, "una frase de paso larga", interactive=True)
     assert issuer_key.load(key_path, "una frase de paso larga") == issuer
     with pytest.raises(UserError) as wrong:
         issuer_key.load(key_path, "otra frase de paso")
@@ -70,25 +77,47 @@ def test_issue_mail_store_public_only_and_sign(env, smtp_server, tmp_path):
     assert str(issuer) not in key_path.read_text()
 
     with transaction(env.app.state.sessions) as s:
-        document = issuance.signed_list(s, ELECTION, issuer, "admin")
+        document = issuance.signed_list(s, VOTING, issuer, "admin")
     checked = verify_credential_list(json.loads(json.dumps(document)), base_mul(issuer))
-    assert len(checked.entries) == 3 and checked.election_id == ELECTION
+    assert len(checked.entries) == 3 and checked.election_id == VOTING
+    # the voting server holds the same list, handed over when the credentials were issued
+    from vmre.voting.board import Board
+
+    held = json.loads(Board(env.app.state.sessions).election(VOTING).credentials)
+    assert held["credentials"] == document["credentials"]
     tampered = json.loads(json.dumps(document))
     tampered["credentials"][0]["entity"] = "ZAC"
     with pytest.raises(UserError):
         verify_credential_list(tampered)
 
 
-def test_mail_server_down_stores_nothing(env, monkeypatch):
-    folio = submit_direct(env, env.good_records()[0])
+def test_mail_server_down_stores_nothing(env, smtp_server, tmp_path, monkeypatch):
+    from vmre.crypto.group import random_scalar
+    from vmre.voting.board import Board, loaded
+
+    from .test_handover import ELECTION as VOTING
+    from .test_handover import submit, voting_election
+
+    voting_election(env.app, tmp_path / "ceremony")
+    folio = submit(env, env.good_records()[0])
     with transaction(env.app.state.sessions) as s:
         service.accept(s, service.request_by_folio(s, folio), "revisor")
+    issuer = random_scalar()
+    port = os.environ["VMRE_SMTP_PORT"]
     monkeypatch.setenv("VMRE_SMTP_PORT", "1")  # nothing listens there
     with pytest.raises(OSError):
-        issuance.issue_credentials(env.app.state.sessions, ELECTION, "admin")
+        issuance.issue_credentials(env.app.state.sessions, VOTING, "admin", issuer)
     with transaction(env.app.state.sessions) as s:
         req = service.request_by_folio(s, folio)
         assert req.credential_public == "" and req.credential_issued_at is None
+    # the next run issues a new credential; the list the voting server holds is re-signed
+    # from what the registry stored, so the unsent credential is off it
+    monkeypatch.setenv("VMRE_SMTP_PORT", port)
+    assert issuance.issue_credentials(env.app.state.sessions, VOTING, "admin", issuer) == 1
+    [mail] = smtp_server.messages
+    code = SECRET_RE.search(mail.get_payload(decode=True).decode()).group(0)
+    eligible = loaded(Board(env.app.state.sessions).election(VOTING)).eligible
+    assert list(eligible) == [public_credential(VOTING, code).hex()]
 
 
 def test_enrol_synthetic_voters_for_the_mock_election(db_url):

@@ -4,16 +4,25 @@ after the close, and the CSV exports for each audience."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import json
+from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+from vmre.cli import app, register_parts
 from vmre.core.audit import events
 from vmre.core.database import transaction
+from vmre.count import postal
+from vmre.count.acta_pdf import pdf_text
+from vmre.count.postal import check_digit
 from vmre.registry import lists, service
 from vmre.registry.models import Closure, Request
 
-from .conftest import ELECTION, csrf_of, submit_direct
+from .conftest import ELECTION, csrf_of, files_for, form_for, submit_direct
 
 
 def _accept_all(env, folios):
@@ -131,3 +140,217 @@ def test_first_review_after_close_goes_to_addendum(env, smtp_server):
         closure = s.get(Closure, req.closure_id)
         assert (closure.included, closure.addendum) == (1, 1)
         assert lists.figures(s, ELECTION)["addendum"] == 1
+
+
+# -- the postal LNERE, from the closed list to the count (docs/count.md §2) --------------------
+
+PEL = "pel-2024-extranjero"  # the sample manifest's election: the registry's process id too
+
+
+@pytest.fixture(scope="module")
+def ceremony(tmp_path_factory):
+    from vmre.simulacro.run import default_manifest_text, run_ceremony
+
+    folder = tmp_path_factory.mktemp("ceremony-lnere")
+    run_ceremony(folder, default_manifest_text(), 3, 2, seed=7)
+    return folder / "ceremony"
+
+
+def _cli(db_url):
+    register_parts()
+    runner = CliRunner()
+
+    def vmre(*args: str, ok: bool = True):
+        result = runner.invoke(app, [*args, "--db", db_url])
+        if ok:
+            assert result.exit_code == 0, (result.output, result.exception)
+        return result
+    return vmre
+
+
+def _submit(env, record, modality: str) -> str:
+    files = {k: v[1] for k, v in files_for(record).items()}
+    with transaction(env.app.state.sessions) as s:
+        req, token = service.submit(s, PEL, form_for(record, election_id=PEL,
+                                                     modality=modality), files)
+        service.confirm_email(s, token)
+        return req.folio
+
+
+def _lnere(path) -> tuple[dict, list[dict]]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return json.loads(lines[0]), [json.loads(line) for line in lines[1:]]
+
+
+def test_postal_lnere_from_the_closed_list_to_the_count(env, db_url, tmp_path, ceremony):
+    vmre = _cli(db_url)
+    vmre("election", "register", "--dir", str(ceremony))  # the voting side's manifest
+    local = dt.datetime.now(dt.UTC).astimezone(ZoneInfo("America/Mexico_City")).replace(
+        tzinfo=None, microsecond=0, second=0)
+    vmre("registry", "process-add", "--election", PEL, "--name", "PEL 2024 extranjero",
+         "--opens", (local - dt.timedelta(days=5)).isoformat(),
+         "--closes", (local + dt.timedelta(days=20)).isoformat(),
+         "--corrections-until", (local + dt.timedelta(days=30)).isoformat(),
+         "--card-min-year", "2024", "--entities", "JAL,PUE,CDMX,GTO")
+    jal = [r for r in env.good_records() if r.entity_id == "JAL"][:2]
+    pue = [r for r in env.good_records() if r.entity_id == "PUE"][:2]
+    on_time, late = (_submit(env, r, "postal") for r in jal)
+    twice, both = (_submit(env, r, "postal") for r in pue)
+    internet = _submit(env, next(r for r in env.good_records() if r.entity_id == "CDMX"),
+                       "internet")
+    with transaction(env.app.state.sessions) as s:
+        for folio in (on_time, late, twice, both, internet):
+            service.accept(s, service.request_by_folio(s, folio), "revisor")
+        names = {f: service.request_by_folio(s, f).full_name() for f in (on_time, late, both)}
+        street = service.request_by_folio(s, late).street
+        # The internet side registered `both` as an internet voter (whoever issues internet
+        # credentials tells the count; docs/count.md §2.2): the registry still lists them
+        # as postal, the case the count must catch.
+        postal.register_internet_voter(s, PEL, both, "PUE")
+
+    # Only a closed list is handed over.
+    refused = vmre("registry", "export", "--election", PEL, "--kind", "postal-lnere",
+                   "--out", str(tmp_path / "open.jsonl"), ok=False)
+    assert refused.exception.key == "registry.lnere.not_closed"
+    assert not (tmp_path / "open.jsonl").exists()
+    vmre("registry", "close", "--election", PEL)
+    vmre("registry", "export", "--election", PEL, "--kind", "postal-lnere", "--entity", "JAL",
+         "--out", str(tmp_path / "jal.jsonl"))
+    vmre("registry", "export", "--election", PEL, "--kind", "postal-lnere",
+         "--out", str(tmp_path / "all.jsonl"))
+    head, voters = _lnere(tmp_path / "all.jsonl")
+    assert head == {"format": "vmre/postal-lnere/v1", "election_id": PEL, "entity": None,
+                    "addendum": False, "voters": 4}
+    assert [v["folio"] for v in voters] == [on_time, late, twice, both]  # JAL, then PUE
+    assert internet not in {v["folio"] for v in voters}
+    assert set(voters[0]) == {"folio", "entity", "full_name", "address", "country",
+                              "country_name", "envelope"}
+    assert voters[1]["full_name"] == names[late] and voters[1]["address"][0] == street
+    envelope = {v["folio"]: v["envelope"] for v in voters}
+    # The same voter keeps the same envelope in every export.
+    assert [v["envelope"] for v in _lnere(tmp_path / "jal.jsonl")[1]] == \
+        [envelope[on_time], envelope[late]]
+
+    # The count reads those very files: per entity first, then the whole list.
+    vmre("count", "deadline", PEL, "--day", "2024-06-02")
+    first = vmre("count", "packages", PEL, str(tmp_path / "jal.jsonl"), "--out",
+                 str(tmp_path / "p"))
+    assert "2 paquetes nuevos" in first.output
+    whole = vmre("count", "packages", PEL, str(tmp_path / "all.jsonl"), "--out",
+                 str(tmp_path / "p"))
+    assert "1 paquetes nuevos, 2 ya importados, 1 personas que votan por internet" \
+        in " ".join(whole.output.split())
+    assert f"Línea 5, folio {both}" in whole.output
+    manifest_csv = (tmp_path / "p/manifiesto-envio.csv").read_text(encoding="utf-8")
+    assert envelope[twice] in manifest_csv and envelope[both] not in manifest_csv
+    label = pdf_text((tmp_path / "p/paquetes-JAL.pdf").read_bytes())
+    assert names[late] in label and envelope[late] in label
+
+    stranger = "VMR" + "1" * 14
+    stranger += check_digit(stranger[3:])
+    scans = tmp_path / "recibidos.csv"
+    scans.write_text("envelope,received_at\n"
+                     f"{envelope[on_time]},2024-05-20T12:00:00-06:00\n"
+                     f"{envelope[late]},2024-06-01T08:00:01-06:00\n"
+                     f"{envelope[twice]},2024-06-01T07:59:59-06:00\n"
+                     f"{envelope[twice]},2024-05-30T10:00:00-06:00\n"
+                     f"{stranger},2024-05-21T10:00:00-06:00\n"
+                     f"{envelope[both]},2024-05-22T10:00:00-06:00\n", encoding="utf-8")
+    returned = vmre("count", "returns", PEL, str(scans))
+    out = " ".join(returned.output.split())
+    assert f"Línea 3, sobre {envelope[late]}: recibido FUERA de plazo" in out
+    assert f"Línea 5, sobre {envelope[twice]}: rechazado: la persona ya tiene un sobre" in out
+    assert f"Línea 6, sobre {stranger}: rechazado: el sobre no corresponde" in out
+    assert f"Línea 7, sobre {envelope[both]}: rechazado: la persona vota por internet" in out
+    assert "Sobres: 2 en plazo, 1 fuera de plazo, 3 rechazados" in out
+    # One more scan of a marked envelope, at the desk: refused, the mark unchanged.
+    again = vmre("count", "receive", PEL, envelope[on_time], "--at",
+                 "2024-05-25T10:00:00-06:00", ok=False)
+    assert again.exit_code == 1
+    assert "la persona ya tiene un sobre" in " ".join(again.output.split())
+
+    # The LNERE shows each voter's mark.
+    marks = vmre("count", "lnere", PEL).output
+    rows = {line.split("│")[1].strip(): line for line in marks.splitlines()
+            if "SRVE-" in line}
+    assert "devuelto en plazo" in rows[on_time] and "2024-05-20 12:00" in rows[on_time]
+    assert "devuelto fuera de plazo" in rows[late]
+    assert "devuelto en plazo" in rows[twice] and "2024-06-01 07:59" in rows[twice]
+    assert "vota por internet" in rows[both]
+    listed = vmre("count", "refused", PEL).output
+    assert listed.count("rechazado") == 4 and stranger in listed
+
+    # Only the on-time envelopes reach the tables: one for each entity.
+    for entity in ("JAL", "PUE"):
+        assigned = vmre("count", "assign", PEL, entity).output
+        assert f"{entity}-01" in assigned and "1 sobres" in assigned
+
+    # The list and acta of the late envelopes names the late sender, and no one else.
+    vmre("count", "late", PEL, "--out", str(tmp_path / "late.pdf"))
+    acta = " ".join(pdf_text((tmp_path / "late.pdf").read_bytes()).split())
+    assert names[late] in acta and envelope[late] in acta and "2024-06-01 08:00" in acta
+    assert names[on_time] not in acta and street not in acta
+    assert "JAL 1 Total 1" in acta
+    # Shown beside the entity's actas, for staff.
+    env.login("super")
+    page = env.client.get(f"/admin/count/{PEL}/JAL")
+    assert page.status_code == 200
+    assert f"/admin/count/{PEL}/JAL/extemporaneos.pdf" in page.text
+    pdf = env.client.get(f"/admin/count/{PEL}/JAL/extemporaneos.pdf")
+    assert pdf.status_code == 200 and names[late] in " ".join(pdf_text(pdf.content).split())
+    with transaction(env.app.state.sessions) as s:
+        logged = events(s, "count.envelope_refused") + events(s, "count.envelope_received")
+        assert len(logged) == 7
+        assert all(n not in e.subject + e.detail for e in logged for n in names.values())
+
+
+def test_postal_lnere_export_closed_lists_addendum_and_kept_envelopes(env, db_url, tmp_path):
+    vmre = _cli(db_url)
+    jal = [r for r in env.good_records() if r.entity_id == "JAL"][:3]
+    pue = next(r for r in env.good_records() if r.entity_id == "PUE")
+    folios = [submit_direct(env, r, modality="postal") for r in (*jal[:2], pue)]
+    _accept_all(env, folios)
+    vmre("registry", "close", "--election", ELECTION, "--entity", "JAL", "--modality", "postal")
+
+    def export(*extra: str, ok: bool = True):
+        out = tmp_path / f"lnere-{len(list(tmp_path.iterdir()))}.jsonl"
+        result = vmre("registry", "export", "--election", ELECTION, "--kind", "postal-lnere",
+                      "--out", str(out), *extra, ok=ok)
+        return result if not ok else _lnere(out)
+
+    for extra, entities in ((("--entity", "PUE"), "PUE"), ((), None)):
+        refused = export(*extra, ok=False)
+        assert refused.exception.key == "registry.lnere.not_closed"
+        assert entities is None or refused.exception.params == {"entities": entities}
+    head, voters = export("--entity", "JAL")
+    assert head["voters"] == 2 and [v["folio"] for v in voters] == folios[:2]
+    codes = [v["envelope"] for v in voters]
+    assert len(set(codes)) == 2
+    assert all(c.startswith("VMR") and len(c) == 18 and check_digit(c[3:-1]) == c[-1]
+               for c in codes)
+    # Accepted after the close: the addendum, handed over on its own.
+    late_folio = submit_direct(env, jal[2], modality="postal")
+    _accept_all(env, [late_folio])
+    head, voters = export("--entity", "JAL", "--addendum")
+    assert head["addendum"] is True and [v["folio"] for v in voters] == [late_folio]
+    _, again = export("--entity", "JAL")
+    assert [v["envelope"] for v in again][:2] == codes and len(again) == 3
+    with transaction(env.app.state.sessions) as s:
+        logged = [e.detail for e in events(s, "registry.list_exported")]
+    assert "audience=postal-lnere entity=JAL addendum=1 rows=1" in logged
+    # From the lists page: an administrator downloads the same file, once every list is
+    # closed; before, and for an unknown export, the reason (never a server error).
+    env.login("admin")
+    page = env.client.get(f"/admin/registry/lists?election={ELECTION}")
+    assert "audience=postal-lnere" in page.text
+    url = f"/admin/registry/lists/export?election={ELECTION}&audience=postal-lnere"
+    early = env.client.get(url)
+    assert early.status_code == 400 and "aún no está cerrada" in early.text
+    bogus = env.client.get(f"/admin/registry/lists/export?election={ELECTION}&audience=x")
+    assert bogus.status_code == 400 and "Exportación desconocida" in bogus.text
+    with transaction(env.app.state.sessions) as s:
+        lists.close(s, ELECTION, "admin")
+    web = env.client.get(url)
+    assert web.status_code == 200 and web.headers["content-type"].startswith("application/jsonl")
+    lines = [json.loads(line) for line in web.text.splitlines()]
+    assert lines[0]["voters"] == 4 and lines[1]["envelope"] == codes[0]

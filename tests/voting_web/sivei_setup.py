@@ -69,9 +69,12 @@ def make_voters(count: int, entity: str = "JAL") -> list[Voter]:
 
 
 def enrol(sessions, voter: Voter) -> str:
-    """The account and its activation token (what the registry's e-mail link carries)."""
+    """The account, bound to the voter's public credential, and its activation token (what
+    the registry's e-mail link carries; tests/voting_web/test_handover.py walks the real
+    hand-over from the registry)."""
     with transaction(sessions) as s:
-        account = accounts.enrol(s, ELECTION, voter.entity, voter.email, voter.phone)
+        account = accounts.enrol(s, ELECTION, voter.entity, voter.email, voter.phone,
+                                 credentials.public_credential(ELECTION, voter.secret).hex())
         token = accounts.new_activation(account)
         voter.account_id = account.id
     return token
@@ -107,3 +110,13 @@ def login(client: TestClient, email: str, code: str, password: str = PASSWORD):
 def next_code(secret: str) -> str:
     """The next time step's code (accepted with one step of drift; never reused)."""
     return pyotp.TOTP(secret).at(time.time() + 30)
+
+
+def signed_in(app, voter: Voter) -> tuple[TestClient, dict]:
+    """A browser of `voter`: account from `enrol`, activated with TOTP, signed in. Returns the
+    client and the header that carries its CSRF token on JSON posts."""
+    client = TestClient(app)
+    secret = activate_totp(client, enrol(app.state.sessions, voter), voter.phone)
+    home = login(client, voter.email, next_code(secret))
+    assert home.status_code == 200 and "/voto/entrar" not in str(home.url), home.text
+    return client, {"X-CSRF-Token": csrf(home.text)}

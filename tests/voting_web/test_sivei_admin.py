@@ -21,6 +21,7 @@ from sivei_setup import (
     make_voters,
     next_code,
     open_election,
+    signed_in,
 )
 
 from vmre.core.database import transaction
@@ -100,7 +101,9 @@ def test_window_in_local_time_close_and_acts(site, tmp_path):
     assert opens.astimezone(dt.UTC).hour == 14
     key = credentials.signing_key(ELECTION, voters[0].secret)
     ballot, _ = ballots.encrypt_ballot(ctx, "JAL", key, {"gob-jal": "mc", "dip-migrante-jal": "mc"})
-    early = client.post(f"/api/v1/elections/{ELECTION}/ballots", json={"ballot": ballot})
+    first, first_headers = signed_in(app, voters[0])
+    early = first.post(f"/api/v1/elections/{ELECTION}/ballots", json={"ballot": ballot},
+                       headers=first_headers)
     assert early.status_code == 409 and early.json()["error"] == "voting.board.not_open"
     backwards = client.post(f"/admin/sivei/{ELECTION}/ventana", data={
         "opens": f"{day}T18:00", "closes": f"{day}T08:00", "csrf": csrf(page.text)})
@@ -110,11 +113,14 @@ def test_window_in_local_time_close_and_acts(site, tmp_path):
     now = dt.datetime.now(dt.UTC)
     Board(app.state.sessions).schedule(ELECTION, now - dt.timedelta(minutes=5),
                                        now + dt.timedelta(hours=1))
-    receipt = client.post(f"/api/v1/elections/{ELECTION}/ballots", json={"ballot": ballot}).json()
+    receipt = first.post(f"/api/v1/elections/{ELECTION}/ballots", json={"ballot": ballot},
+                         headers=first_headers).json()
+    second, second_headers = signed_in(app, voters[1])
     client.post(f"/admin/sivei/{ELECTION}/cerrar", data={"csrf": csrf(page.text)})
     late, _ = ballots.encrypt_ballot(ctx, "JAL", credentials.signing_key(
         ELECTION, voters[1].secret), {"gob-jal": "mc", "dip-migrante-jal": "mc"})
-    closed = client.post(f"/api/v1/elections/{ELECTION}/ballots", json={"ballot": late})
+    closed = second.post(f"/api/v1/elections/{ELECTION}/ballots", json={"ballot": late},
+                         headers=second_headers)
     assert closed.status_code == 409 and closed.json()["error"] == "voting.board.closed"
     closing = pdf_text(client.get(f"/actas/{ELECTION}/cierre.pdf?lang=en").content)
     assert "Closing act" in closing and "Ballots received: 1" in closing
@@ -202,8 +208,9 @@ def test_electronic_count_from_custodian_files(site, tmp_path):
         key = credentials.signing_key(ELECTION, voter.secret)
         ballot, _ = ballots.encrypt_ballot(ctx, "JAL", key, {"gob-jal": choice,
                                                               "dip-migrante-jal": "nulo"})
-        assert client.post(f"/api/v1/elections/{ELECTION}/ballots",
-                           json={"ballot": ballot}).status_code == 201
+        voter_client, headers = signed_in(app, voter)
+        assert voter_client.post(f"/api/v1/elections/{ELECTION}/ballots", json={"ballot": ballot},
+                                 headers=headers).status_code == 201
     early = client.get(f"/api/v1/elections/{ELECTION}/aggregate")
     assert early.status_code == 422 and early.json()["error"] == "sivei.count.not_closed"
     page = client.get(f"/admin/sivei/{ELECTION}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from sivei_setup import ELECTION, make_voters, open_election
+from sivei_setup import ELECTION, make_voters, open_election, signed_in
 
 from vmre.crypto import credentials
 from vmre.voting import ballot as ballots
@@ -17,7 +17,14 @@ def setup(db_url, tmp_path):
     app = create_app(db_url, secret_key="test")
     voters = make_voters(3)
     ctx = open_election(app.state.sessions, tmp_path / "ceremony", voters)
-    return TestClient(app), ctx, voters
+    return TestClient(app), ctx, voters, app
+
+
+def _post(browser, ballot, query=""):
+    """A ballot cast by a signed-in voter's browser (client, CSRF header)."""
+    client, headers = browser
+    return client.post(f"/api/v1/elections/{ELECTION}/ballots{query}", json={"ballot": ballot},
+                       headers=headers)
 
 
 def _ballot(ctx, voter, choice=("pan+pri", "nulo")):
@@ -28,7 +35,7 @@ def _ballot(ctx, voter, choice=("pan+pri", "nulo")):
 
 
 def test_cast_receipt_board_and_lookup(setup):
-    client, ctx, voters = setup
+    client, ctx, voters, app = setup
     info = client.get(f"/api/v1/elections/{ELECTION}").json()
     assert info["context"]["base_hash"] == ctx.base_hash.hex() and info["state"] == "scheduled"
     gob = next(c for c in info["contests"] if c["id"] == "gob-jal")
@@ -36,7 +43,7 @@ def test_cast_receipt_board_and_lookup(setup):
         o["id"] == "pan+pri+prd" for o in gob["options"])
 
     ballot, _ = _ballot(ctx, voters[0])
-    cast = client.post(f"/api/v1/elections/{ELECTION}/ballots", json={"ballot": ballot})
+    cast = _post(signed_in(app, voters[0]), ballot)
     assert cast.status_code == 201, cast.text
     receipt = cast.json()
     assert receipt["position"] == 1 and receipt["tracking_code"] == ballots.tracking_code(ballot)
@@ -61,32 +68,34 @@ def test_cast_receipt_board_and_lookup(setup):
 
 
 def test_second_vote_and_bad_ballots_refused_in_both_languages(setup):
-    client, ctx, voters = setup
+    client, ctx, voters, app = setup
+    first_voter = signed_in(app, voters[0])
     first, _ = _ballot(ctx, voters[0])
-    assert client.post(f"/api/v1/elections/{ELECTION}/ballots",
-                       json={"ballot": first}).status_code == 201
+    assert _post(first_voter, first).status_code == 201
     again, _ = _ballot(ctx, voters[0], ("mc", "mc"))
-    es = client.post(f"/api/v1/elections/{ELECTION}/ballots", json={"ballot": again},
-                     headers={"Accept-Language": "es-MX"})
+    voter_client, headers = first_voter
+    es = voter_client.post(f"/api/v1/elections/{ELECTION}/ballots", json={"ballot": again},
+                           headers={**headers, "Accept-Language": "es-MX"})
     assert es.status_code == 409 and es.json()["error"] == "voting.ballot.already_voted"
     assert "Ya se registró un voto" in es.json()["message"]
-    en = client.post(f"/api/v1/elections/{ELECTION}/ballots?lang=en", json={"ballot": again})
+    en = _post(first_voter, again, "?lang=en")
     assert "only one vote per person" in en.json()["message"]
 
     tampered, _ = _ballot(ctx, voters[1])
     tampered["contests"][0]["choices"][0]["proof"][0] = "00" * 32
-    bad = client.post(f"/api/v1/elections/{ELECTION}/ballots", json={"ballot": tampered})
+    bad = _post(signed_in(app, voters[1]), tampered)
     assert bad.status_code == 422 and bad.json()["error"].startswith("voting.ballot.")
-    stranger = make_voters(1)[0]
+    stranger = make_voters(1)[0]  # an account bound to a credential the list does not hold
+    stranger.email = "ajeno@example.org"
     ballot, _ = _ballot(ctx, stranger)
-    refused = client.post(f"/api/v1/elections/{ELECTION}/ballots", json={"ballot": ballot})
+    refused = _post(signed_in(app, stranger), ballot)
     assert refused.status_code == 403 and refused.json()["error"] == "voting.ballot.not_eligible"
     missing = client.get("/api/v1/elections/no-such-election")
     assert missing.status_code == 404
 
 
 def test_spoil_then_cast_fresh(setup):
-    client, ctx, voters = setup
+    client, ctx, voters, app = setup
     challenged, disclosure = _ballot(ctx, voters[2])
     spoiled = client.post(f"/api/v1/elections/{ELECTION}/spoiled",
                           json={"ballot": challenged, "disclosure": disclosure})
@@ -95,11 +104,11 @@ def test_spoil_then_cast_fresh(setup):
     shown = client.get(f"/api/v1/elections/{ELECTION}/spoiled/{tracking}").json()
     assert shown["consistent"] and shown["disclosure"]["selections"]["gob-jal"] == "pan+pri"
     # the spoiled ballot itself can never be counted
-    replay = client.post(f"/api/v1/elections/{ELECTION}/ballots", json={"ballot": challenged})
+    third = signed_in(app, voters[2])
+    replay = _post(third, challenged)
     assert replay.status_code == 409 and replay.json()["error"] == "voting.ballot.replay"
     fresh, _ = _ballot(ctx, voters[2])
-    assert client.post(f"/api/v1/elections/{ELECTION}/ballots",
-                       json={"ballot": fresh}).status_code == 201
+    assert _post(third, fresh).status_code == 201
     # a disclosure that lies about the choice is refused
     other, disc = _ballot(ctx, voters[1])
     lie = {**disc, "selections": {**disc["selections"], "gob-jal": "mc"}}
@@ -108,7 +117,7 @@ def test_spoil_then_cast_fresh(setup):
 
 
 def test_openapi_lists_the_voting_api(setup):
-    client, _, _ = setup
+    client, _, _, _ = setup
     paths = client.get("/openapi.json").json()["paths"]
     for path in ("/api/v1/elections/{election_id}", "/api/v1/elections/{election_id}/ballots",
                  "/api/v1/elections/{election_id}/board",

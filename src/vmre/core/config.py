@@ -19,6 +19,15 @@ def database_url(explicit: str | None = None) -> str:
     return f"sqlite:///{DEFAULT_SQLITE_PATH}"
 
 
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+
+
+def public_url() -> str:
+    """The public address every link in every mail starts with (VMRE_PUBLIC_URL). Links are
+    never built from a request: its Host header is the sender's to choose."""
+    return os.environ.get("VMRE_PUBLIC_URL", DEFAULT_PUBLIC_URL).rstrip("/")
+
+
 def normalise_url(url: str) -> str:
     """Accept the usual PostgreSQL spellings and route them to psycopg 3."""
     for prefix in ("postgresql://", "postgres://"):

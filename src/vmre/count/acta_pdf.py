@@ -7,13 +7,19 @@ The Acta de Cómputo de Entidad Federativa prints its figures and their integrit
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+from collections import Counter
+from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from vmre.core.messages import text
+from vmre.count.models import Package
+from vmre.count.postal import MEXICO_CITY
 from vmre.voting.manifest import Manifest
 
 LANG = "es"
@@ -55,6 +61,25 @@ def entity_acta_pdf(manifest: Manifest, figures: dict, figures_sha256: str) -> b
     html = render_html("acta_entidad.html", manifest=manifest, figures=figures,
                        contests=contests, hash_groups=split_hash(figures_sha256))
     return html_to_pdf(html)
+
+
+def late_acta_pdf(election_name: str, deadline: dt.datetime, late: Sequence[Package],
+                  entity: str | None = None) -> bytes:
+    """The list of envelopes received after the deadline and the acta of their destruction
+    (LGIPE art. 345.2): their number per entity and, per envelope, only what the law asks
+    for: its code, its sender (remitente) and when it arrived, on Mexico City's clock."""
+    zone = ZoneInfo(MEXICO_CITY)
+    rows = [{"entity": p.entity, "envelope": p.return_tracking, "sender": p.name,
+             "received": _local(p.received_at, zone)} for p in late]
+    per_entity = sorted(Counter(p.entity for p in late).items())
+    html = render_html("acta_extemporaneos.html", election_name=election_name, entity=entity,
+                       deadline=_local(deadline, zone), rows=rows, per_entity=per_entity)
+    return html_to_pdf(html)
+
+
+def _local(moment: dt.datetime, zone: ZoneInfo) -> str:
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # SQLite drops zones
+    return aware.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def pdf_text(data: bytes) -> str:

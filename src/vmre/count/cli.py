@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -14,6 +15,7 @@ from vmre.core.messages import UserError, text
 
 count_app = typer.Typer(no_args_is_help=True, help="Voto postal y cómputo / postal vote and count.")
 console = Console()
+FILE_ARG = {"exists": True, "dir_okay": False, "readable": True}  # a usage error, not a trace
 DB = typer.Option(None, "--db", help="URL de la base / database URL (VMRE_DATABASE_URL).")
 
 
@@ -37,35 +39,45 @@ def _manifest(session, election_id: str):
 @count_app.command("deadline")
 def deadline(election_id: str, day: str = typer.Option(..., help="Jornada / election day."),
              db: str | None = DB) -> None:
-    """Fija el plazo legal: 24 h antes de abrir la jornada / set the legal deadline."""
+    """Fija el plazo legal: 24 h antes de abrir la jornada (hora de la Ciudad de México) /
+    set the legal deadline (Mexico City time)."""
     from vmre.core.database import transaction
     from vmre.count import postal
 
     with transaction(_sessions(db)) as s:
-        manifest = _manifest(s, election_id)
-        moment = postal.legal_deadline(dt.date.fromisoformat(day), manifest.time_zone)
+        _manifest(s, election_id)
+        moment = postal.legal_deadline(dt.date.fromisoformat(day))
         postal.set_deadline(s, election_id, moment)
     console.print(text("count.cli.deadline", deadline=moment.isoformat()))
 
 
 @count_app.command("packages")
-def packages(election_id: str, voters: Path, out: Path = typer.Option(Path("paquetes")),
-             db: str | None = DB) -> None:
-    """Lista postal (CSV) → paquetes PDF y manifiesto de envío / postal packages."""
+def packages(election_id: str,
+             lnere: Path = typer.Argument(..., **FILE_ARG,
+                                 help="LNERE postal (vmre/postal-lnere/v1), de `vmre "
+                                      "registry export --kind postal-lnere`."),
+             out: Path = typer.Option(Path("paquetes")), db: str | None = DB) -> None:
+    """LNERE postal → paquetes PDF y manifiesto de envío / postal LNERE → packages."""
     from vmre.core.database import transaction
     from vmre.count import ballot_paper, postal
 
-    listed = postal.read_voters_csv(voters.read_text(encoding="utf-8"))
-    out.mkdir(parents=True, exist_ok=True)
+    listed = postal.read_lnere(lnere.read_bytes())  # the whole file is checked first
     with transaction(_sessions(db)) as s:
         manifest = _manifest(s, election_id)
-        made = [postal.register_postal_voter(s, election_id, v) for v in listed]
+        outcome = postal.import_lnere(s, election_id, listed)
+        out.mkdir(parents=True, exist_ok=True)
+        suffix = "-adenda" if listed.addendum else ""
+        made = outcome.packages
         for entity in sorted({p.entity for p in made}):
             mine = [p for p in made if p.entity == entity]
-            (out / f"paquetes-{entity}.pdf").write_bytes(ballot_paper.packages_pdf(manifest,
-                                                                                   mine))
+            (out / f"paquetes-{entity}{suffix}.pdf").write_bytes(
+                ballot_paper.packages_pdf(manifest, mine))
         (out / "manifiesto-envio.csv").write_text(postal.shipping_manifest_csv(s, election_id),
                                                   encoding="utf-8")
+    for voter in outcome.other_modality:
+        console.print(text("count.cli.other_modality", line=voter.line, folio=voter.voter_id))
+    console.print(text("count.cli.lnere_imported", packages=len(made), already=outcome.already,
+                       other=len(outcome.other_modality)))
     console.print(text("count.cli.packages", count=len(made), folder=str(out)))
 
 
@@ -81,6 +93,12 @@ def courier_events(events: Path, db: str | None = DB) -> None:
     console.print(text("count.cli.events", **tally))
 
 
+def _print_return(row, line: int | None = None) -> None:
+    outcome = text(f"count.returns.outcome.{row.outcome}")
+    console.print(text("count.cli.return_line", line=line or 1, envelope=row.envelope,
+                       outcome=outcome), highlight=False)
+
+
 @count_app.command("receive")
 def receive(election_id: str, tracking: str,
             at: str | None = typer.Option(None, help="ISO 8601 con zona / with time zone."),
@@ -89,11 +107,97 @@ def receive(election_id: str, tracking: str,
     from vmre.core.database import transaction
     from vmre.count import postal
 
-    moment = dt.datetime.fromisoformat(at) if at else dt.datetime.now(dt.UTC)
+    try:
+        moment = dt.datetime.fromisoformat(at) if at else dt.datetime.now(dt.UTC)
+    except ValueError:
+        raise UserError("count.postal.naive_deadline") from None
     with transaction(_sessions(db)) as s:
-        package = postal.receive_envelope(s, election_id, tracking, moment, operator)
-        key = "count.cli.received_late" if package.late else "count.cli.received"
-    console.print(text(key, tracking=tracking))
+        row = postal.record_return(s, election_id, tracking, moment, operator)
+    if row.outcome in postal.REFUSED:
+        console.print(text("count.cli.refused", envelope=row.envelope,
+                           received=moment.isoformat(),
+                           outcome=text(f"count.returns.outcome.{row.outcome}")),
+                      highlight=False)
+        raise typer.Exit(1)
+    key = "count.cli.received_late" if row.outcome == "late" else "count.cli.received"
+    console.print(text(key, tracking=row.envelope), highlight=False)
+
+
+@count_app.command("returns")
+def returns(election_id: str,
+            scans: Path = typer.Argument(..., **FILE_ARG,
+                                         help="CSV envelope,received_at (ISO 8601 con zona "
+                                              "/ with time zone)."),
+            operator: str = typer.Option("recepcion"), db: str | None = DB) -> None:
+    """Registra los sobres recibidos y los marca en la LNERE postal / log returned envelopes
+    and mark them on the postal LNERE."""
+    from vmre.core.database import transaction
+    from vmre.count import postal
+
+    lines = postal.read_returns_csv(scans.read_bytes())
+    tally = {"on_time": 0, "late": 0, "refused": 0}
+    with transaction(_sessions(db)) as s:
+        rows = [(line, postal.record_return(s, election_id, code, moment, operator))
+                for line, code, moment in lines]
+    for line, row in rows:
+        if row.outcome != "on_time":
+            _print_return(row, line)
+        tally[row.outcome if row.outcome in postal.MARKED else "refused"] += 1
+    console.print(text("count.cli.returns", **tally))
+
+
+@count_app.command("lnere")
+def lnere(election_id: str, entity: str | None = None, db: str | None = DB) -> None:
+    """La LNERE postal con la marca de sobre devuelto / the postal LNERE with return marks."""
+    from vmre.core.database import transaction
+    from vmre.count import postal
+
+    with transaction(_sessions(db)) as s:
+        marks = postal.lnere_marks(s, election_id, entity)
+    table = Table(title=text("count.lnere.title"))
+    for key in ("count.lnere.column.folio", "count.pdf.entity", "count.late.envelope",
+                "count.lnere.column.mark", "count.late.received"):
+        table.add_column(text(key))
+    for m in marks:
+        received = m["received_at"].astimezone(ZoneInfo(postal.MEXICO_CITY)).strftime(
+            "%Y-%m-%d %H:%M") if m["received_at"] else ""
+        table.add_row(m["folio"], m["entity"], m["envelope"],
+                      text(f"count.lnere.mark.{m['mark']}"), received)
+    Console(width=200).print(table)
+
+
+@count_app.command("refused")
+def refused(election_id: str, db: str | None = DB) -> None:
+    """Sobres rechazados (duplicados, fuera de la lista, de votantes por internet) / refused
+    envelopes."""
+    from vmre.core.database import transaction
+    from vmre.count import postal
+
+    with transaction(_sessions(db)) as s:
+        rows = postal.refused_returns(s, election_id)
+        lines = [text("count.cli.refused", envelope=r.envelope,
+                      received=postal.as_utc(r.received_at).isoformat(),
+                      outcome=text(f"count.returns.outcome.{r.outcome}")) for r in rows]
+    for line in lines or [text("count.cli.no_refused")]:
+        console.print(line, highlight=False)
+
+
+@count_app.command("late")
+def late(election_id: str, entity: str | None = None,
+         out: Path = typer.Option(..., help="PDF de salida / output PDF."),
+         db: str | None = DB) -> None:
+    """Relación de sobres fuera de plazo y acta de su destrucción (LGIPE art. 345.2) / list of
+    late envelopes and acta of their destruction."""
+    from vmre.core.database import transaction
+    from vmre.count import acta_pdf, postal
+
+    with transaction(_sessions(db)) as s:
+        manifest = _manifest(s, election_id)
+        rows = postal.late_envelopes(s, election_id, entity)
+        pdf = acta_pdf.late_acta_pdf(manifest.name, postal.deadline_of(s, election_id), rows,
+                                     entity)
+    out.write_bytes(pdf)
+    console.print(text("count.cli.late_acta", count=len(rows), path=str(out)))
 
 
 @count_app.command("assign")

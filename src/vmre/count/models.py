@@ -58,10 +58,30 @@ class Package(Base):
     country: Mapped[str] = mapped_column(String(80))
     outbound_tracking: Mapped[str] = mapped_column(String(40), unique=True)
     return_tracking: Mapped[str] = mapped_column(String(40), unique=True)
+    # prepared, shipped, delivered, received, late; other_modality: on the postal LNERE but
+    # an internet voter in the count, so never printed nor sent (docs/count.md §2.2)
     status: Mapped[str] = mapped_column(String(16), default="prepared")
     received_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     table_id: Mapped[int | None] = mapped_column(ForeignKey("count_tables.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class EnvelopeReturn(Base):
+    """Every scan of a returned envelope, accepted or refused (docs/count.md §2.5): the list
+    of refusals, and the history behind each package's return mark. Holds the envelope code
+    only, never a name."""
+
+    __tablename__ = "count_envelope_returns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    election_id: Mapped[str] = mapped_column(String(48), index=True)
+    envelope: Mapped[str] = mapped_column(String(40))
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # on_time, late (both mark the package); duplicate, unknown, other_modality (refused)
+    outcome: Mapped[str] = mapped_column(String(16))
+    package_id: Mapped[int | None] = mapped_column(ForeignKey("count_packages.id"))
+    operator: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -1,10 +1,11 @@
-"""The postal vote (docs/count.md §2): one voting modality per voter, packages with tracking
-numbers, the courier's shipment events, returned envelopes and the legal deadline, and the
+"""The postal vote (docs/count.md §2): the postal LNERE handed over by the registry, one
+voting modality per voter, packages with tracking numbers, the courier's shipment events,
+returned envelopes marked on the LNERE, the legal deadline and the late envelopes, and the
 assignment of envelopes to counting tables.
 
-Input shape for postal voters (the registry's postal list, docs/count.md §2.1): CSV with the
-header `voter_id,entity,name,address,country`, address lines separated by " | ", or
-`PostalVoter` objects passed to `register_postal_voter`.
+Input: the registry's postal LNERE in the format `vmre/postal-lnere/v1` (JSON Lines,
+docs/count.md §2.1), read by `read_lnere` and stored by `import_lnere`; or `PostalVoter`
+objects passed to `register_postal_voter`.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import random
+import re
 import secrets
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -30,37 +33,227 @@ from vmre.count.models import (
     Acta,
     CountingTable,
     CourierEvent,
+    EnvelopeReturn,
     Package,
     PostalSettings,
     VoterModality,
 )
 
-CSV_COLUMNS = ("voter_id", "entity", "name", "address", "country")
 EVENT_COLUMNS = ("tracking", "at", "status", "location")
 EVENT_STATUSES = ("picked_up", "in_transit", "delivered", "returned", "exception")
+MEXICO_CITY = "America/Mexico_City"
+OTHER_MODALITY = "other_modality"  # package status and return outcome
+# Outcomes of a returned envelope: the first two mark the voter on the LNERE.
+MARKED = ("on_time", "late")
+REFUSED = ("duplicate", "unknown", OTHER_MODALITY)
 
 
 @dataclass(frozen=True)
 class PostalVoter:
-    voter_id: str  # the registry's id of the voter on the postal list
+    voter_id: str  # the registry's id of the voter on the postal list (the folio)
     entity: str
     name: str
     address: tuple[str, ...]  # lines of the address abroad, as on the label
     country: str
+    envelope: str | None = None  # the return-envelope code given by the registry
+    line: int = 0  # line of the LNERE file it came from (0: not from a file)
 
 
-def read_voters_csv(content: str) -> list[PostalVoter]:
-    reader = csv.DictReader(io.StringIO(content))
-    if tuple(reader.fieldnames or ()) != CSV_COLUMNS:
-        raise UserError("count.postal.csv_header", expected=",".join(CSV_COLUMNS))
-    voters = []
-    for line, row in enumerate(reader, start=2):
-        if row["entity"] not in ENTITIES or not row["voter_id"].strip():
-            raise UserError("count.postal.csv_row", line=line)
-        voters.append(PostalVoter(row["voter_id"].strip(), row["entity"], row["name"].strip(),
-                                  tuple(p.strip() for p in row["address"].split("|")),
-                                  row["country"].strip()))
-    return voters
+# -- the postal LNERE (docs/count.md §2.1) -----------------------------------------------------
+
+LNERE_FORMAT = "vmre/postal-lnere/v1"
+LNERE_HEADER = ("addendum", "election_id", "entity", "format", "voters")
+LNERE_COLUMNS = ("address", "country", "country_name", "entity", "envelope", "folio",
+                 "full_name")
+MAX_LINE = 4096
+_FOLIO = re.compile(r"[A-Z0-9][A-Z0-9-]{0,63}")
+_ENVELOPE = re.compile(r"VMR[0-9]{15}")
+_COUNTRY = re.compile(r"[A-Z]{2}")
+_NAME_OF_COLUMN = re.compile(r"[A-Za-z_]{1,40}")
+
+
+@dataclass(frozen=True)
+class PostalLnere:
+    election_id: str
+    entity: str | None  # None: every entity of the election
+    addendum: bool
+    voters: list[PostalVoter] = field(default_factory=list)
+
+
+def check_digit(digits: str) -> str:
+    """Mod-10 check digit, weights 1, 3, 1, 3, … from the left."""
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits))
+    return str((10 - total % 10) % 10)
+
+
+def valid_envelope(code: str) -> bool:
+    return bool(_ENVELOPE.fullmatch(code)) and check_digit(code[3:-1]) == code[-1]
+
+
+class _Duplicate(ValueError):
+    pass
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(name)  # NaN and Infinity are not JSON
+
+
+def _pairs(pairs: list[tuple[str, object]]) -> dict:
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise _Duplicate(key)
+        out[key] = value
+    return out
+
+
+def _column_label(key: object) -> str:
+    # A column name is echoed only if it looks like one: a stray value is never repeated.
+    return key if isinstance(key, str) and _NAME_OF_COLUMN.fullmatch(key) else "?"
+
+
+def _object(text: str, line: int, expected: tuple[str, ...]) -> dict:
+    if len(text) > MAX_LINE:
+        raise UserError("count.lnere.line_too_long", line=line, limit=MAX_LINE)
+    try:
+        obj = json.loads(text, object_pairs_hook=_pairs, parse_constant=_no_constant)
+    except _Duplicate as dup:
+        raise UserError("count.lnere.duplicate_column", line=line,
+                        column=_column_label(str(dup))) from None
+    except (ValueError, RecursionError):
+        raise UserError("count.lnere.not_json", line=line) from None
+    if not isinstance(obj, dict):
+        raise UserError("count.lnere.not_json", line=line)
+    for key in expected:
+        if key not in obj:
+            raise UserError("count.lnere.missing_column", line=line, column=key)
+    for key in obj:
+        if key not in expected:
+            raise UserError("count.lnere.unknown_column", line=line, column=_column_label(key))
+    return obj
+
+
+def _text(value: object, limit: int) -> bool:
+    return isinstance(value, str) and 0 < len(value.strip()) <= limit and value.isprintable()
+
+
+def read_lnere(content: str | bytes) -> PostalLnere:
+    """Reads and checks a whole postal LNERE file; refuses it at the first fault, naming the
+    line and the column (never the value: it is personal data)."""
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise UserError("count.lnere.not_utf8",
+                            line=content[:err.start].count(b"\n") + 1) from None
+    content = content.removeprefix("\ufeff")
+    lines = content.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # the final newline
+    if not lines:
+        raise UserError("count.lnere.empty")
+    head = _object(lines[0].removesuffix("\r"), 1, LNERE_HEADER)
+    if head["format"] != LNERE_FORMAT:
+        raise UserError("count.lnere.format", expected=LNERE_FORMAT)
+    entity = head["entity"]
+    checks = {"election_id": isinstance(head["election_id"], str)
+              and bool(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,47}", head["election_id"])),
+              "entity": entity is None or entity in ENTITIES,
+              "addendum": isinstance(head["addendum"], bool),
+              "voters": isinstance(head["voters"], int) and not isinstance(head["voters"], bool)
+              and head["voters"] >= 0}
+    for column, ok in checks.items():
+        if not ok:
+            raise UserError("count.lnere.bad_value", line=1, column=column)
+    voters: list[PostalVoter] = []
+    folios: dict[str, int] = {}
+    envelopes: dict[str, int] = {}
+    for number, raw in enumerate(lines[1:], start=2):
+        row = _object(raw.removesuffix("\r"), number, LNERE_COLUMNS)
+        voter = _voter(row, number, entity)
+        for seen, key, column in ((folios, voter.voter_id, "folio"),
+                                  (envelopes, voter.envelope, "envelope")):
+            if key in seen:
+                raise UserError("count.lnere.repeated", line=number, column=column,
+                                first=seen[key])
+            seen[key] = number
+        voters.append(voter)
+    if len(voters) != head["voters"]:
+        raise UserError("count.lnere.count_mismatch", declared=head["voters"], found=len(voters))
+    return PostalLnere(head["election_id"], entity, head["addendum"], voters)
+
+
+def _voter(row: dict, line: int, entity: str | None) -> PostalVoter:
+    address = row["address"]
+    checks = {
+        "folio": isinstance(row["folio"], str) and bool(_FOLIO.fullmatch(row["folio"])),
+        "entity": row["entity"] in ENTITIES and (entity is None or row["entity"] == entity)
+        if isinstance(row["entity"], str) else False,
+        "full_name": _text(row["full_name"], 200),
+        "address": isinstance(address, list) and 1 <= len(address) <= 6
+        and all(_text(a, 200) for a in address),
+        "country": isinstance(row["country"], str) and bool(_COUNTRY.fullmatch(row["country"]))
+        and row["country"] != "MX",
+        "country_name": _text(row["country_name"], 80),
+        "envelope": isinstance(row["envelope"], str) and valid_envelope(row["envelope"]),
+    }
+    for column in LNERE_COLUMNS:
+        if not checks[column]:
+            raise UserError("count.lnere.bad_value", line=line, column=column)
+    return PostalVoter(row["folio"], row["entity"], " ".join(row["full_name"].split()),
+                       tuple(" ".join(a.split()) for a in address),
+                       " ".join(row["country_name"].split()), row["envelope"], line)
+
+
+@dataclass
+class LnereImport:
+    packages: list[Package]  # new packages, to print
+    other_modality: list[PostalVoter]  # on the list but internet voters: no package, listed
+    already: int  # voters of an earlier import of the same list, skipped
+
+
+def import_lnere(session: Session, election_id: str, lnere: PostalLnere,
+                 rng: random.Random | None = None) -> LnereImport:
+    """Stores the postal LNERE: a package per voter. A voter already imported with the same
+    envelope is skipped (the same list handed over again, or per entity and then whole); a
+    voter the count knows as an internet voter gets no package and is listed. Any other
+    conflict refuses the whole file."""
+    if lnere.election_id != election_id:
+        raise UserError("count.lnere.other_election", found=lnere.election_id,
+                        expected=election_id)
+    outcome = LnereImport([], [], 0)
+    # What the count already holds, read once: a list of many thousands is one pass.
+    modalities = dict(session.execute(select(VoterModality.voter_ref, VoterModality.modality)
+                                      .where(VoterModality.election_id == election_id)).all())
+    mine = {p.voter_ref: p for p in session.scalars(select(Package).where(
+        Package.election_id == election_id))}
+    codes = [v.envelope for v in lnere.voters]
+    taken = set()
+    for start in range(0, len(codes), 1000):
+        taken.update(session.scalars(select(Package.return_tracking).where(
+            Package.return_tracking.in_(codes[start:start + 1000]))))
+    for voter in lnere.voters:
+        known = mine.get(voter.voter_id)
+        if known is not None and known.return_tracking == voter.envelope:
+            if known.status == OTHER_MODALITY:
+                outcome.other_modality.append(voter)
+            else:
+                outcome.already += 1
+            continue
+        if known is not None:
+            raise UserError("count.lnere.envelope_changed", line=voter.line)
+        if voter.envelope in taken:
+            raise UserError("count.lnere.envelope_taken", line=voter.line)
+        if modalities.get(voter.voter_id) == INTERNET:
+            _package(session, election_id, voter, rng, OTHER_MODALITY)
+            outcome.other_modality.append(voter)
+            continue
+        outcome.packages.append(register_postal_voter(session, election_id, voter, rng))
+    audit.record(session, "count", "count.lnere_imported", election_id,
+                 f"entity={lnere.entity or 'all'} addendum={int(lnere.addendum)} "
+                 f"packages={len(outcome.packages)} other_modality={len(outcome.other_modality)} "
+                 f"already={outcome.already}")
+    return outcome
 
 
 # -- one modality per voter -------------------------------------------------------------------
@@ -111,21 +304,30 @@ def new_tracking(prefix: str, rng: random.Random | None = None) -> str:
 def register_postal_voter(session: Session, election_id: str, voter: PostalVoter,
                           rng: random.Random | None = None) -> Package:
     """Puts the voter on the postal list (refused if on the internet list) and prepares the
-    package: outbound tracking number and the return envelope's tracking code."""
+    package: outbound tracking number and the return envelope's code (the registry's, when
+    the voter came from the postal LNERE)."""
     if voter.entity not in ENTITIES:
         raise UserError("count.postal.unknown_entity", entity=voter.entity)
     _register(session, election_id, voter.voter_id, voter.entity, POSTAL)
+    return _package(session, election_id, voter, rng, "prepared")
+
+
+def _package(session: Session, election_id: str, voter: PostalVoter,
+             rng: random.Random | None, status: str) -> Package:
     package = Package(election_id=election_id, voter_ref=voter.voter_id, entity=voter.entity,
                       name=voter.name, address="\n".join(voter.address), country=voter.country,
                       outbound_tracking=new_tracking("VMS", rng),
-                      return_tracking=new_tracking("VMR", rng))
+                      return_tracking=voter.envelope or new_tracking("VMR", rng), status=status)
     session.add(package)
     session.flush()
     return package
 
 
 def packages(session: Session, election_id: str, entity: str | None = None) -> list[Package]:
-    query = select(Package).where(Package.election_id == election_id).order_by(Package.id)
+    """The packages to print and send: every voter of the postal LNERE but those who vote by
+    internet."""
+    query = select(Package).where(Package.election_id == election_id,
+                                  Package.status != OTHER_MODALITY).order_by(Package.id)
     if entity:
         query = query.where(Package.entity == entity)
     return list(session.scalars(query))
@@ -203,8 +405,9 @@ def events_of(session: Session, package: Package) -> list[CourierEvent]:
 
 # -- returns and the legal deadline ------------------------------------------------------------
 
-def legal_deadline(election_day: dt.date, time_zone: str) -> dt.datetime:
-    """24 hours before the polls open (08:00 local) on election day (LGIPE art. 345.1)."""
+def legal_deadline(election_day: dt.date, time_zone: str = MEXICO_CITY) -> dt.datetime:
+    """24 hours before the polls open (08:00) on election day (LGIPE art. 345.1): 08:00 of the
+    day before, on Mexico City's clock, where the institute receives the envelopes."""
     opening = dt.datetime.combine(election_day, dt.time(8, 0), ZoneInfo(time_zone))
     return (opening - dt.timedelta(hours=24)).astimezone(dt.UTC)
 
@@ -212,6 +415,7 @@ def legal_deadline(election_day: dt.date, time_zone: str) -> dt.datetime:
 def set_deadline(session: Session, election_id: str, deadline: dt.datetime) -> None:
     if deadline.tzinfo is None:
         raise UserError("count.postal.naive_deadline")
+    deadline = deadline.astimezone(dt.UTC)  # SQLite keeps no offset
     row = session.get(PostalSettings, election_id)
     if row is None:
         session.add(PostalSettings(election_id=election_id, deadline=deadline))
@@ -227,38 +431,152 @@ def deadline_of(session: Session, election_id: str) -> dt.datetime:
     return _aware(row.deadline)
 
 
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """A stored moment with its zone (SQLite drops it; every moment is stored in UTC)."""
+    return _aware(value)
+
+
 def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)  # SQLite drops the zone
 
 
-def receive_envelope(session: Session, election_id: str, tracking: str,
-                     received_at: dt.datetime, actor: str) -> Package:
-    """Logs a returned envelope, scanned by its tracking code, with the date it arrived.
-    After the deadline it is recorded as late and never counted (LGIPE art. 345.2)."""
+def record_return(session: Session, election_id: str, envelope: str,
+                  received_at: dt.datetime, actor: str) -> EnvelopeReturn:
+    """Logs a returned envelope, scanned by its code, with the moment it arrived, and marks its
+    voter on the LNERE: on time (to be counted) or late (never counted, LGIPE art. 345.2).
+    Refused and listed, the voter's mark unchanged: a code on no voter of the LNERE
+    (`unknown`), a second envelope of a marked voter (`duplicate`), and an envelope of a voter
+    who votes by internet (`other_modality`): each voter is counted once, by one modality."""
     if received_at.tzinfo is None:
         raise UserError("count.postal.naive_deadline")
+    code = envelope.strip().upper()[:40]
+    deadline = deadline_of(session, election_id)
     package = session.scalar(select(Package).where(
-        Package.election_id == election_id, Package.return_tracking == tracking.strip()))
+        Package.election_id == election_id, Package.return_tracking == code))
     if package is None:
-        raise UserError("count.postal.unknown_tracking", tracking=tracking)
-    if package.received_at is not None:
-        raise UserError("count.postal.already_received", tracking=tracking)
-    package.received_at = received_at
-    package.late = received_at > deadline_of(session, election_id)
-    package.status = "late" if package.late else "received"
-    audit.record(session, actor, "count.envelope_received", f"package {package.id}",
-                 "late" if package.late else "on time")
+        outcome = "unknown"
+    elif package.status == OTHER_MODALITY or session.scalar(select(VoterModality.modality).where(
+            VoterModality.election_id == election_id,
+            VoterModality.voter_ref == package.voter_ref)) != POSTAL:
+        outcome = OTHER_MODALITY
+    elif package.received_at is not None:
+        outcome = "duplicate"
+    else:
+        package.received_at = received_at.astimezone(dt.UTC)  # SQLite keeps no offset
+        package.late = received_at > deadline
+        package.status = "late" if package.late else "received"
+        outcome = "late" if package.late else "on_time"
+    row = EnvelopeReturn(election_id=election_id, envelope=code,
+                         received_at=received_at.astimezone(dt.UTC), outcome=outcome,
+                         package_id=package.id if package else None, operator=actor[:120])
+    session.add(row)
+    subject = f"package {package.id}" if package else "envelope"
+    if outcome in MARKED:
+        audit.record(session, actor, "count.envelope_received", subject,
+                     "late" if outcome == "late" else "on time")
+    else:
+        audit.record(session, actor, "count.envelope_refused", subject, outcome)
     session.flush()
-    return package
+    return row
+
+
+def receive_envelope(session: Session, election_id: str, tracking: str,
+                     received_at: dt.datetime, actor: str) -> Package:
+    """`record_return` for one envelope that must be accepted: a refusal raises (and, the
+    transaction rolled back, is not kept)."""
+    row = record_return(session, election_id, tracking, received_at, actor)
+    if row.outcome == "unknown":
+        raise UserError("count.postal.unknown_tracking", tracking=row.envelope)
+    if row.outcome == "duplicate":
+        raise UserError("count.postal.already_received", tracking=row.envelope)
+    if row.outcome == OTHER_MODALITY:
+        raise UserError("count.postal.other_modality", modality=INTERNET)
+    return session.get(Package, row.package_id)
+
+
+RETURN_COLUMNS = ("envelope", "received_at")
+
+
+def read_returns_csv(content: str | bytes) -> list[tuple[int, str, dt.datetime]]:
+    """The reception desk's scans: CSV with exactly the header `envelope,received_at`
+    (`received_at` ISO 8601 with a time zone). Returns (line, code, moment) per scan."""
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise UserError("count.returns.bad_file",
+                            line=content[:err.start].count(b"\n") + 1) from None
+    rows = csv.reader(io.StringIO(content.removeprefix("\ufeff")))
+    try:
+        header = next(rows, None)
+        if header is None or tuple(h.strip() for h in header) != RETURN_COLUMNS:
+            raise UserError("count.returns.header", expected=",".join(RETURN_COLUMNS))
+        scans = []
+        for row in rows:
+            line = rows.line_num
+            if not row:
+                continue
+            if len(row) != len(RETURN_COLUMNS):
+                raise UserError("count.returns.row_length", line=line, found=len(row),
+                                expected=len(RETURN_COLUMNS))
+            code = row[0].strip().upper()
+            if not re.fullmatch(r"VMR[0-9]{11,20}", code):
+                raise UserError("count.returns.bad_value", line=line, column="envelope")
+            try:
+                moment = dt.datetime.fromisoformat(row[1].strip())
+            except ValueError:
+                moment = None
+            if moment is None or moment.tzinfo is None:
+                raise UserError("count.returns.bad_value", line=line, column="received_at")
+            scans.append((line, code, moment))
+    except csv.Error:
+        raise UserError("count.returns.bad_file", line=rows.line_num) from None
+    return scans
 
 
 def return_summary(session: Session, election_id: str, entity: str) -> dict[str, int]:
     rows = session.execute(select(Package.status, func.count()).where(
-        Package.election_id == election_id, Package.entity == entity).group_by(Package.status))
+        Package.election_id == election_id, Package.entity == entity,
+        Package.status != OTHER_MODALITY).group_by(Package.status))
     out = {"prepared": 0, "shipped": 0, "delivered": 0, "received": 0, "late": 0}
     out.update({status: n for status, n in rows})
     out["sent"] = sum(out.values())
     return out
+
+
+def lnere_marks(session: Session, election_id: str, entity: str | None = None) -> list[dict]:
+    """The postal LNERE as the count holds it, with each voter's return mark: `on_time`,
+    `late`, `not_returned` or `other_modality` (no package: votes by internet)."""
+    query = select(Package).where(Package.election_id == election_id).order_by(
+        Package.entity, Package.voter_ref)
+    if entity:
+        query = query.where(Package.entity == entity)
+    out = []
+    for p in session.scalars(query):
+        mark = OTHER_MODALITY if p.status == OTHER_MODALITY else \
+            ("late" if p.late else "on_time") if p.received_at is not None else "not_returned"
+        out.append({"folio": p.voter_ref, "entity": p.entity, "envelope": p.return_tracking,
+                    "mark": mark,
+                    "received_at": _aware(p.received_at) if p.received_at else None})
+    return out
+
+
+def refused_returns(session: Session, election_id: str) -> list[EnvelopeReturn]:
+    return list(session.scalars(select(EnvelopeReturn).where(
+        EnvelopeReturn.election_id == election_id, EnvelopeReturn.outcome.in_(REFUSED))
+        .order_by(EnvelopeReturn.id)))
+
+
+def late_envelopes(session: Session, election_id: str,
+                   entity: str | None = None) -> list[Package]:
+    """Envelopes received after the deadline: never opened nor counted, listed for the acta of
+    their destruction (LGIPE art. 345.2)."""
+    query = select(Package).where(Package.election_id == election_id, Package.late.is_(True),
+                                  Package.received_at.is_not(None))
+    if entity:
+        query = query.where(Package.entity == entity)
+    return list(session.scalars(query.order_by(Package.entity, Package.received_at,
+                                               Package.id)))
 
 
 def assign_envelopes(session: Session, election_id: str, entity: str,

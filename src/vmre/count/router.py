@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from vmre.core.messages import UserError, text
 from vmre.core.staff import Role, StaffUser
 from vmre.count import postal, service, tables
+from vmre.count.acta_pdf import late_acta_pdf
 from vmre.count.schemas import CourierEvents, chart
 from vmre.web.deps import DB, require_roles
 from vmre.web.security import check_csrf, language
@@ -101,8 +102,27 @@ def entity_page(request: Request, election_id: str, entity: str,
     context = _results_context(manifest, row) if row else {"figures": None, "contests": []}
     return render(request, "count_entity.html", entity=entity, election_id=election_id,
                   returns=postal.return_summary(session, election_id, entity),
+                  late=len(postal.late_envelopes(session, election_id, entity)),
                   tables=service.table_rows(session, manifest, election_id, entity),
                   can_capture=user.has(Role.REVIEWER, Role.SUPERVISOR), **context)
+
+
+@admin.get("/{election_id}/{entity}/extemporaneos.pdf")
+def late_pdf(request: Request, election_id: str, entity: str, session: Session = DB,
+             user: StaffUser = Depends(require_roles(Role.OPL, Role.SUPERVISOR,
+                                                     Role.REVIEWER))):
+    """The list of the entity's late envelopes and the acta of their destruction."""
+    if not service.may_read_entity(user, entity):
+        raise HTTPException(403, text("core.staff.forbidden", language(request)))
+    manifest = _manifest(session, election_id)
+    try:
+        deadline = postal.deadline_of(session, election_id)
+    except UserError:
+        raise HTTPException(404) from None
+    pdf = late_acta_pdf(manifest.name, deadline,
+                        postal.late_envelopes(session, election_id, entity), entity)
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="sobres-extemporaneos-{entity}.pdf"'})
 
 
 @admin.get("/tables/{table_id}/{contest_id}")

@@ -60,7 +60,8 @@ def process_add(
     timezone: str = typer.Option("America/Mexico_City", help="Zona horaria / time zone."),
     modalities: str = typer.Option("postal,internet"),
     correction_days: int = typer.Option(10, help="Días para corregir / days to correct."),
-    voting_url: str = typer.Option("", help="Enlace de votación / voting link."),
+    voting_url: str = typer.Option("", help="Informativo; los correos usan VMRE_PUBLIC_URL / "
+                                             "informative; mails use VMRE_PUBLIC_URL."),
     db: str | None = DB_OPTION,
 ) -> None:
     """Crea un proceso de inscripción / create a registration process."""
@@ -144,22 +145,36 @@ def figures(election: str = ELECTION, db: str | None = DB_OPTION) -> None:
 
 @registry_app.command("export")
 def export(election: str = ELECTION,
-           audience: str = typer.Option("full", help="full | opl | shipping"),
+           audience: str = typer.Option("full", "--audience", "--kind",
+                                        help="full | opl | shipping | postal-lnere "
+                                             "(docs/count.md §2.1)"),
            entity: str | None = None, out: Path = typer.Option(...),
            addendum: bool = typer.Option(False, help="Solo la adenda / addendum only."),
            db: str | None = DB_OPTION) -> None:
-    """Exporta la lista en CSV / export the list as CSV."""
+    """Exporta la lista (CSV; la LNERE postal en JSON Lines) / export the list (CSV; the
+    postal LNERE as JSON Lines, for `vmre count packages`)."""
     from vmre.core import audit
     from vmre.core.database import transaction
-    from vmre.registry import lists
+    from vmre.registry import lists, postal_lnere
 
-    with transaction(_factory(db)) as session, out.open("w", newline="",
-                                                         encoding="utf-8") as handle:
-        n = lists.export_csv(session, election, handle, audience, entity, addendum)
-        audit.record(session, _actor(), "registry.list_exported", election,
-                     f"audience={audience} entity={entity or 'all'} addendum={int(addendum)} "
-                     f"rows={n}")
-    typer.echo(bilingual("core.cli.done"))
+    # Written beside the target and renamed into place once the transaction commits, so a
+    # refused export never leaves a partial file behind.
+    partial = out.with_name(out.name + ".partial")
+    try:
+        with transaction(_factory(db)) as session, partial.open(
+                "w", newline="", encoding="utf-8") as handle:
+            if audience == "postal-lnere":
+                n = postal_lnere.write(session, election, handle, entity, addendum)
+            else:
+                n = lists.export_csv(session, election, handle, audience, entity, addendum)
+            audit.record(session, _actor(), "registry.list_exported", election,
+                         f"audience={audience} entity={entity or 'all'} "
+                         f"addendum={int(addendum)} rows={n}")
+        partial.replace(out)
+    finally:
+        partial.unlink(missing_ok=True)
+    typer.echo(bilingual("registry.lnere.written" if audience == "postal-lnere"
+                         else "core.cli.done", count=n, path=str(out)))
 
 
 @registry_app.command("notices")
@@ -255,14 +270,36 @@ def issuer_key_create(out: Path = typer.Option(..., help="Archivo de llave / key
     typer.echo(bilingual("registry.issuer.created", path=str(out), public=base_mul(secret).hex()))
 
 
-@registry_app.command("send-credentials")
-def send_credentials(election: str = ELECTION, db: str | None = DB_OPTION) -> None:
-    """Envía la credencial de votación a cada votante por internet aceptado /
-    mail every accepted internet voter their voting credential."""
-    from vmre.registry import issuance
+ISSUER_KEY = typer.Option(Path("registry-issuer.key"), "--key",
+                          help="Llave emisora / issuer key (passphrase: "
+                               "VMRE_REGISTRY_ISSUER_PASSPHRASE or prompt).")
 
-    count = issuance.issue_credentials(_factory(db), election, _actor())
+
+@registry_app.command("send-credentials")
+def send_credentials(election: str = ELECTION, key: Path = ISSUER_KEY,
+                     db: str | None = DB_OPTION) -> None:
+    """Emite y envía la credencial de votación a cada votante por internet aceptado y entrega
+    sus cuentas al servidor de votación / issue and mail every accepted internet voter their
+    credential, handing the signed list and their accounts to the voting server."""
+    from vmre.registry import issuance, issuer_key
+
+    secret = issuer_key.load(key, _passphrase())
+    count = issuance.issue_credentials(_factory(db), election, _actor(), secret)
     typer.echo(bilingual("registry.credentials.issued", count=count))
+
+
+@registry_app.command("resend-credentials")
+def resend_credentials(who: str = typer.Argument(..., help="Correo o folio / e-mail or "
+                                                           "tracking number."),
+                       election: str = ELECTION, key: Path = ISSUER_KEY,
+                       db: str | None = DB_OPTION) -> None:
+    """Credencial nueva para un votante, solo antes del primer voto / a new credential for
+    one voter whose mail never arrived or was lost, only before the first ballot."""
+    from vmre.registry import issuance, issuer_key
+
+    secret = issuer_key.load(key, _passphrase())
+    folio = issuance.reissue_credential(_factory(db), election, who, _actor(), secret)
+    typer.echo(bilingual("registry.credentials.reissued", folio=folio))
 
 
 @registry_app.command("credentials")

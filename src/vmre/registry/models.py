@@ -129,6 +129,9 @@ class Request(Base):
     confirmation_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     # When the reminder of the current correction deadline went to the outbox.
     correction_reminded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Postal voters: the code on the return envelope, given at the first postal LNERE export
+    # and kept, so every export names the same envelope (docs/count.md §2.1).
+    envelope_code: Mapped[str | None] = mapped_column(String(24), unique=True, index=True)
 
     def full_name(self) -> str:
         return " ".join(p for p in (self.given_names, self.first_surname, self.second_surname) if p)

@@ -18,16 +18,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from vmre.core.audit import utcnow
+from vmre.core.config import public_url
 from vmre.core.database import transaction
 from vmre.core.email import Mail, Mailer
 from vmre.core.messages import text
 from vmre.registry.models import Outbox, Request
 
 log = logging.getLogger(__name__)
-
-
-def public_url() -> str:
-    return os.environ.get("VMRE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 
 def confirmation_mail(req: Request, token: str) -> Mail:
@@ -74,11 +71,18 @@ def status_mail(req: Request, kind: str, params: dict) -> Mail:
                                            folio=req.folio), text=body)
 
 
-def access_mail(req: Request, secret: str, voting_url: str) -> Mail:
-    lang = req.lang
-    return Mail(to=req.email, subject=text("registry.mail.access.subject", lang),
-                text=text("registry.mail.access.body", lang, name=req.given_names,
-                          folio=req.folio, secret=secret, link=voting_url or public_url()))
+def access_mail(voter, secret: str, token: str) -> Mail:
+    """The one mail an internet voter gets from the credential authority: the activation link
+    (under VMRE_PUBLIC_URL) with the code in its fragment, which browsers never send to a
+    server, and the code again in the text (for typing it on the ballot page)."""
+    from vmre.voting.accounts import activation_link
+
+    lang = voter.lang
+    return Mail(to=voter.email, subject=text("registry.mail.access.subject", lang),
+                text=text("registry.mail.access.body", lang, name=voter.given_names,
+                          folio=voter.folio, secret=secret,
+                          link=activation_link(token, secret),
+                          recover=f"{public_url()}/voto/recuperar"))
 
 
 def flush_outbox(factory: sessionmaker[Session], mailer: Mailer | None = None,

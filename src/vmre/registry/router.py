@@ -26,7 +26,15 @@ from vmre.core.entities import ENTITIES
 from vmre.core.messages import UserError, text
 from vmre.core.ratelimit import RateLimiter
 from vmre.core.staff import Role, StaffUser
-from vmre.registry import documents, issuance, issuer_key, lists, notify, service
+from vmre.registry import (
+    documents,
+    issuance,
+    issuer_key,
+    lists,
+    notify,
+    postal_lnere,
+    service,
+)
 from vmre.registry.models import CORRECTION_ITEMS, REASONS, Status
 from vmre.registry.models import Request as RegRequest
 from vmre.registry.padron import Padron
@@ -456,14 +464,23 @@ def list_export(request: Request, election: str, audience: str = "opl", addendum
         if audience != "opl":  # contact data is for the registry's administrators only
             require_roles(Role.ADMINISTRATOR)(request, user, None)
         entity = user.entity if not user.has(Role.SUPERVISOR) else None
-    with transaction(_sessions(request)) as session:
-        buffer = io.StringIO()
-        lists.export_csv(session, election, buffer, audience, entity, addendum)
-        audit.record(session, user.username, "registry.list_exported", election,
-                     f"audience={audience} entity={entity or 'all'} addendum={int(addendum)}")
+    lnere = audience == "postal-lnere"  # the count's format, docs/count.md §2.1
+    try:
+        with transaction(_sessions(request)) as session:
+            buffer = io.StringIO()
+            if lnere:
+                postal_lnere.write(session, election, buffer, entity, addendum)
+            else:
+                lists.export_csv(session, election, buffer, audience, entity, addendum)
+            audit.record(session, user.username, "registry.list_exported", election,
+                         f"audience={audience} entity={entity or 'all'} "
+                         f"addendum={int(addendum)}")
+    except UserError as err:  # unknown audience, list not closed: the reason, not a 500
+        raise HTTPException(400, err.message(language(request))) from None
     name = (f"lnere-{election}-{audience}{'-' + entity if entity else ''}"
-            f"{'-adenda' if addendum else ''}.csv")
-    return StreamingResponse(iter([buffer.getvalue()]), media_type="text/csv; charset=utf-8",
+            f"{'-adenda' if addendum else ''}{'.jsonl' if lnere else '.csv'}")
+    media = "application/jsonl; charset=utf-8" if lnere else "text/csv; charset=utf-8"
+    return StreamingResponse(iter([buffer.getvalue()]), media_type=media,
                              headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -615,13 +632,25 @@ def api_close(election: str, request: Request, entity: str | None = None,
     return out
 
 
+def _issuer_secret(request: Request) -> int:
+    """The issuer scalar, when this server holds the issuer key (VMRE_REGISTRY_ISSUER_KEY and
+    VMRE_REGISTRY_ISSUER_PASSPHRASE); 503 otherwise."""
+    path = os.environ.get("VMRE_REGISTRY_ISSUER_KEY")
+    if not path:
+        raise HTTPException(503, text("registry.issuer.not_configured", language(request)))
+    return issuer_key.load(Path(path), os.environ.get("VMRE_REGISTRY_ISSUER_PASSPHRASE", ""))
+
+
 @api.post("/credentials/{election}/issue")
 def api_issue(election: str, request: Request, user: StaffUser = Depends(ADMINISTER)):
+    """Issue and mail the pending credentials, handing the re-signed list and the accounts to
+    the voting server (vmre.voting.handover)."""
     _api_csrf(request)
     try:
-        count = issuance.issue_credentials(_sessions(request), election, user.username)
+        count = issuance.issue_credentials(_sessions(request), election, user.username,
+                                           _issuer_secret(request))
     except UserError as err:
-        return _json_error(err, language(request), 404)
+        return _json_error(err, language(request), 404 if "unknown" in err.key else 409)
     return {"issued": count}
 
 
@@ -630,12 +659,8 @@ def api_credential_list(election: str, request: Request, user: StaffUser = Depen
     """The signed public credential list, when this server holds the issuer key
     (VMRE_REGISTRY_ISSUER_KEY and VMRE_REGISTRY_ISSUER_PASSPHRASE)."""
     lang = language(request)
-    path = os.environ.get("VMRE_REGISTRY_ISSUER_KEY")
-    if not path:
-        raise HTTPException(503, text("registry.issuer.not_configured", lang))
     try:
-        secret = issuer_key.load(Path(path), os.environ.get("VMRE_REGISTRY_ISSUER_PASSPHRASE",
-                                                            ""))
+        secret = _issuer_secret(request)
         with transaction(_sessions(request)) as session:
             return issuance.signed_list(session, election, secret, user.username)
     except UserError as err:

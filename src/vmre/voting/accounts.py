@@ -1,9 +1,15 @@
 """Voter accounts for internet voting: activation from the e-mailed link, second factor,
 password, login with lockout, and the one-vote mark.
 
-The account proves who may open the ballot pages; it never holds the voting credential. The
-registry e-mails the credential code inside the link's fragment (`#credencial=…`), which
-browsers do not send to servers, and the voter's browser derives the signing key from it.
+The account proves who may open the ballot pages and cast; it never holds the voting
+credential's secret code, only the public credential it is bound to (a ballot is accepted from
+a signed-in voter only when it is signed by that credential). The registry creates accounts
+through the hand-over (vmre.voting.handover) and e-mails the credential code inside the link's
+fragment (`#credencial=…`), which browsers do not send to servers; the voter's browser derives
+the signing key from it.
+
+Two link slots: the activation link of the credential mail (`activation_hash`) and a recovery
+link (`recovery_hash`). Asking for a recovery link never voids the credential mail's link.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from sqlalchemy import DateTime, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from vmre.core.audit import utcnow
+from vmre.core.config import public_url
 from vmre.core.database import Base
 from vmre.core.email import Mail, Mailer
 from vmre.core.messages import UserError, text
@@ -33,7 +40,8 @@ from vmre.voting.sms import SmsSender
 
 MAX_FAILURES = 5  # wrong passwords/codes before a lock; wrong phone digits before a new link
 LOCK_MINUTES = 15
-ACTIVATION_DAYS = 7
+ACTIVATION_DAYS = 7  # a recovery link
+CREDENTIAL_LINK_DAYS = 60  # the link of the credential mail, sent weeks before the window
 SMS_MINUTES = 10
 TOTP_ISSUER = "VMRE"
 _hasher = PasswordHasher()
@@ -54,6 +62,11 @@ class VoterAccount(Base):
     state: Mapped[str] = mapped_column(String(16), default="invited")  # invited | active
     activation_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     activation_expires: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    recovery_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    recovery_expires: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # the public credential (hex) the registry issued for this voter: the only one whose
+    # ballots this account may cast
+    credential_public: Mapped[str | None] = mapped_column(String(64))
     activation_failures: Mapped[int] = mapped_column(Integer, default=0)
     second_factor: Mapped[str | None] = mapped_column(String(8))  # totp | sms
     totp_secret: Mapped[str | None] = mapped_column(String(64))
@@ -81,7 +94,8 @@ def _digits(value: str) -> str:
 
 # -- enrolment and the activation link --------------------------------------------------------
 
-def enrol(s: Session, election_id: str, entity: str, email: str, phone: str) -> VoterAccount:
+def enrol(s: Session, election_id: str, entity: str, email: str, phone: str,
+          credential_public: str | None = None) -> VoterAccount:
     """An internet voter on the registry's list, waiting for activation."""
     username = email.strip().lower()
     if s.scalar(select(VoterAccount).where(VoterAccount.username == username)):
@@ -89,24 +103,42 @@ def enrol(s: Session, election_id: str, entity: str, email: str, phone: str) -> 
     if len(_digits(phone)) < 8:
         raise UserError("sivei.account.bad_phone")
     account = VoterAccount(election_id=election_id, entity=entity, username=username,
-                           email=email.strip(), phone=phone.strip())
+                           email=email.strip(), phone=phone.strip(),
+                           credential_public=credential_public)
     s.add(account)
     s.flush()
     return account
 
 
-def new_activation(account: VoterAccount, now: dt.datetime | None = None) -> str:
-    """A fresh single-use link token (only its hash is kept); resets factor and password."""
-    now = now or utcnow()
+def token_hash(token: str) -> str:
+    """What the voting server keeps of a link token (SHA-256, hex)."""
+    return _digest(token)
+
+
+def new_token() -> tuple[str, str]:
+    """A fresh single-use link token and its hash: the token goes only into the mail."""
     token = secrets.token_urlsafe(32)
-    account.activation_hash = _digest(token)
-    account.activation_expires = now + dt.timedelta(days=ACTIVATION_DAYS)
+    return token, _digest(token)
+
+
+def set_activation(account: VoterAccount, hashed: str, now: dt.datetime | None = None,
+                   days: int = CREDENTIAL_LINK_DAYS) -> None:
+    """Arm the credential mail's link slot with a token hash (from the hand-over)."""
+    account.activation_hash = hashed
+    account.activation_expires = (now or utcnow()) + dt.timedelta(days=days)
     account.activation_failures = 0
+
+
+def new_activation(account: VoterAccount, now: dt.datetime | None = None) -> str:
+    """A fresh single-use link token in the credential link's slot (only its hash is kept)."""
+    token, hashed = new_token()
+    set_activation(account, hashed, now)
     return token
 
 
-def activation_link(base_url: str, token: str, credential_secret: str | None = None) -> str:
-    link = f"{base_url.rstrip('/')}/voto/activar/{token}"
+def activation_link(token: str, credential_secret: str | None = None) -> str:
+    """The link of a mail, always under the configured public address (never the request's)."""
+    link = f"{public_url()}/voto/activar/{token}"
     # the fragment stays in the voter's browser: the voting server never receives the code
     return f"{link}#credencial={credential_secret}" if credential_secret else link
 
@@ -116,30 +148,46 @@ def activation_mail(account: VoterAccount, link: str, lang: str = "es") -> Mail:
                 text=text("sivei.mail.activation_body", lang, link=link))
 
 
-def send_activation(mailer: Mailer, account: VoterAccount, token: str, base_url: str,
+def send_activation(mailer: Mailer, account: VoterAccount, token: str,
                     credential_secret: str | None = None, lang: str = "es") -> str:
-    link = activation_link(base_url, token, credential_secret)
+    link = activation_link(token, credential_secret)
     mailer.send(activation_mail(account, link, lang))
     return link
 
 
+def recovery_mail(account: VoterAccount, token: str, lang: str = "es") -> Mail:
+    return Mail(to=account.email, subject=text("sivei.mail.recovery_subject", lang),
+                text=text("sivei.mail.recovery_body", lang, link=activation_link(token)))
+
+
 def by_token(s: Session, token: str, now: dt.datetime | None = None) -> VoterAccount:
+    """The account whose credential link or recovery link this token is (if still valid)."""
     now = now or utcnow()
-    account = s.scalar(select(VoterAccount).where(VoterAccount.activation_hash == _digest(token)))
-    if account is None or _aware(account.activation_expires) < now:
-        raise UserError("sivei.activation.bad_link")
-    return account
+    hashed = _digest(token)
+    account = s.scalar(select(VoterAccount).where(VoterAccount.activation_hash == hashed))
+    if account is not None and _aware(account.activation_expires) >= now:
+        return account
+    account = s.scalar(select(VoterAccount).where(VoterAccount.recovery_hash == hashed))
+    if account is not None and _aware(account.recovery_expires) >= now:
+        return account
+    raise UserError("sivei.activation.bad_link")
+
+
+def link_valid(account: VoterAccount, hashed: str | None) -> bool:
+    """Is `hashed` still one of the account's live link slots?"""
+    return bool(hashed) and hashed in (account.activation_hash, account.recovery_hash)
 
 
 def check_phone(account: VoterAccount, last_digits: str) -> bool:
-    """Knowledge check: the last four digits of the registered phone. Too many misses void the
-    link (the voter asks for a new one through the recovery page)."""
+    """Knowledge check: the last four digits of the registered phone. Too many misses void
+    both links (the credential code stays valid and is also written in the credential mail;
+    the voter asks for a new link through the recovery page)."""
     given = _digits(last_digits)
     ok = len(given) == 4 and hmac.compare_digest(given, _digits(account.phone)[-4:])
     if not ok:
         account.activation_failures += 1
         if account.activation_failures >= MAX_FAILURES:
-            account.activation_hash = None
+            account.activation_hash = account.recovery_hash = None
     return ok
 
 
@@ -229,7 +277,7 @@ def set_password(account: VoterAccount, password: str) -> None:
         raise UserError("sivei.activation.factor_first")
     account.password_hash = _hasher.hash(password)
     account.state = "active"
-    account.activation_hash = None  # the link is single use
+    account.activation_hash = account.recovery_hash = None  # links are single use
     account.failed_logins, account.locked_until = 0, None
 
 
@@ -306,11 +354,16 @@ def mark_voted(s: Session, account_id: int, now: dt.datetime | None = None) -> N
 
 def recover(s: Session, email: str, now: dt.datetime | None = None
             ) -> tuple[VoterAccount, str] | None:
-    """A new activation link for a locked-out or forgetful voter (phone check, new factor and
-    new password follow). The current password keeps working until then, so that asking for
+    """A recovery link for a locked-out or forgetful voter (phone check, new factor and new
+    password follow). It has its own slot: the credential mail's link, the one that carries
+    the code, stays valid. The current password keeps working until then, so that asking for
     a link in someone else's name cannot lock them out. None when no such voter: the page
     says the same either way."""
     account = find(s, email)
     if account is None:
         return None
-    return account, new_activation(account, now)
+    token, hashed = new_token()
+    account.recovery_hash = hashed
+    account.recovery_expires = (now or utcnow()) + dt.timedelta(days=ACTIVATION_DAYS)
+    account.activation_failures = 0
+    return account, token

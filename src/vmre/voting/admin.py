@@ -162,8 +162,7 @@ async def volunteers(request: Request, election_id: str, csrf: str = Form(""),
         source = (await upload.read(2 * 1024 * 1024)).decode("utf-8", "replace")
     try:
         count = practice.enrol_volunteers(s, board(request), election_id, source,
-                                          mailer(request), str(request.base_url),
-                                          language(request))
+                                          mailer(request), language(request))
     except UserError as err:  # raised before anything is written
         return _election_view(request, s, election_id, user, err)
     audit.record(s, user.username, "sivei_volunteers", election_id, str(count))

@@ -1,8 +1,11 @@
 """The voting server's JSON API (/api/v1): thin handlers over the Board.
 
-Casting needs no session: the ballot's signature by an eligible credential is the
-authorisation, and the board refuses a second ballot per credential. Errors carry the
-catalogue key and the message in the request's language.
+Casting needs a voter signed in to the voting server (password and second factor; the
+session cookie of /voto/entrar, with its CSRF token in the X-CSRF-Token header) whose account
+is bound to the credential that signs the ballot; the board then checks the signature and
+eligibility and refuses a second ballot per credential. Ballots collected offline enter
+through the staff's bulk intake (Board.cast_many), never here. Errors carry the catalogue
+key and the message in the request's language.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from vmre.voting import ballot as ballots
 from vmre.voting.board import Board, loaded, verify_receipt
 from vmre.voting.models import BoardEntry
 from vmre.web.deps import DB
-from vmre.web.security import language
+from vmre.web.security import check_csrf, language
 
 router = APIRouter(prefix="/api/v1", tags=["voting"])
 MAX_PAGE = 500
@@ -29,7 +32,8 @@ MAX_PAGE = 500
 STATUS = {"voting.board.unknown_election": 404, "voting.board.closed": 409,
           "voting.board.not_open": 409, "voting.board.list_changed": 409,
           "voting.ballot.replay": 409,
-          "voting.ballot.already_voted": 409, "voting.ballot.not_eligible": 403}
+          "voting.ballot.already_voted": 409, "voting.ballot.not_eligible": 403,
+          "voting.ballot.sign_in": 401, "voting.ballot.not_your_credential": 403}
 
 
 class ApiError(BaseModel):
@@ -165,13 +169,24 @@ def election_info(election_id: str, request: Request) -> dict:
 
 
 @router.post("/elections/{election_id}/ballots", status_code=201, response_model=Receipt,
-             responses={**ERRORS, 403: {"model": ApiError}})
-def cast(election_id: str, body: CastRequest, request: Request):
-    """Verify, append to the board and commit; the signed receipt comes after the commit."""
+             responses={**ERRORS, 401: {"model": ApiError}, 403: {"model": ApiError}})
+def cast(election_id: str, body: CastRequest, request: Request, s: Session = DB):
+    """For the signed-in voter whose account is bound to the ballot's credential: verify,
+    append to the board and commit; the signed receipt comes after the commit."""
+    from vmre.voting.accounts import mark_voted
+    from vmre.voting.voter_session import check_binding, current_voter
+
+    account = current_voter(request, s)
+    if account is None:
+        return error(request, UserError("voting.ballot.sign_in"))
+    check_csrf(request, request.headers.get("x-csrf-token"))
     try:
-        return board(request).cast(election_id, body.ballot)
+        check_binding(account, election_id, body.ballot)
+        receipt = board(request).cast(election_id, body.ballot)
     except UserError as err:
         return error(request, err)
+    mark_voted(s, account.id)
+    return receipt
 
 
 @router.post("/elections/{election_id}/spoiled", status_code=201, response_model=SpoilResult,

@@ -1,4 +1,7 @@
-"""`vmre sivei …`: voter invitations, integrity codes, and a ready-to-click demo election."""
+"""`vmre sivei …`: integrity codes and a ready-to-click demo election.
+
+Voters of a real election get their accounts from the registry's hand-over
+(`vmre registry send-credentials`): no one but the voter ever holds a credential code."""
 
 from __future__ import annotations
 
@@ -9,11 +12,8 @@ from pathlib import Path
 
 import typer
 
-from vmre.core.messages import UserError
-
 app = typer.Typer(no_args_is_help=True, help="Voto por internet / internet voting (SIVEI).")
 DB_OPTION = typer.Option(None, "--db", help="URL de la base / database URL (VMRE_DATABASE_URL).")
-BASE_URL = typer.Option("http://127.0.0.1:8000", help="Dirección pública / public base URL.")
 
 
 def _sessions(db: str | None):
@@ -22,27 +22,6 @@ def _sessions(db: str | None):
     engine = make_engine(db)
     migrate(engine)
     return session_factory(engine)
-
-
-@app.command("invite")
-def invite(election: str, entity: str, email: str, phone: str, db: str | None = DB_OPTION,
-           base_url: str = BASE_URL, lang: str = "es") -> None:
-    """Inscribe a un votante y le envía el enlace de activación / enrol a voter and e-mail
-    the activation link. The credential code (from the registry) is read from stdin and only
-    travels inside the link's fragment."""
-    from vmre.core.database import transaction
-    from vmre.core.email import Mailer
-    from vmre.crypto import credentials
-    from vmre.voting import accounts
-
-    code = typer.prompt("Código de credencial / credential code", hide_input=True)
-    if not credentials.is_well_formed(code):
-        raise UserError("sivei.ballot.err_credential")
-    with transaction(_sessions(db)) as s:
-        account = accounts.enrol(s, election, entity, email, phone)
-        token = accounts.new_activation(account)
-        accounts.send_activation(Mailer(), account, token, base_url, code, lang)
-    typer.echo(email)
 
 
 @app.command("integrity")
@@ -58,16 +37,18 @@ def integrity() -> None:
 
 @app.command("demo")
 def demo(voters: int = typer.Option(3, help="Votantes / voters (Jalisco)."),
-         db: str | None = DB_OPTION, base_url: str = BASE_URL,
+         db: str | None = DB_OPTION,
          practice_run: bool = typer.Option(False, "--practice", help="Simulacro / practice.")
          ) -> None:
     """Una elección de demostración abierta con votantes listos para activar / a demo
     election, open now, with voters ready to activate. Prints each voter's activation link
-    (with the credential code in the fragment) and the phone digits: demo data only."""
+    (with the credential code in the fragment, under VMRE_PUBLIC_URL) and the phone digits:
+    demo data only. The demo acts as its own credential authority and hands its voters over
+    to the voting server the way the registry does."""
     from vmre.core.database import transaction
     from vmre.crypto import credentials
     from vmre.crypto.group import random_scalar
-    from vmre.voting import accounts, practice
+    from vmre.voting import accounts, handover, practice
     from vmre.voting.board import Board
     from vmre.voting.ceremony import Ceremony
     from vmre.voting.credential_list import sign_credential_list
@@ -84,18 +65,19 @@ def demo(voters: int = typer.Option(3, help="Votantes / voters (Jalisco)."),
     election = params["election_id"]
     board = Board(sessions)
     board.register(ceremony)
-    people = [(f"demo{i}@example.org", f"+1 415 555 {2000 + i:04d}", credentials.new_secret())
-              for i in range(1, voters + 1)]
-    board.load_credentials(election, sign_credential_list(
-        election, random_scalar(),
-        [(credentials.public_credential(election, code), "JAL") for _, _, code in people]))
+    people = [(f"demo{i}@example.org", f"+1 415 555 {2000 + i:04d}", credentials.new_secret(),
+               accounts.new_token()) for i in range(1, voters + 1)]
+    publics = [credentials.public_credential(election, code) for _, _, code, _ in people]
+    listing = sign_credential_list(election, random_scalar(), [(p, "JAL") for p in publics])
+    handover.receive(sessions, handover.Handover(election, listing, tuple(
+        handover.AccountAccess("JAL", email, phone, public.hex(), hashed)
+        for (email, phone, _code, (_token, hashed)), public in zip(people, publics,
+                                                                    strict=True))), "demo")
     now = dt.datetime.now(dt.UTC)
     board.schedule(election, now - dt.timedelta(minutes=1), now + dt.timedelta(days=1))
-    with transaction(sessions) as s:
-        if practice_run:
+    if practice_run:
+        with transaction(sessions) as s:
             practice.flag(s, election)
-        for email, phone, code in people:
-            account = accounts.enrol(s, election, "JAL", email, phone)
-            link = accounts.activation_link(base_url, accounts.new_activation(account), code)
-            typer.echo(f"{email}\tphone …{phone[-4:]}\t{link}")
+    for email, phone, code, (token, _hashed) in people:
+        typer.echo(f"{email}\tphone …{phone[-4:]}\t{accounts.activation_link(token, code)}")
     typer.echo(f"ceremony folder: {folder} (custodian 1, passphrase demostracion-vmre)")

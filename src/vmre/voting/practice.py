@@ -102,8 +102,9 @@ def parse_volunteers(text_csv: str, entities: tuple[str, ...]) -> list[dict]:
 
 
 def enrol_volunteers(s: Session, board: Board, election_id: str, text_csv: str,
-                     mailer: Mailer, base_url: str, lang: str = "es") -> int:
-    """Accounts and credentials for every volunteer; activation e-mails carry the code."""
+                     mailer: Mailer, lang: str = "es") -> int:
+    """Accounts (bound to their credentials) for every volunteer; activation e-mails carry
+    the code, and their links start with VMRE_PUBLIC_URL."""
     if not is_practice(s, election_id):
         raise UserError("sivei.practice.not_practice")
     election = board.election(election_id)
@@ -125,11 +126,12 @@ def enrol_volunteers(s: Session, board: Board, election_id: str, text_csv: str,
                                                              entries))
     invitations = []
     for row, credential in made:
-        account = accounts.enrol(s, election_id, row["entity"], row["email"], row["phone"])
+        account = accounts.enrol(s, election_id, row["entity"], row["email"], row["phone"],
+                                 credential.public.hex())
         invitations.append((account, accounts.new_activation(account), credential.secret))
     s.flush()
     for account, token, secret in invitations:
-        accounts.send_activation(mailer, account, token, base_url, secret, lang)
+        accounts.send_activation(mailer, account, token, secret, lang)
     return len(invitations)
 
 

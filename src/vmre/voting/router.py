@@ -37,13 +37,13 @@ from vmre.voting.api import router as api_router
 from vmre.voting.board import loaded
 from vmre.voting.models import Election
 from vmre.voting.sms import FileSms, SmsSender
+from vmre.voting.voter_session import check_binding, current_voter
 from vmre.web.security import check_csrf, client_ip, language
 from vmre.web.templating import render
 
 voter = APIRouter(prefix="/voto", include_in_schema=False)
 public = APIRouter(include_in_schema=False)
 
-SESSION_SECONDS = 30 * 60  # absolute: a voter session ends 30 minutes after login
 PAGE_SIZE = 25
 HELP_TOPICS = ("acceso", "segundo-factor", "votar", "recibo", "tablero")
 LIMITS = {"login": (30, 300), "activation": (30, 300)}  # attempts per address per window
@@ -82,16 +82,6 @@ def _redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-def current_voter(request: Request, s: Session) -> VoterAccount | None:
-    voter_id = request.session.get("voter_id")
-    since = request.session.get("voter_since", 0)
-    if not voter_id or time.time() - since > SESSION_SECONDS:
-        if voter_id:
-            request.session.clear()  # expired: a new login is needed
-        return None
-    return s.get(VoterAccount, voter_id)
-
-
 def require_voter(request: Request, s: Session = DB) -> VoterAccount:
     account = current_voter(request, s)
     if account is None:
@@ -103,7 +93,8 @@ def _pending(request: Request, s: Session) -> VoterAccount:
     """The account whose activation this browser session is going through."""
     account_id = request.session.get("activation_id")
     account = s.get(VoterAccount, account_id) if account_id else None
-    if account is None or account.activation_hash != request.session.get("activation_hash"):
+    if account is None or not accounts.link_valid(account,
+                                                  request.session.get("activation_hash")):
         raise HTTPException(status_code=303, headers={"Location": "/voto/recuperar?enlace=1"})
     return account
 
@@ -227,7 +218,7 @@ def activation_check(request: Request, token: str, digits: str = Form(""),
                                  left=accounts.MAX_FAILURES - account.activation_failures))
     request.session.clear()
     request.session["activation_id"] = account.id
-    request.session["activation_hash"] = account.activation_hash
+    request.session["activation_hash"] = accounts.token_hash(token)  # which link was used
     return _redirect("/voto/activar/factor")
 
 
@@ -249,8 +240,8 @@ def recover(request: Request, email: str = Form(""), csrf: str = Form(""),
     found = accounts.recover(s, email)
     if found is not None:
         account, token = found
-        accounts.send_activation(mailer(request), account, token, str(request.base_url),
-                                 lang=lang)
+        # the link comes from VMRE_PUBLIC_URL, never from this request's Host header
+        mailer(request).send(accounts.recovery_mail(account, token, lang))
         audit.record(s, f"voter:{account.id}", "voter_recovery_link")
     return render(request, "sivei/recover.html", sent=True, error=None)
 
@@ -380,6 +371,7 @@ async def cast(request: Request, s: Session = DB):
     if account.voted_at is not None:
         return _json_error(UserError("voting.ballot.already_voted"), lang, 409)
     try:
+        check_binding(account, account.election_id, body.get("ballot"))
         # verification is CPU work: keep it off the event loop
         receipt = await run_in_threadpool(board(request).cast, account.election_id,
                                           body.get("ballot"))
@@ -399,10 +391,11 @@ async def challenge(request: Request, s: Session = DB):
     except _Refused as refused:
         return _json_error(refused.err, language(request), refused.status)
     try:
+        check_binding(account, account.election_id, body.get("ballot"))
         tracking = await run_in_threadpool(board(request).spoil, account.election_id,
                                            body.get("ballot"), body.get("disclosure"))
     except UserError as err:
-        return _json_error(err, lang)
+        return _json_error(err, lang, STATUS.get(err.key, 422))
     return JSONResponse({"tracking_code": tracking,
                          "url": f"/tablero/{account.election_id}/auditada/{tracking}"}, 201)
 
