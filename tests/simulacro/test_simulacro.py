@@ -11,10 +11,11 @@ from typer.testing import CliRunner
 
 from vmre.cli import app, register_parts
 from vmre.core.database import make_engine, session_factory, transaction
-from vmre.count.models import Package
+from vmre.count.models import EnvelopeReturn, Package
 from vmre.registry.models import Request, Status
 from vmre.simulacro.registration import listed_folios
 from vmre.simulacro.run import run
+from vmre.voting.accounts import VoterAccount
 
 
 @pytest.fixture(scope="module")
@@ -84,9 +85,10 @@ def test_funnel_from_requests_to_count(tmp_path, db_url):
     # Every accepted internet voter got a credential by mail, and only they are on the list
     # the voting server loaded (the record's credential list).
     credentials = json.loads((out / "record" / "credentials.json").read_text())
-    assert f.listed["internet"] == f.credentials_mailed == f.handed_over \
+    assert f.listed["internet"] == f.credentials_mailed == f.handed_over == f.accounts \
         == len(credentials["credentials"])
     assert outcome.cast + outcome.abstained == f.handed_over
+    assert outcome.web_cast == 12 and outcome.cast > outcome.web_cast  # and the bulk intake
 
     engine = make_engine(db_url)
     try:
@@ -98,6 +100,11 @@ def test_funnel_from_requests_to_count(tmp_path, db_url):
             shipped = set(s.scalars(select(Package.voter_ref)))
             stored = s.scalar(select(Request.id).where(Request.credential_public != "",
                                                        Request.status != Status.INCLUDED))
+            # the web voters' accounts: activated with TOTP and a password, marked voted
+            web = s.execute(select(VoterAccount.state, VoterAccount.second_factor,
+                                   VoterAccount.voted_at.is_not(None))
+                            .where(VoterAccount.voted_at.is_not(None))).all()
+            returns = {r.outcome for r in s.scalars(select(EnvelopeReturn))}
     finally:
         engine.dispose()
     assert len(postal) == f.listed["postal"] and len(internet) == f.listed["internet"]
@@ -105,7 +112,11 @@ def test_funnel_from_requests_to_count(tmp_path, db_url):
     # belongs to an accepted postal request; no credential for anyone off the list.
     assert shipped == postal and counted <= postal and not counted & internet
     assert len(counted) == outcome.postal["on_time"] and outcome.postal["late"] >= 1
+    assert outcome.postal["late_listed"] == outcome.postal["late"]
+    assert returns == {"on_time", "late", "duplicate"}  # one envelope scanned twice, refused
+    assert (out / "postal" / "sobres-extemporaneos.pdf").read_bytes().startswith(b"%PDF")
     assert stored is None
+    assert web == [("active", "totp", True)] * outcome.web_cast
 
     # The record's results are the votes the simulacro's voters chose: internet ballots in
     # the tally and in each entity count, postal ballots at the counting tables.

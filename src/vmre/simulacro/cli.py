@@ -30,6 +30,10 @@ def simulacro(
     postal_share: float = typer.Option(
         0.25, min=0.0, max=1.0,
         help="Parte de los ciudadanos que pide votar por correo / share asking for postal vote."),
+    web_voters: int = typer.Option(
+        12, min=0, help="Votantes por internet que votan en las páginas web (activación, "
+                        "segundo factor, entrada); el resto por la recepción en lote / internet "
+                        "voters who vote on the web pages; the rest through the bulk intake."),
 ) -> None:
     """Simulacro completo de votación / a complete mock election."""
     manifest_text = manifest.read_text(encoding="utf-8") if manifest else None
@@ -44,7 +48,7 @@ def simulacro(
         console.print(text(f"simulacro.step.{step}"))
 
     outcome = run(voters, out, custodians, threshold, absent, db, seed, manifest_text, cheater,
-                  scheduler, say=say, postal_share=postal_share)
+                  scheduler, say=say, postal_share=postal_share, web_voters=web_voters)
     console.print(text("simulacro.elapsed", seconds=f"{time.perf_counter() - started[0]:.1f}"))
     console.print(text("simulacro.results_title"))
     for contest in outcome.manifest.contests:
@@ -114,7 +118,11 @@ def funnel_table(outcome: Outcome) -> Table:
     row("listed", listed.get("internet", 0), listed.get("postal", 0))
     row("credentials", f.credentials_mailed, None)
     row("handed_over", f.handed_over, None)
+    row("accounts", f.accounts, None)
     row("voted", outcome.cast, p.get("on_time", 0) + p.get("late", 0))
-    row("late", None, p.get("late", 0))
+    row("web", outcome.web_cast, None)
+    row("late", None, p.get("late_listed", 0))
+    row("refused_scans", None, sum(n for k, n in p.get("scans", {}).items()
+                                   if k not in ("on_time", "late")))
     row("counted", *counted(outcome))
     return table

@@ -138,7 +138,7 @@ def _body(raw: bytes) -> str:
 
 
 _CONFIRM = re.compile(r"/registro/confirmar/([A-Za-z0-9_-]+)")
-_SECRET = re.compile(r"^\s+([0-9A-Z]{5}(?:-[0-9A-Z]{5}){4})\s*$", re.MULTILINE)
+_ACCESS = re.compile(r"(https?://\S+/voto/activar/[A-Za-z0-9_-]+)#credencial=([0-9A-Z-]+)")
 
 
 def confirmation_token(body: str) -> str | None:
@@ -147,10 +147,11 @@ def confirmation_token(body: str) -> str | None:
     return found.group(1) if found else None
 
 
-def credential_code(body: str) -> str | None:
-    """The voting credential printed on its own line in the access message."""
-    found = _SECRET.search(body)
-    return found.group(1) if found else None
+def access_link(body: str) -> tuple[str, str] | None:
+    """The access mail's activation link and the credential code in its fragment (which a
+    browser keeps to itself: the voting server never receives it)."""
+    found = _ACCESS.search(body)
+    return (found.group(1), found.group(2)) if found else None
 
 
 class _Spooler:

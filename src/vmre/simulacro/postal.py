@@ -10,7 +10,6 @@ their PDF actas go into the record.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import random
 from collections import Counter
@@ -20,13 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from vmre.core.database import transaction
+from vmre.core.messages import UserError
 from vmre.core.parallel import map_chunks
 from vmre.core.staff import Role, StaffUser, create_user
-from vmre.count import ballot_paper, entity_count, postal, service
+from vmre.count import acta_pdf, ballot_paper, entity_count, postal, service
 from vmre.count.models import Package
-from vmre.count.postal import PostalVoter
 from vmre.count.tables import tables_of
-from vmre.registry.rules import country_name
 from vmre.voting.manifest import Manifest
 
 ELECTION_DAY = dt.date(2024, 6, 2)
@@ -34,30 +32,18 @@ PER_TABLE = 8
 SUPERVISOR = "supervision-simulacro"
 
 
-def postal_voters(shipping_csv: Path) -> list[PostalVoter]:
-    """The registry's postal list (its shipping export) as the count takes it: the folio is
-    the voter's id, the label carries name and address."""
-    with shipping_csv.open(encoding="utf-8", newline="") as f:
-        return [PostalVoter(
-            row["folio"], row["entity_id"],
-            " ".join(p for p in (row["given_names"], row["first_surname"],
-                                 row["second_surname"]) if p),
-            (row["street"], f"{row['city']}, {row['region']} {row['postal_code']}"),
-            country_name(row["country"], "es")) for row in csv.DictReader(f)]
-
-
 def run_postal(record: Path, manifest: Manifest, results: dict, seed: int,
                sessions: sessionmaker[Session], postal_list: Path,
                internet: dict[str, list[str]]) -> dict:
     """Runs the postal vote and the count for the voters on `postal_list` (the registry's
-    export), with `internet` (entity -> folios) the internet list kept apart from it;
+    postal LNERE), with `internet` (entity -> folios) the internet list kept apart from it;
     returns the summary the command line prints."""
     rng = random.Random(seed + 404)
     election_id = manifest.election_id
     out = Path(record).parent / "postal"
     out.mkdir(parents=True, exist_ok=True)
     entities = [e for e in manifest.entities if manifest.contests_for(e)]
-    voters = postal_voters(postal_list)
+    lnere = postal.read_lnere(postal_list.read_bytes())
 
     with transaction(sessions) as s:
         for entity, refs in internet.items():
@@ -65,8 +51,9 @@ def run_postal(record: Path, manifest: Manifest, results: dict, seed: int,
                 postal.register_internet_voter(s, election_id, ref, entity)
         postal.set_deadline(s, election_id, postal.legal_deadline(ELECTION_DAY,
                                                                   manifest.time_zone))
-        for voter in voters:
-            postal.register_postal_voter(s, election_id, voter, rng)
+        imported = postal.import_lnere(s, election_id, lnere, rng)
+        if imported.other_modality:  # the registry keeps one modality per voter
+            raise UserError("count.postal.lists_overlap", count=len(imported.other_modality))
         # Credentials are only for voters who are not on the postal list.
         postal.check_internet_list(s, election_id, [r for v in internet.values() for r in v])
         packs = postal.packages(s, election_id)
@@ -87,12 +74,14 @@ def run_postal(record: Path, manifest: Manifest, results: dict, seed: int,
             events.append({"tracking": p.outbound_tracking, "status": "delivered",
                            "at": (shipped + dt.timedelta(days=rng.randrange(4, 12))).isoformat(),
                            "location": p.country})
-        imported = postal.import_events(s, events, "api")
+        courier = postal.import_events(s, events, "api")
 
     # Envelopes come back, each with the voter's ballot for every contest of the entity:
-    # most on time, a few late, some never.
+    # most on time, a few late, some never. The reception desk scans each envelope's code,
+    # which marks its voter on the LNERE; one envelope is scanned twice (refused).
     fates = {}
     ballots: dict[str, dict[str, str]] = {}
+    scans: Counter = Counter()
     with transaction(sessions) as s:
         for i, p in enumerate(postal.packages(s, election_id)):
             roll = rng.random()
@@ -104,7 +93,13 @@ def run_postal(record: Path, manifest: Manifest, results: dict, seed: int,
                                     for c in manifest.contests_for(p.entity)}
             arrived = deadline + dt.timedelta(hours=rng.randrange(2, 72)) if fate == "late" \
                 else deadline - dt.timedelta(hours=rng.randrange(1, 24 * 20))
-            postal.receive_envelope(s, election_id, p.return_tracking, arrived, "recepcion")
+            again = 2 if scans["duplicate"] == 0 and fate == "on_time" else 1
+            for _ in range(again):
+                scans[postal.record_return(s, election_id, p.return_tracking, arrived,
+                                           "recepcion").outcome] += 1
+        late = postal.late_envelopes(s, election_id)
+        (out / "sobres-extemporaneos.pdf").write_bytes(acta_pdf.late_acta_pdf(
+            manifest.name, deadline, late))
 
     # Counting tables: the on-time envelopes are opened and their ballots counted.
     chosen: dict[str, Counter] = {}
@@ -138,9 +133,10 @@ def run_postal(record: Path, manifest: Manifest, results: dict, seed: int,
         written = entity_count.write_actas(s, manifest, election_id, record)
         summary = _summary(s, manifest, election_id, entities)
     fate_counts = Counter(fates.values())
-    summary.update(imported_events=imported["imported"], files=written, folder=str(out),
-                   listed=len(voters), packages=len(fates), on_time=fate_counts["on_time"],
-                   late=fate_counts["late"], never=fate_counts["never"], chosen=chosen)
+    summary.update(imported_events=courier["imported"], files=written, folder=str(out),
+                   listed=len(lnere.voters), packages=len(fates), on_time=fate_counts["on_time"],
+                   late=fate_counts["late"], never=fate_counts["never"], chosen=chosen,
+                   scans=dict(scans), late_listed=len(late))
     return summary
 
 

@@ -26,12 +26,12 @@ from vmre.core.database import transaction
 from vmre.core.email import Mailer
 from vmre.core.messages import text
 from vmre.core.parallel import chunked
-from vmre.registry import lists, notify, service
+from vmre.registry import lists, notify, postal_lnere, service
 from vmre.registry.issuance import issue_credentials
 from vmre.registry.models import Modality, Request, Status
 from vmre.registry.rules import FieldErrors
 from vmre.simulacro.citizens import Citizen, RegisterExtract
-from vmre.simulacro.mailbox import Mailbox, confirmation_token, credential_code
+from vmre.simulacro.mailbox import Mailbox, access_link, confirmation_token
 
 REVIEWER = "revision-simulacro"  # the reviewers' and list officers' names in the audit log
 ISSUER = "credenciales-simulacro"
@@ -43,7 +43,10 @@ MAIL_BATCH = 2000  # notices or access mails per SMTP connection
 class InternetVoter:
     folio: str
     entity: str
-    secret: str = field(repr=False)  # read from the access mail; never stored nor printed
+    email: str
+    phone: str  # as the citizen typed it on the form (the activation asks its last digits)
+    secret: str = field(repr=False)  # the credential code, read from the access mail
+    link: str = field(repr=False)  # the activation link of that mail (single use)
 
 
 @dataclass
@@ -61,7 +64,9 @@ class Funnel:
     accepted: int = 0
     listed: dict[str, int] = field(default_factory=dict)  # on the LNERE, by modality
     credentials_mailed: int = 0
-    handed_over: int = 0  # internet voters on the credential list the voting server loads
+    handed_over: int = 0  # internet voters on the credential list the voting server loaded
+    accounts: int = 0  # voter accounts the voting server made from the hand-over
+    web_cast: int = 0  # of the internet ballots, those cast through the voter pages
     mails: int = 0  # every mail the registry sent
 
 
@@ -69,14 +74,18 @@ class Funnel:
 class Registration:
     funnel: Funnel
     internet: list[InternetVoter]
-    postal_list: Path  # the registry's export of the postal LNERE (shipping audience)
+    postal_list: Path  # the registry's postal LNERE (vmre/postal-lnere/v1), for the count
     folios: dict[int, str]  # citizen index -> folio of the stored request
 
 
 def register(sessions: sessionmaker[Session], election_id: str, name: str,
              entities: list[str], min_validity_year: int, citizens: list[Citizen],
              extract: RegisterExtract, mailbox: Mailbox, mailer: Mailer, folder: Path,
-             say: Callable[[str], None] = lambda _m: None) -> Registration:
+             issuer_secret: int, say: Callable[[str], None] = lambda _m: None
+             ) -> Registration:
+    """Everything from the first request to the hand-over: the voting server (registered
+    under `election_id`) gets the list signed with `issuer_secret` and the voters' accounts,
+    and each internet voter the access mail."""
     funnel = Funnel()
     by_email = {c.email: c for c in citizens}
     _open_process(sessions, election_id, name, entities, min_validity_year)
@@ -125,22 +134,23 @@ def register(sessions: sessionmaker[Session], election_id: str, name: str,
     _notices(sessions, mailbox, mailer, funnel)  # "included in the list"; nothing to do
 
     say("credentials")
-    funnel.credentials_mailed = issue_credentials(sessions, election_id, ISSUER, mailer,
-                                                  chunk=MAIL_BATCH)
+    funnel.credentials_mailed = issue_credentials(sessions, election_id, ISSUER, issuer_secret,
+                                                  mailer, chunk=MAIL_BATCH)
     funnel.mails += funnel.credentials_mailed
     internet = []
     for citizen in citizens:  # each internet voter on the list reads the access mail
         for body in mailbox.read(citizen.email):
-            code = credential_code(body)
-            if code:
+            found = access_link(body)
+            if found:
+                link, code = found
                 internet.append(InternetVoter(folios[citizen.index], citizen.card.entity_id,
-                                              code))
+                                              citizen.email, citizen.phone, code, link))
     mailbox.discard()
 
     folder.mkdir(parents=True, exist_ok=True)
-    postal_list = folder / "lnere-postal.csv"
-    with transaction(sessions) as s, postal_list.open("w", encoding="utf-8", newline="") as f:
-        lists.export_csv(s, election_id, f, audience="shipping")
+    postal_list = folder / "lnere-postal.jsonl"  # the one format the count reads
+    with transaction(sessions) as s, postal_list.open("w", encoding="utf-8") as f:
+        postal_lnere.write(s, election_id, f)
     return Registration(funnel, internet, postal_list, folios)
 
 

@@ -4,6 +4,7 @@ casting, closing, record with the postal count, verification."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import random
 import shutil
@@ -14,19 +15,23 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from vmre.core.database import make_engine, migrate, session_factory, transaction
 from vmre.core.messages import UserError
 from vmre.core.parallel import chunked, map_chunks
 from vmre.crypto import credentials as creds
-from vmre.crypto.group import base_mul, random_scalar
+from vmre.crypto.group import random_scalar
 from vmre.record.verifier import Report, verify_record
 from vmre.record.writer import archive, write_record
-from vmre.registry.issuance import signed_list
 from vmre.simulacro.citizens import draw
 from vmre.simulacro.mailbox import Mailbox
 from vmre.simulacro.postal import ELECTION_DAY, run_postal
-from vmre.simulacro.registration import ISSUER, Funnel, InternetVoter, register
+from vmre.simulacro.registration import Funnel, InternetVoter, register
+from vmre.simulacro.web import WebServer
+from vmre.simulacro.web import vote as web_vote
 from vmre.voting import closing
+from vmre.voting.accounts import VoterAccount
 from vmre.voting.ballot import encrypt_ballot, reveal
 from vmre.voting.board import Board
 from vmre.voting.ceremony import Ceremony
@@ -43,6 +48,7 @@ class Outcome:
     cast: int = 0
     challenged: int = 0
     second_attempts_refused: int = 0
+    web_cast: int = 0  # internet ballots cast through the voter pages
     absent: list[int] = field(default_factory=list)
     disqualified: dict = field(default_factory=dict)
     results: dict = field(default_factory=dict)
@@ -84,33 +90,37 @@ def run_ceremony(folder: Path, manifest_text: str, n: int, t: int, seed: int,
     return ceremony
 
 
-def _voter_plan(manifest: Manifest, voters: list[InternetVoter], seed: int
+def _voter_plan(manifest: Manifest, voters: list[InternetVoter], seed: int, web: int = 0
                 ) -> list[tuple[str, dict, str]]:
-    """(entity, selections, behaviour) per internet voter; reproducible from the seed."""
+    """(entity, selections, behaviour) per internet voter; reproducible from the seed. The
+    first voters on the web and the first in the bulk intake audit a ballot and try twice."""
     rng = random.Random(seed)
+    forced = {0: "challenge", 1: "twice", web: "challenge", web + 1: "twice"}
     plan = []
     for i, voter in enumerate(voters):
         selections = {c.id: rng.choice(c.options).id for c in manifest.contests_for(voter.entity)}
         roll = rng.random()
         behaviour = ("challenge" if roll < 0.05 else "twice" if roll < 0.08
                      else "abstain" if roll < 0.11 else "plain")
-        behaviour = {0: "challenge", 1: "twice"}.get(i, behaviour)  # both, in any run
+        behaviour = forced.get(i, behaviour)
         plan.append((voter.entity, selections, behaviour))
     return plan
 
 
 @contextmanager
-def _uploads(folder: Path) -> Iterator[None]:
-    """The citizens' uploaded card photos go under the simulacro's folder."""
-    before = os.environ.get("VMRE_UPLOAD_DIR")
-    os.environ["VMRE_UPLOAD_DIR"] = str(folder)
+def _environment(**values: str) -> Iterator[None]:
+    """Settings the parts read from the environment, for the run only: uploads under the
+    simulacro's folder, mail links to its web server."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
     try:
         yield
     finally:
-        if before is None:
-            os.environ.pop("VMRE_UPLOAD_DIR", None)
-        else:
-            os.environ["VMRE_UPLOAD_DIR"] = before
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _encrypt_batch(manifest_json: str, election_json: str,
@@ -134,8 +144,9 @@ def _encrypt_batch(manifest_json: str, election_json: str,
 def run(voters: int, out: str | Path, custodians: int = 5, threshold: int = 3, absent: int = 2,
         database: str | None = None, seed: int = 2024, manifest_text: str | None = None,
         cheater: int | None = None, scheduler: str | None = None,
-        say=lambda _msg: None, postal_share: float = 0.25) -> Outcome:
-    """`voters` citizens ask to vote from abroad; `postal_share` of them by post."""
+        say=lambda _msg: None, postal_share: float = 0.25, web_voters: int = 12) -> Outcome:
+    """`voters` citizens ask to vote from abroad, `postal_share` of them by post; of the
+    internet voters, the first `web_voters` vote through the web pages."""
     if absent > custodians - threshold:
         raise UserError("simulacro.too_many_absent", absent=absent, n=custodians, t=threshold)
     out = Path(out)
@@ -148,44 +159,59 @@ def run(voters: int, out: str | Path, custodians: int = 5, threshold: int = 3, a
     ctx = ceremony.context()
     transcript = ceremony.transcript()
 
-    engine = make_engine(database or f"sqlite:///{out / 'simulacro.sqlite'}")
+    url = database or f"sqlite:///{out / 'simulacro.sqlite'}"
+    engine = make_engine(url)
     migrate(engine)
     sessions = session_factory(engine)
     board = Board(sessions)
     election_id = board.register(ceremony)
-
-    say("registry")
-    # Citizens of the synthetic register ask to vote from abroad through the registry; it
-    # reviews them, closes the list and, as credential authority, mails each internet voter
-    # a credential, keeping only the public part, and signs the list the voting server gets.
     manifest = ctx.manifest
-    entities = [e for e in manifest.entities if manifest.contests_for(e)]
-    citizens, extract = draw(voters, seed, entities, ELECTION_DAY.year, postal_share)
-    with Mailbox() as mailbox, _uploads(out / "documentos"):
-        registration = register(sessions, election_id, manifest.name, entities,
-                                ELECTION_DAY.year, citizens, extract, mailbox, mailbox.start(),
-                                out / "registro", say=say)
-    funnel = registration.funnel
-    issuer = random_scalar()
-    with transaction(sessions) as s:
-        credential_list = signed_list(s, election_id, issuer, ISSUER)
-    funnel.handed_over = len(credential_list["credentials"])
-    board.load_credentials(election_id, credential_list, issuer=base_mul(issuer))
-    plan = _voter_plan(manifest, registration.internet, seed)
-    now = dt.datetime.now(dt.UTC)
-    board.schedule(election_id, now - dt.timedelta(minutes=1), now + dt.timedelta(days=1))
-
-    say("voting")
     outcome = Outcome(out, out / "record", out / "record.zip", election_id, voters,
-                      manifest=manifest, funnel=funnel)
+                      manifest=manifest)
+
+    # The web application serves the voters' pages; mail links point at it.
+    with WebServer(url) as web, _environment(VMRE_UPLOAD_DIR=str(out / "documentos"),
+                                             VMRE_PUBLIC_URL=web.url):
+        say("registry")
+        # Citizens of the synthetic register ask to vote from abroad through the registry; it
+        # reviews them, closes the list and, as credential authority, hands the voting server
+        # the signed list of public credentials with the voters' accounts, and mails each
+        # internet voter the activation link with the code.
+        entities = [e for e in manifest.entities if manifest.contests_for(e)]
+        citizens, extract = draw(voters, seed, entities, ELECTION_DAY.year, postal_share)
+        with Mailbox() as mailbox:
+            registration = register(sessions, election_id, manifest.name, entities,
+                                    ELECTION_DAY.year, citizens, extract, mailbox,
+                                    mailbox.start(), out / "registro", random_scalar(), say=say)
+        funnel = outcome.funnel = registration.funnel
+        listing = board.election(election_id).credentials
+        funnel.handed_over = len(json.loads(listing)["credentials"]) if listing else 0
+        with transaction(sessions) as s:
+            funnel.accounts = s.scalar(select(func.count()).select_from(VoterAccount).where(
+                VoterAccount.election_id == election_id)) or 0
+        plan = _voter_plan(manifest, registration.internet, seed, web_voters)
+        now = dt.datetime.now(dt.UTC)
+        board.schedule(election_id, now - dt.timedelta(minutes=1), now + dt.timedelta(days=1))
+
+        say("voting")
+        voting = [(v, sel, behaviour) for v, (_e, sel, behaviour)
+                  in zip(registration.internet, plan, strict=True) if behaviour != "abstain"]
+        outcome.abstained = len(plan) - len(voting)
+        for _v, selections, _behaviour in voting:
+            for contest_id, option_id in selections.items():
+                outcome.chosen.setdefault(contest_id, Counter())[option_id] += 1
+        # A share from the access mail through the voter pages, one browser each.
+        for i, (voter, selections, behaviour) in enumerate(voting[:web_voters]):
+            done = web_vote(voter, f"198.18.{i // 256}.{i % 256}", ctx, selections, behaviour,
+                            seed)
+            outcome.web_cast += done.cast
+            outcome.challenged += done.challenged
+            outcome.second_attempts_refused += done.second_refused
+    funnel.web_cast = outcome.web_cast
+
+    # The rest through the bulk intake, with the same checks per ballot.
     election = board.election(election_id)
-    items = [(v.secret, entity, sel, behaviour)
-             for v, (entity, sel, behaviour) in zip(registration.internet, plan, strict=True)
-             if behaviour != "abstain"]
-    outcome.abstained = len(plan) - len(items)
-    for _secret, _entity, selections, _behaviour in items:
-        for contest_id, option_id in selections.items():
-            outcome.chosen.setdefault(contest_id, Counter())[option_id] += 1
+    items = [(v.secret, v.entity, sel, behaviour) for v, sel, behaviour in voting[web_voters:]]
     encrypted = map_chunks(_encrypt_batch, [(election.manifest, election.context, batch)
                                             for batch in chunked(items, 100)], scheduler)
     rows = [row for batch in encrypted for row in batch]
@@ -197,10 +223,10 @@ def run(voters: int, out: str | Path, custodians: int = 5, threshold: int = 3, a
     failed = [r for r in receipts if isinstance(r, UserError)]
     if failed:
         raise failed[0]
-    outcome.cast = len(receipts)
+    outcome.cast = outcome.web_cast + len(receipts)
     again = board.cast_many(election_id, [doc for doc, _a, behaviour in rows
                                           if behaviour == "twice"], scheduler)
-    outcome.second_attempts_refused = sum(isinstance(r, UserError) for r in again)
+    outcome.second_attempts_refused += sum(isinstance(r, UserError) for r in again)
 
     say("closing")
     closing_doc = board.close(election_id)
