@@ -42,6 +42,7 @@ class WebServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self._database = database
         self._server = None
+        self._app = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> WebServer:
@@ -49,7 +50,7 @@ class WebServer:
 
         from vmre.web.app import create_app
 
-        app = create_app(self._database, run_migrations=False)
+        app = self._app = create_app(self._database, run_migrations=False)
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
                                 access_log=False, forwarded_allow_ips="127.0.0.1")
         self._server = uvicorn.Server(config)
@@ -68,6 +69,9 @@ class WebServer:
             self._server.should_exit = True
             self._thread.join(timeout=30)
             self._server = None
+            # its connections closed, so that SQLite folds its log into the database file
+            # when the simulacro closes the last one
+            self._app.state.engine.dispose()
 
     def __enter__(self) -> WebServer:
         return self.start()
