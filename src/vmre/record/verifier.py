@@ -282,11 +282,11 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
         eligible = creds.entries
         if creds.election_id != ctx.election_id:
             report.fail("5.1", "credential list election", layout.CREDENTIALS, creds.election_id)
-    except RecordError:
-        raise
         if creds.issuer.hex() != pinned.get("issuer_key"):
             report.fail("5.3", "credential authority", layout.CREDENTIALS,
                         "the list is not signed by the issuer key the fingerprint pins")
+    except RecordError:
+        raise
     except Exception as err:
         report.fail("5.2", "credential list signature", layout.CREDENTIALS, str(err))
         eligible = {}

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from vmre.crypto.encoding import canonical_json
 
 VERSION = "vmre/fingerprint/v1"
-RULES = "vmre-record/1"  # docs/record.md, version 1: the checks `vmre verify` applies
+RULES = "vmre-record/2"  # docs/record.md, version 2: the checks `vmre verify` applies
 
 
 def modalities(postal: Iterable[str] = ()) -> dict:
