@@ -96,3 +96,21 @@ def test_first_list_pins_its_signer_and_the_window_waits_for_the_fingerprint(
                  "--db", db)
     assert again.exit_code == 0 and _printed(again.output) == value  # same key: allowed
     assert _cli("election", "schedule", ELECTION, *window, "--db", db).exit_code == 0
+
+
+def test_migration_fixes_the_fingerprint_of_an_election_with_a_list(db_url, ready):
+    """An election registered before fingerprints existed: the upgrade pins its list's signer
+    and fixes the fingerprint the server would have fixed at that first list."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from vmre.core.database import alembic_config, migrate
+
+    engine = make_engine(db_url)
+    value, _inputs = ready.board.fingerprint(ELECTION)  # internet only, pinned at the first list
+    command.downgrade(alembic_config(engine), "voting_0003")
+    migrate(engine)
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT fingerprint, issuer_key FROM voting_elections")).one()
+    engine.dispose()
+    assert row == (value, base_mul(ready.issuer).hex())
