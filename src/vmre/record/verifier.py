@@ -441,6 +441,8 @@ def _check_fingerprint(folder: Path, report: Report, ctx: ElectionContext, elect
     value. Returns the document (its pinned keys are checked in §5.3 and §7.4)."""
     doc = _load_json(folder, layout.FINGERPRINT, "2.4", report)
     name = layout.FINGERPRINT
+    if not isinstance(doc, dict):
+        raise RecordError(Failure("2.4", "fingerprint inputs", name, "not a JSON object"))
     if doc.get("version") != fingerprints.VERSION:
         report.fail("2.4", "fingerprint version", name, f"{doc.get('version')!r} is not "
                     f"{fingerprints.VERSION}")
@@ -456,8 +458,8 @@ def _check_fingerprint(folder: Path, report: Report, ctx: ElectionContext, elect
                         "differs from the election context (election.json, §2.3)")
     modalities = doc.get("modalities")
     postal = modalities.get("postal") if isinstance(modalities, dict) else None
-    if not isinstance(postal, list) or modalities != fingerprints.modalities(postal) or \
-            not set(postal) <= set(entities):
+    if not isinstance(postal, list) or not all(isinstance(e, str) for e in postal) or \
+            modalities != fingerprints.modalities(postal) or not set(postal) <= set(entities):
         report.fail("2.4", "modalities", f"{name}:modalities",
                     "not {\"internet\": true, \"postal\": [sorted entities of the manifest]}")
     if set(doc) != set(fingerprints.inputs("", "", "", "", "")):
@@ -502,7 +504,7 @@ def _check_expected_counts(folder: Path, report: Report, modalities: object) -> 
     """§12.7: the record holds every count the fingerprint's modalities announce, and no
     postal table of an entity it does not count by post."""
     postal = modalities.get("postal") if isinstance(modalities, dict) else None
-    postal = set(postal) if isinstance(postal, list) else set()
+    postal = {e for e in postal if isinstance(e, str)} if isinstance(postal, list) else set()
     if postal:
         needed = [layout.SUMS, layout.ELECTRONIC_ACTA,
                   *(layout.entity_count_file(e) for e in sorted(postal))]
