@@ -9,6 +9,7 @@ fingerprint; then `vmre verify --fingerprint <published>` must fail, naming the 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -121,7 +122,12 @@ def test_honest_record_holds_with_its_published_fingerprint(pristine_record):
     assert result.exit_code == 0, result.output
     assert f"coincide con la publicada ({pristine_record.fingerprint})" in result.output
     inputs = _read(pristine_record.record / layout.FINGERPRINT)
-    assert fingerprints.fingerprint(inputs) == pristine_record.fingerprint
+    # recomputed as docs/record.md §2.4 tells an outsider to
+    outside = hashlib.sha256(json.dumps(inputs, sort_keys=True, separators=(",", ":"),
+                                        ensure_ascii=False).encode("utf-8")).hexdigest()
+    assert outside == fingerprints.fingerprint(inputs) == pristine_record.fingerprint
+    assert list(inputs) == ["base_hash", "election_id", "issuer_key", "modalities",
+                            "receipt_key", "revote_policy", "rules", "version"]
     assert inputs["modalities"]["postal"]  # the simulacro counts postal tables
 
 
