@@ -182,7 +182,7 @@ class Board:
         if listing.election_id != election_id:
             raise UserError("voting.credentials.wrong_election")
         with self.sessions() as s, s.begin():
-            election = self._election(s, election_id)
+            election = self._election(s, election_id, lock=True)  # one first list pins
             if election.issuer_key and election.issuer_key != listing.issuer.hex():
                 raise UserError("voting.credentials.wrong_issuer")
             if election.ballot_count:
