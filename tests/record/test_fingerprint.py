@@ -317,3 +317,15 @@ def test_last_policy_reports_ballots_counted_not_ballots_on_the_board(last_polic
     assert result.exit_code == 0, result.output
     assert "2 boletas contadas (3 en el tablero)" in result.output
     assert "§12.7 counts announced by the fingerprint: internet only" in result.output
+
+
+def test_simulacro_prints_the_fingerprint_its_record_verifies_against(tmp_path):
+    register_parts()
+    out = tmp_path / "simulacro"
+    run = CliRunner().invoke(app, ["simulacro", "--voters", "6", "--custodians", "1",
+                                   "--threshold", "1", "--absent", "0", "--seed", "5",
+                                   "--out", str(out)])
+    assert run.exit_code == 0, run.output
+    printed = re.search(r"fingerprint: ([0-9a-f]{64})", run.output)
+    assert printed, run.output
+    assert _cli(str(out / "record"), "--fingerprint", printed.group(1)).exit_code == 0
