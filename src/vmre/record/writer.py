@@ -37,7 +37,7 @@ def write_record(folder: str | Path, board: Board, election_id: str, closing: di
                                 "received_at": e.received_at, "prev_hash": e.prev_hash,
                                 "entry_hash": e.entry_hash, "ballot": json.loads(e.ballot)}))
     with open(out / layout.SPOILED, "w", encoding="utf-8") as fh:
-        for sp in board.spoiled(election_id):
+        for sp in board.stream_spoiled(election_id):
             fh.write(line_text({"tracking_code": sp.tracking_code,
                                 "ballot": json.loads(sp.ballot),
                                 "disclosure": json.loads(sp.disclosure)}))

@@ -28,7 +28,9 @@ MAX_PAGE = 500
 # HTTP status per board refusal; anything else about a ballot is 422
 STATUS = {"voting.board.unknown_election": 404, "voting.board.closed": 409,
           "voting.board.not_open": 409, "voting.board.list_changed": 409,
-          "voting.ballot.replay": 409,
+          "voting.ballot.replay": 409, "voting.ballot.audited": 409,
+          "voting.board.closed_final": 409, "voting.ballot.too_many_audits": 429,
+          "voting.ballot.disclosure_oversized": 413,
           "voting.ballot.already_voted": 409, "voting.ballot.not_eligible": 403}
 
 
@@ -188,17 +190,17 @@ def spoil(election_id: str, body: SpoilRequest, request: Request):
 def spoiled_ballot(election_id: str, tracking_code: str, request: Request):
     """A spoiled ballot with its disclosure, re-checked by the server."""
     b = board(request)
-    for item in b.spoiled(election_id):
-        if item.tracking_code == tracking_code:
-            ballot, disclosure = json.loads(item.ballot), json.loads(item.disclosure)
-            ctx = loaded(b.election(election_id)).context
-            try:
-                ballots.check_reveal(ctx, ballots.parse_ballot(ctx, ballot), disclosure)
-                consistent = True
-            except ballots.BallotError:
-                consistent = False
-            return {"tracking_code": tracking_code, "ballot": ballot, "disclosure": disclosure,
-                    "received_at": item.received_at, "consistent": consistent}
+    item = b.find_spoiled(election_id, tracking_code)
+    if item is not None:
+        ballot, disclosure = json.loads(item.ballot), json.loads(item.disclosure)
+        ctx = loaded(b.election(election_id)).context
+        try:
+            ballots.check_reveal(ctx, ballots.parse_ballot(ctx, ballot), disclosure)
+            consistent = True
+        except ballots.BallotError:
+            consistent = False
+        return {"tracking_code": tracking_code, "ballot": ballot, "disclosure": disclosure,
+                "received_at": item.received_at, "consistent": consistent}
     return error(request, UserError("sivei.board.not_found"), 404)
 
 

@@ -504,7 +504,7 @@ def board_view(request: Request, election_id: str, pagina: int = 1, codigo: str 
     entries = [row(e) for e in b.entries(election_id, (page - 1) * PAGE_SIZE, PAGE_SIZE)]
     return render(request, "sivei/board.html", election=election, entries=entries, page=page,
                   pages=pages, searched=searched, found=found,
-                  spoiled=len(b.spoiled(election_id)),
+                  spoiled=b.spoiled_count(election_id),
                   practice=practice.is_practice(s, election_id))
 
 
