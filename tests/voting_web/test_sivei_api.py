@@ -96,7 +96,7 @@ def test_spoil_then_cast_fresh(setup):
     assert shown["consistent"] and shown["disclosure"]["selections"]["gob-jal"] == "pan+pri"
     # the spoiled ballot itself can never be counted
     replay = client.post(f"/api/v1/elections/{ELECTION}/ballots", json={"ballot": challenged})
-    assert replay.status_code == 409 and replay.json()["error"] == "voting.ballot.replay"
+    assert replay.status_code == 409 and replay.json()["error"] == "voting.ballot.audited"
     fresh, _ = _ballot(ctx, voters[2])
     assert client.post(f"/api/v1/elections/{ELECTION}/ballots",
                        json={"ballot": fresh}).status_code == 201

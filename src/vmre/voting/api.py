@@ -8,21 +8,24 @@ catalogue key and the message in the request's language.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.orm import Session
 
 from vmre.core.messages import UserError, text
 from vmre.voting import ballot as ballots
 from vmre.voting.board import Board, loaded, verify_receipt
 from vmre.voting.models import BoardEntry
+from vmre.web import json_body
 from vmre.web.deps import DB
 from vmre.web.security import language
 
 router = APIRouter(prefix="/api/v1", tags=["voting"])
+M = TypeVar("M", bound=BaseModel)
 MAX_PAGE = 500
 
 # HTTP status per board refusal; anything else about a ballot is 422
@@ -31,7 +34,8 @@ STATUS = {"voting.board.unknown_election": 404, "voting.board.closed": 409,
           "voting.ballot.replay": 409, "voting.ballot.audited": 409,
           "voting.board.closed_final": 409, "voting.ballot.too_many_audits": 429,
           "voting.ballot.disclosure_oversized": 413,
-          "voting.ballot.already_voted": 409, "voting.ballot.not_eligible": 403}
+          "voting.ballot.already_voted": 409, "voting.ballot.not_eligible": 403,
+          **json_body.STATUS}
 
 
 class ApiError(BaseModel):
@@ -166,22 +170,45 @@ def election_info(election_id: str, request: Request) -> dict:
         return error(request, err)
 
 
-@router.post("/elections/{election_id}/ballots", status_code=201, response_model=Receipt,
-             responses={**ERRORS, 403: {"model": ApiError}})
-def cast(election_id: str, body: CastRequest, request: Request):
-    """Verify, append to the board and commit; the signed receipt comes after the commit."""
+def body_schema(model: type[BaseModel]) -> dict:
+    """The documented request body of a handler that reads it with vmre.web.json_body."""
+    return {"requestBody": {"required": True, "content": {
+        "application/json": {"schema": model.model_json_schema()}}}}
+
+
+async def read_body(request: Request, model: type[M]) -> M:
+    """The body, strictly parsed (vmre.web.json_body), then checked against `model`."""
     try:
-        return board(request).cast(election_id, body.ballot)
+        return model.model_validate(await json_body.read_object(request))
+    except ValidationError as err:
+        fields = ", ".join(".".join(map(str, e["loc"])) for e in err.errors()[:3])
+        raise UserError("voting.ballot.malformed", reason=fields) from None
+
+
+@router.post("/elections/{election_id}/ballots", status_code=201, response_model=Receipt,
+             openapi_extra=body_schema(CastRequest),
+             responses={**ERRORS, 200: {"model": Receipt, "description":
+                                        "the same ballot again: its first receipt"},
+                        403: {"model": ApiError}})
+async def cast(election_id: str, request: Request):
+    """Verify, append to the board and commit; the signed receipt comes after the commit.
+    The same ballot sent again gets the receipt of its one entry, with 200."""
+    try:
+        body = await read_body(request, CastRequest)
+        receipt, new = await run_in_threadpool(board(request).submit, election_id, body.ballot)
     except UserError as err:
         return error(request, err)
+    return receipt if new else JSONResponse(receipt, 200)
 
 
 @router.post("/elections/{election_id}/spoiled", status_code=201, response_model=SpoilResult,
-             responses=ERRORS)
-def spoil(election_id: str, body: SpoilRequest, request: Request):
+             openapi_extra=body_schema(SpoilRequest), responses=ERRORS)
+async def spoil(election_id: str, request: Request):
     """A Benaloh challenge: the ballot and its nonces are published and never counted."""
     try:
-        return {"tracking_code": board(request).spoil(election_id, body.ballot, body.disclosure)}
+        body = await read_body(request, SpoilRequest)
+        return {"tracking_code": await run_in_threadpool(
+            board(request).spoil, election_id, body.ballot, body.disclosure)}
     except UserError as err:
         return error(request, err)
 

@@ -288,7 +288,7 @@ class Board:
                     parsed, tracking, election = self._checked(s, election_id, document, when)
             except UserError as err:
                 if err.key == "voting.board.closed":  # sent again after the close?
-                    again = self._receipt_again(election_id, document)
+                    again = self.receipt_again(election_id, document)
                     if again is not None:
                         return again, False
                 raise
@@ -304,8 +304,9 @@ class Board:
         key = election.receipt_key
         return self._receipt(key, election_id, tracking, placed), not item.again
 
-    def _receipt_again(self, election_id: str, document: object) -> dict | None:
-        """The receipt of a ballot already on the board, or None."""
+    def receipt_again(self, election_id: str, document: object) -> dict | None:
+        """The receipt of this very ballot if it is on the board (the one given when it was
+        cast: same fields and signature), or None."""
         try:
             tracking = ballots.tracking_code(document)  # type: ignore[arg-type]
         except (TypeError, ValueError):

@@ -37,6 +37,7 @@ from vmre.voting.api import router as api_router
 from vmre.voting.board import loaded
 from vmre.voting.models import Election
 from vmre.voting.sms import FileSms, SmsSender
+from vmre.web import json_body
 from vmre.web.security import check_csrf, client_ip, language
 from vmre.web.templating import render
 
@@ -357,11 +358,9 @@ async def _voter_json(request: Request, s: Session) -> tuple[VoterAccount, dict,
     if account is None:
         raise _Refused(UserError("sivei.login.expired"), 401)
     try:
-        body = await request.json()
-        if not isinstance(body, dict):
-            raise TypeError
-    except (ValueError, TypeError):
-        raise _Refused(UserError("voting.ballot.malformed", reason="JSON"), 422) from None
+        body = await json_body.read_object(request)
+    except UserError as err:
+        raise _Refused(err, STATUS.get(err.key, 400)) from None
     return account, body, lang
 
 
@@ -377,18 +376,23 @@ async def cast(request: Request, s: Session = DB):
         account, body, lang = await _voter_json(request, s)
     except _Refused as refused:
         return _json_error(refused.err, language(request), refused.status)
-    if account.voted_at is not None:
-        return _json_error(UserError("voting.ballot.already_voted"), lang, 409)
+    if account.voted_at is not None:  # only this very ballot again (its answer was lost)
+        receipt = await run_in_threadpool(board(request).receipt_again, account.election_id,
+                                          body.get("ballot"))
+        if receipt is None:
+            return _json_error(UserError("voting.ballot.already_voted"), lang, 409)
+        request.session["receipt"] = receipt
+        return JSONResponse(receipt, 200)
     try:
         # verification is CPU work: keep it off the event loop
-        receipt = await run_in_threadpool(board(request).cast, account.election_id,
-                                          body.get("ballot"))
+        receipt, new = await run_in_threadpool(board(request).submit, account.election_id,
+                                               body.get("ballot"))
     except UserError as err:
         return _json_error(err, lang, STATUS.get(err.key, 422))
     accounts.mark_voted(s, account.id)
     request.session["receipt"] = receipt
     audit.record(s, f"voter:{account.id}", "voter_cast")  # no tracking code: no link to a ballot
-    return JSONResponse(receipt, 201)
+    return JSONResponse(receipt, 201 if new else 200)
 
 
 @voter.post("/auditar")
@@ -402,7 +406,7 @@ async def challenge(request: Request, s: Session = DB):
         tracking = await run_in_threadpool(board(request).spoil, account.election_id,
                                            body.get("ballot"), body.get("disclosure"))
     except UserError as err:
-        return _json_error(err, lang)
+        return _json_error(err, lang, STATUS.get(err.key, 422))
     return JSONResponse({"tracking_code": tracking,
                          "url": f"/tablero/{account.election_id}/auditada/{tracking}"}, 201)
 
