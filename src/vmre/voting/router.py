@@ -494,7 +494,7 @@ def boards(request: Request, s: Session = DB):
 
 @public.get("/tablero/{election_id}")
 def board_view(request: Request, election_id: str, pagina: int = 1, codigo: str = "",
-               s: Session = DB):
+               auditadas: int = 1, s: Session = DB):
     election = s.get(Election, election_id)
     if election is None:
         raise HTTPException(404, text("web.not_found", language(request)))
@@ -506,9 +506,15 @@ def board_view(request: Request, election_id: str, pagina: int = 1, codigo: str 
         entry = b.find(election_id, searched)
         found = row(entry) if entry else None
     entries = [row(e) for e in b.entries(election_id, (page - 1) * PAGE_SIZE, PAGE_SIZE)]
+    # audited ballots a page at a time too: their number is bounded per voter, not in all
+    spoiled = b.spoiled_count(election_id)
+    audited_pages = max(1, math.ceil(spoiled / PAGE_SIZE))
+    audited_page = min(max(1, auditadas), audited_pages)
+    audited = [{"tracking_code": a.tracking_code, "received_at": a.received_at}
+               for a in b.spoiled(election_id, (audited_page - 1) * PAGE_SIZE, PAGE_SIZE)]
     return render(request, "sivei/board.html", election=election, entries=entries, page=page,
-                  pages=pages, searched=searched, found=found,
-                  spoiled=b.spoiled_count(election_id),
+                  pages=pages, searched=searched, found=found, spoiled=spoiled,
+                  audited=audited, audited_page=audited_page, audited_pages=audited_pages,
                   practice=practice.is_practice(s, election_id))
 
 
@@ -521,12 +527,12 @@ def spoiled_view(request: Request, election_id: str, tracking: str):
     manifest = loaded(election).context.manifest
     labels = {}
     for cid, option in result["disclosure"].get("selections", {}).items():
-        try:
+        try:  # only a contest's own options are ever shown (the board checked them)
             contest = manifest.contest(cid)
             labels[contest.office] = option_label(manifest, contest.options[
                 contest.option_index(option)], language(request))
         except KeyError:
-            labels[cid] = option
+            continue
     return render(request, "sivei/spoiled.html", result=result, labels=labels,
                   election_id=election_id, integrity=bundle_integrity())
 
