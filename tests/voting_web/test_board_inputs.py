@@ -213,3 +213,14 @@ def test_an_administrator_cannot_reopen_a_closed_election(site):
     assert refused.status_code == 409 and refused.json()["error"] == "voting.board.closed"
     assert "tracking_code" not in refused.json()
     assert api.get(f"/api/v1/elections/{ELECTION}/board").json()["total"] == 1
+
+
+def test_receipt_check_refuses_hostile_json(site):
+    app, _, _ = site
+    r = TestClient(app).post("/api/v1/receipts/check",
+                             content='{"election_id": "pel-2024-extranjero", "position": NaN, '
+                                     '"signature": ["' + "00" * 32 + '", "' + "00" * 32 + '"]}',
+                             headers={"Content-Type": "application/json"})
+    assert r.status_code == 400
+    assert r.json() == {"error": "web.json.number",
+                        "message": text("web.json.number", "es", value="NaN")}

@@ -266,10 +266,17 @@ def eligibility(election_id: str, credential: str, request: Request):
     return {"eligible": eligible}
 
 
-@router.post("/receipts/check", response_model=ReceiptCheck)
-def receipt_check(receipt: dict[str, Any], request: Request):
+@router.post("/receipts/check", response_model=ReceiptCheck,
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/json": {"schema": {"type": "object"}}}}},
+             responses={400: {"model": ApiError}, 413: {"model": ApiError}})
+async def receipt_check(request: Request):
     """The server's signature on a receipt and the board entry it names."""
-    return check_receipt(board(request), receipt, language(request))
+    try:
+        receipt = await json_body.read_object(request, max_bytes=64 * 1024)
+    except UserError as err:
+        return error(request, err)
+    return await run_in_threadpool(check_receipt, board(request), receipt, language(request))
 
 
 @router.get("/elections/{election_id}/aggregate", responses=ERRORS)
