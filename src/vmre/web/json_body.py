@@ -47,8 +47,10 @@ def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
     document = dict(pairs)
     if len(document) != len(pairs):
         seen: set[str] = set()
-        repeated = next(k for k, _v in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
-        raise UserError("web.json.duplicate_key", key=repeated[:40])
+        for key, _value in pairs:
+            if key in seen:
+                raise UserError("web.json.duplicate_key", key=key[:40])
+            seen.add(key)
     return document
 
 
