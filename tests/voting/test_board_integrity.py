@@ -21,7 +21,7 @@ from vmre.voting.board import MAX_AUDITS, Board
 from vmre.voting.credential_list import sign_credential_list
 
 JAL = {"gob-jal": "pan+pri", "dip-migrante-jal": "mc"}
-VOTERS = 12  # main let both through in 2 to 5 of 12 pairs
+VOTERS = 12  # without the shared lock both went through in 2 to 5 pairs of 12
 
 
 @pytest.fixture
