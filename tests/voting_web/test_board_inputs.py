@@ -26,6 +26,7 @@ from vmre.core.database import transaction
 from vmre.core.messages import text
 from vmre.core.staff import Role, create_user
 from vmre.crypto import credentials
+from vmre.voting import accounts
 from vmre.voting import ballot as ballots
 from vmre.voting.board import Board
 from vmre.voting.sms import FileSms
@@ -186,7 +187,7 @@ def _staff(app) -> TestClient:
     return client
 
 
-def test_an_administrator_cannot_reopen_a_closed_election(site):
+def test_an_administrator_cannot_reopen_a_closed_election(site, smtp_server):
     app, ctx, voters = site
     api = TestClient(app)
     ballot, _ = _ballot(ctx, voters[0])
@@ -207,6 +208,18 @@ def test_an_administrator_cannot_reopen_a_closed_election(site):
     after = Board(app.state.sessions).election(ELECTION)
     assert (after.state, after.opens_at, after.closes_at, after.ballot_count) == (
         "closed", closed.opens_at, closed.closes_at, 1)
+
+    # nor change the credential list through the practice tools
+    admin.post(f"/admin/sivei/{ELECTION}/simulacro", data={"csrf": csrf(page.text)})
+    volunteers = admin.post(f"/admin/sivei/{ELECTION}/voluntarios", data={
+        "csrf": csrf(page.text),
+        "pasted": "email,phone,entity\nvol1@example.org,+52 55 1234 5678,JAL\n"})
+    assert volunteers.status_code == 400
+    assert text("voting.board.closed_final", "es") in volunteers.text
+    assert smtp_server.messages == []
+    with transaction(app.state.sessions) as s:
+        assert accounts.find(s, "vol1@example.org") is None
+    assert Board(app.state.sessions).election(ELECTION).credentials == closed.credentials
 
     late, _ = _ballot(ctx, voters[1])
     refused = api.post(API_CAST, json={"ballot": late})
