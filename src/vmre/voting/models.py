@@ -86,3 +86,18 @@ class SpoiledBallot(Base):
     ballot: Mapped[str] = mapped_column(Text)
     disclosure: Mapped[str] = mapped_column(Text)
     received_at: Mapped[str] = mapped_column(String(40))
+
+
+class TakenCode(Base):
+    """Every tracking code the board has taken, cast or audited: the one place where a ballot
+    is either counted or spoiled, never both (docs/record.md §8.2). Its primary key makes the
+    database itself refuse the second of two writers, whichever path each came by."""
+    __tablename__ = "voting_taken_codes"
+
+    tracking_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    election_id: Mapped[str] = mapped_column(ForeignKey("voting_elections.id"))
+    credential: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # CAST or AUDIT
+
+
+CAST, AUDIT = "cast", "audit"
