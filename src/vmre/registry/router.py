@@ -20,7 +20,7 @@ from sqlalchemy import or_, select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from vmre.core import audit
+from vmre.core import audit, countries
 from vmre.core.database import transaction
 from vmre.core.entities import ENTITIES
 from vmre.core.messages import UserError, text
@@ -31,7 +31,7 @@ from vmre.registry.models import CORRECTION_ITEMS, REASONS, Status
 from vmre.registry.models import Request as RegRequest
 from vmre.registry.padron import Padron
 from vmre.registry.padron import configured as configured_padron
-from vmre.registry.rules import COUNTRIES, FieldErrors, country_name, parse_date
+from vmre.registry.rules import FieldErrors, parse_date
 from vmre.registry.schemas import (
     ConfirmIn,
     DecisionIn,
@@ -129,9 +129,7 @@ def _form_context(lang: str) -> dict:
 
 @functools.lru_cache(maxsize=4)  # per language, built once per process
 def _form_choices(lang: str) -> dict:
-    countries = tuple(sorted(((c, country_name(c, lang)) for c in COUNTRIES),
-                             key=lambda x: x[1]))
-    return {"entities": ENTITIES, "countries": countries, "reasons": REASONS,
+    return {"entities": ENTITIES, "countries": countries.choices(lang), "reasons": REASONS,
             "items": CORRECTION_ITEMS}
 
 
