@@ -569,7 +569,11 @@ def api_decide(folio: str, body: DecisionIn, request: Request,
     try:
         with transaction(_sessions(request)) as session:
             req = service.request_by_folio(session, folio)
-            deadline = body.deadline.replace(tzinfo=None) if body.deadline else None
+            deadline = body.deadline
+            if deadline is not None and deadline.tzinfo is not None:
+                # An instant with its offset: the wall-clock time it is in the process's zone.
+                deadline = service.local_now(service.get_process(session, req.election_id),
+                                             deadline)
             _decide(session, req, user, body.decision, body.reason, body.items, deadline,
                     body.note)
             out = _status_out(req, lang)
