@@ -66,3 +66,4 @@ def test_api_takes_any_country_abroad_and_refuses_mexico(env, smtp_server):
                                     "country": "MX"})
     assert refused.status_code == 422
     assert refused.json()["errors"]["country"] == text("registry.field.not_abroad", "en")
+
