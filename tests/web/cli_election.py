@@ -79,16 +79,27 @@ class CliElection:
                             json={"ballot": ballot})
         assert reply.status_code == 201, reply.text
 
-    def close_and_tally(self) -> str:
+    def close_and_decrypt(self) -> Path:
+        """Close the board; the custodian decrypts the aggregate; the closing folder."""
         closing = self.tmp / "cierre"
         self.run("election", "close", self.election_id, "--out", str(closing), "--db", self.db)
+        return closing
+
+    def decrypt(self, closing: Path) -> Path:
         share = self.tmp / "parte-1.json"
         self.run("ceremony", "decrypt", str(closing / "aggregate.json"), str(share),
                  "--custodian", "1", "--secret", self.secret, "--dir", str(self.shared),
                  passphrase=True)
-        return self.run("election", "tally", self.election_id, str(share), "--closing-dir",
-                        str(closing), "--dir", str(self.shared), "--record",
-                        str(self.tmp / "registro"), "--db", self.db)
+        return share
+
+    def tally_args(self, closing: Path, share: Path) -> list[str]:
+        return ["election", "tally", self.election_id, str(share), "--closing-dir",
+                str(closing), "--dir", str(self.shared), "--record",
+                str(self.tmp / "registro"), "--db", self.db]
+
+    def close_and_tally(self) -> str:
+        closing = self.close_and_decrypt()
+        return self.run(*self.tally_args(closing, self.decrypt(closing)))
 
 
 def window_now() -> tuple[str, str]:

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from cli_election import CliElection, window_now
 from fastapi.testclient import TestClient
 
+from vmre.cli import app
 from vmre.web.app import create_app
 
 
@@ -47,6 +49,27 @@ def test_cli_tally_is_listed_on_results_and_has_its_page(tmp_path, sqlite_url):
     assert link in index.text
     assert f'href="/resultados/{election_id}/PUE"' in index.text and "Puebla" in index.text
     assert client.get(f"/resultados/{election_id}/PUE").status_code == 200
+
+
+def test_tally_of_another_aggregate_is_not_published(tmp_path, sqlite_url):
+    """Two options' sums swapped in the closing folder: the custodian's share is valid for
+    that file and combines, but those are not the board's sums, so nothing is published."""
+    election = CliElection(tmp_path, sqlite_url)
+    election_id = election.register({"ana": "PUE"})
+    election.schedule(*window_now())
+    client = TestClient(create_app(sqlite_url, secret_key="test"))
+    election.cast(client, 0, "PUE", {"gob-pue": "morena"})
+    closing = election.close_and_decrypt()
+    document = json.loads((closing / "aggregate.json").read_text())
+    options = document["contests"]["gob-pue"]["options"]
+    options[0], options[1] = options[1], options[0]
+    assert options[0] != options[1]
+    (closing / "aggregate.json").write_text(json.dumps(document))
+    refused = election.cli.invoke(app, election.tally_args(closing, election.decrypt(closing)))
+    assert refused.exit_code != 0
+    assert refused.exception.key == "sivei.count.other_aggregate"
+    assert f"/resultados/internet/{election_id}" not in client.get("/resultados").text
+    assert client.get(f"/resultados/internet/{election_id}").status_code == 404
 
 
 def test_home_page_links_every_public_door(sqlite_url):

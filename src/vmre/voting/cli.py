@@ -144,11 +144,11 @@ def tally_cmd(election: str, shares: list[Path], closing_dir: Path = Path("closi
         ceremony.context(), ceremony.transcript(), aggregate_doc,
         [json.loads(p.read_text()) for p in shares])
     board = _board(db)
+    with transaction(board.sessions) as s:  # published: listed on /resultados like a web tally
+        server_tally.record_tally(s, board, election, aggregate_doc, valid, results)
     write_record(record, board, election, json.loads((closing_dir / "closing.json")
                  .read_text()), aggregate_doc, valid, results)
     archive(record)
-    with transaction(board.sessions) as s:  # published: listed on /resultados like a web tally
-        server_tally.record_tally(s, board, election, aggregate_doc, valid, results)
     typer.echo(json.dumps(results["contests"], indent=1, ensure_ascii=False))
     _done("voting.cli.tallied", used=", ".join(map(str, results["custodians_used"])),
           rejected=", ".join(map(str, rejected)) or "-", record=record)

@@ -79,18 +79,12 @@ def record_tally(s: Session, board: Board, election_id: str, aggregate_doc: dict
     """Keep a tally combined off the server (`vmre election tally`) as the published results,
     the same row the web upload of shares fills, so both ways show on the results pages.
 
-    The aggregate must be the one of this board: a different one would publish counts that
-    the board's ballots do not add up to."""
-    election = board.election(election_id)
-    if election.state != "closed":
-        raise UserError("sivei.count.not_closed")
-    document = json.dumps(aggregate_doc, sort_keys=True)
-    row = s.get(Closing, election_id)
-    if row is None:
-        row = Closing(election_id=election_id, aggregate=document, shares="{}", results="")
-        s.add(row)
-    elif json.loads(row.aggregate) != aggregate_doc:
+    The aggregate must be the one the server computes from its board: results decrypted from
+    any other would be counts that the board's ballots do not add up to."""
+    board_doc = aggregate(s, board, election_id)  # refuses unless voting is closed
+    if json.loads(json.dumps(aggregate_doc)) != json.loads(json.dumps(board_doc)):
         raise UserError("sivei.count.other_aggregate")
+    row = s.get(Closing, election_id)
     row.shares = json.dumps({str(j): d for j, d in shares.items()}, sort_keys=True)
     row.results = json.dumps(results, sort_keys=True)
 
