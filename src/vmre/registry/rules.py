@@ -73,8 +73,12 @@ def check_request(raw: dict[str, object], today: dt.date) -> tuple[dict, FieldEr
     with what was typed, so nothing is lost."""
     v = {k: _clean(raw.get(k)) for k in (*REQUIRED, "second_surname", "ocr", "cic", "consent")}
     errors = FieldErrors()
+    country = v["country"].upper()
+    # A country whose addresses carry no postal code (Hong Kong, Qatar...) needs none.
+    optional = set() if not countries.is_country(country) or countries.uses_postal_codes(
+        country) else {"postal_code"}
     for name in REQUIRED:
-        if not v[name]:
+        if not v[name] and name not in optional:
             errors.add(name, "registry.field.required")
     for name, limit in TEXT_LIMITS.items():
         if len(v[name]) > limit:
