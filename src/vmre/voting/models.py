@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 
 from sqlalchemy import (
-    DateTime,
     ForeignKey,
     Integer,
     String,
@@ -17,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from vmre.core.database import Base
+from vmre.core.database import Base, UtcDateTime
 
 
 class Election(Base):
@@ -31,8 +30,8 @@ class Election(Base):
     revote_policy: Mapped[str] = mapped_column(String(16), default="single")
     receipt_key: Mapped[str] = mapped_column(String(64))  # the server's own signing scalar
     state: Mapped[str] = mapped_column(String(16), default="setup")
-    opens_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    closes_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    opens_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    closes_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     head_hash: Mapped[str] = mapped_column(String(64))
     ballot_count: Mapped[int] = mapped_column(Integer, default=0)
     # SHA-256 of context and credential list: the key under which a server process keeps the

@@ -562,25 +562,44 @@ async def receipt_check(request: Request, pasted: str = Form(""), csrf: str = Fo
     return render(request, "sivei/receipt_check.html", status, result=result, pasted=pasted)
 
 
+def _published_results(s: Session, election: Election, lang: str) -> dict | None:
+    """An election's counts per contest and option, once the custodians' shares have been
+    combined (uploaded on the web or combined with `vmre election tally`)."""
+    outcome = closing.status(s, election.id)["results"]
+    if outcome is None:
+        return None
+    manifest = loaded(election).context.manifest
+    contests = []
+    for contest in manifest.contests:
+        counts = outcome["contests"].get(contest.id, {}).get("counts", {})
+        contests.append({"office": contest.office, "entity": contest.entity,
+                         "ballots": outcome["contests"].get(contest.id, {}).get("ballots", 0),
+                         "rows": [(option_label(manifest, o, lang), counts.get(o.id, 0))
+                                  for o in contest.options]})
+    return {"id": election.id, "name": manifest.name, "contests": contests}
+
+
 @public.get("/resultados/internet")
 def results(request: Request, s: Session = DB):
-    """Counts per contest and option, once the custodians' shares have been combined."""
+    """Every election's internet results."""
     lang = language(request)
     published = []
     for election in s.scalars(select(Election).order_by(Election.id)):
-        outcome = closing.status(s, election.id)["results"]
-        if outcome is None:
-            continue
-        manifest = loaded(election).context.manifest
-        contests = []
-        for contest in manifest.contests:
-            counts = outcome["contests"].get(contest.id, {}).get("counts", {})
-            contests.append({"office": contest.office, "entity": contest.entity,
-                             "ballots": outcome["contests"].get(contest.id, {}).get("ballots", 0),
-                             "rows": [(option_label(manifest, o, lang), counts.get(o.id, 0))
-                                      for o in contest.options]})
-        published.append({"id": election.id, "name": manifest.name, "contests": contests})
+        shown = _published_results(s, election, lang)
+        if shown is not None:
+            published.append(shown)
     return render(request, "sivei/results.html", published=published)
+
+
+@public.get("/resultados/internet/{election_id}")
+def election_results(request: Request, election_id: str, s: Session = DB):
+    """One election's internet results (the page /resultados links to)."""
+    lang = language(request)
+    election = s.get(Election, election_id)
+    shown = None if election is None else _published_results(s, election, lang)
+    if shown is None:
+        raise HTTPException(404, text("web.not_found", lang))
+    return render(request, "sivei/results.html", published=[shown], one=True)
 
 
 @public.get("/expediente/{election_id}.zip")
