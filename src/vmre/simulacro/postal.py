@@ -32,6 +32,12 @@ PER_TABLE = 8
 SUPERVISOR = "supervision-simulacro"
 
 
+def postal_entities(manifest: Manifest) -> list[str]:
+    """The entities whose count has postal tables in the simulacro (the fingerprint's postal
+    modality, docs/record.md §2.4): every entity with a contest (each gets a postal voter)."""
+    return [e for e in manifest.entities if manifest.contests_for(e)]
+
+
 def run_postal(record: Path, manifest: Manifest, results: dict, seed: int,
                sessions: sessionmaker[Session], postal_list: Path,
                internet: dict[str, list[str]]) -> dict:
@@ -42,7 +48,7 @@ def run_postal(record: Path, manifest: Manifest, results: dict, seed: int,
     election_id = manifest.election_id
     out = Path(record).parent / "postal"
     out.mkdir(parents=True, exist_ok=True)
-    entities = [e for e in manifest.entities if manifest.contests_for(e)]
+    entities = postal_entities(manifest)
     lnere = postal.read_lnere(postal_list.read_bytes())
 
     with transaction(sessions) as s:

@@ -26,7 +26,7 @@ from vmre.record.verifier import Report, verify_record
 from vmre.record.writer import archive, write_record
 from vmre.simulacro.citizens import draw
 from vmre.simulacro.mailbox import Mailbox
-from vmre.simulacro.postal import ELECTION_DAY, run_postal
+from vmre.simulacro.postal import ELECTION_DAY, postal_entities, run_postal
 from vmre.simulacro.registration import Funnel, InternetVoter, register
 from vmre.simulacro.web import WebServer
 from vmre.simulacro.web import vote as web_vote
@@ -59,6 +59,7 @@ class Outcome:
     abstained: int = 0
     # What the internet voters chose, per contest and option (their first cast ballot).
     chosen: dict[str, Counter] = field(default_factory=dict)
+    fingerprint: str = ""
 
 
 def default_manifest_text() -> str:
@@ -137,7 +138,10 @@ def _encrypt_batch(manifest_json: str, election_json: str,
             doc, rs = encrypt_ballot(ctx, entity, key, selections)
             audited = (doc, reveal(doc, selections, rs))
         doc, _rs = encrypt_ballot(ctx, entity, key, selections)
-        out.append((doc, audited, behaviour))
+        # a second ballot of its own (the very same one sent again only gets its receipt back)
+        second = encrypt_ballot(ctx, entity, key, selections)[0] if behaviour == "twice" \
+            else None
+        out.append((doc, audited, second))
     return out
 
 
@@ -164,7 +168,7 @@ def run(voters: int, out: str | Path, custodians: int = 5, threshold: int = 3, a
     migrate(engine)
     sessions = session_factory(engine)
     board = Board(sessions)
-    election_id = board.register(ceremony)
+    election_id = board.register(ceremony, postal=postal_entities(ctx.manifest))
     manifest = ctx.manifest
     outcome = Outcome(out, out / "record", out / "record.zip", election_id, voters,
                       manifest=manifest)
@@ -189,6 +193,7 @@ def run(voters: int, out: str | Path, custodians: int = 5, threshold: int = 3, a
         with transaction(sessions) as s:
             funnel.accounts = s.scalar(select(func.count()).select_from(VoterAccount).where(
                 VoterAccount.election_id == election_id)) or 0
+        outcome.fingerprint, _inputs = board.fingerprint(election_id)  # fixed before the window
         plan = _voter_plan(manifest, registration.internet, seed, web_voters)
         now = dt.datetime.now(dt.UTC)
         board.schedule(election_id, now - dt.timedelta(minutes=1), now + dt.timedelta(days=1))
@@ -215,17 +220,17 @@ def run(voters: int, out: str | Path, custodians: int = 5, threshold: int = 3, a
     encrypted = map_chunks(_encrypt_batch, [(election.manifest, election.context, batch)
                                             for batch in chunked(items, 100)], scheduler)
     rows = [row for batch in encrypted for row in batch]
-    for _doc, audited, _behaviour in rows:
+    for _doc, audited, _second in rows:
         if audited:  # audited first: that ballot is spoiled, the voter casts a fresh one
             board.spoil(election_id, *audited)
             outcome.challenged += 1
-    receipts = board.cast_many(election_id, [doc for doc, _a, _b in rows], scheduler)
+    receipts = board.cast_many(election_id, [doc for doc, _a, _s in rows], scheduler)
     failed = [r for r in receipts if isinstance(r, UserError)]
     if failed:
         raise failed[0]
     outcome.cast = outcome.web_cast + len(receipts)
-    again = board.cast_many(election_id, [doc for doc, _a, behaviour in rows
-                                          if behaviour == "twice"], scheduler)
+    again = board.cast_many(election_id, [second for _d, _a, second in rows if second],
+                            scheduler)
     outcome.second_attempts_refused += sum(isinstance(r, UserError) for r in again)
 
     say("closing")

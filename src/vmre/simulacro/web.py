@@ -150,8 +150,10 @@ def vote(voter: InternetVoter, address: str, ctx: ElectionContext, selections: d
         if cast.status_code != 201:
             raise _refused(cast)
         outcome.cast = True
-        if behaviour == "twice":
+        if behaviour == "twice":  # a second ballot of its own (the same one again would
+            # only get its first receipt back)
+            second, _rs = encrypt_ballot(ctx, voter.entity, key, selections)
             again = browser.post(str(home.url.join("/voto/emitir")), headers=headers,
-                                 json={"ballot": doc})
+                                 json={"ballot": second})
             outcome.second_refused = again.status_code == 409
     return outcome
