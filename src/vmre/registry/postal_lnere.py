@@ -16,9 +16,9 @@ from typing import IO
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from vmre.core.countries import name as country_name
 from vmre.core.messages import UserError
 from vmre.registry.models import Closure, Modality, Request, Status
-from vmre.registry.rules import country_name
 from vmre.registry.service import get_process
 
 FORMAT = "vmre/postal-lnere/v1"
