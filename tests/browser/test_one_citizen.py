@@ -1,0 +1,295 @@
+"""One citizen, start to end, the way people do it: the citizen in the browser (registration
+form, the mails' links, activation, ballot, receipt, board, results), staff in the browser on
+the staff pages, the operator and the custodians with the `vmre` command line in their own
+processes (README, docs/registry.md, docs/ceremony.md, docs/sivei.md §3). Every mail is read
+from a real SMTP server; no step calls the application's functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+import threading
+from zoneinfo import ZoneInfo
+
+import pyotp
+import pytest
+
+from vmre.registry.padron import SyntheticPadron
+from vmre.simulacro.run import default_manifest_text
+
+from .conftest import Operator, free_port, mail_text, mails_to
+
+pytestmark = pytest.mark.browser
+
+STAFF_PASSWORD = "Revisora-del-registro-2027"
+VOTER_PASSWORD = "Mi-voto-desde-Chicago-2027"
+ISSUER_PASSPHRASE = "frase de la llave emisora del registro"
+CUSTODIANS = (1, 2, 3)
+PHRASE = {i: f"frase de paso del custodio {i}" for i in CUSTODIANS}
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(300)
+PDF = b"%PDF-1.4\n" + bytes(300)
+MEXICO = ZoneInfo("America/Mexico_City")
+
+
+def the_citizen():
+    """A person of the synthetic register (the server's default one): what their card says."""
+    for record in SyntheticPadron(2024, 100_000):
+        if (record.entity_id == "JAL" and not record.issued_abroad and record.ocr
+                and record.validity_year >= 2030 and record.second_surname):
+            return record
+    raise AssertionError("no suitable record")
+
+
+def wait_for_mail(sink, address: str, subject: str, count: int = 1) -> list:
+    """Mails are sent before the page or command that sends them answers; this only waits for
+    the sink's own thread to hand them over."""
+    deadline = time.monotonic() + 10
+    while len(found := mails_to(sink, address, subject)) < count:
+        assert time.monotonic() < deadline, [m["Subject"] for m in sink.messages]
+        time.sleep(0.05)
+    return found
+
+
+@pytest.fixture
+def operator(tmp_path, smtp_server) -> Operator:
+    url = f"http://127.0.0.1:{free_port()}"
+    return Operator(tmp_path, f"sqlite:///{tmp_path / 'vmre.sqlite'}", {
+        "VMRE_PUBLIC_URL": url, "VMRE_UPLOAD_DIR": str(tmp_path / "uploads"),
+        "VMRE_SMTP_SENDER": "voto@ine.example"})
+
+
+class Meanwhile:
+    """Commands other people run while the citizen is at the browser (the custodians'
+    ceremony while registration is open); `wait` re-raises whatever failed."""
+
+    def __init__(self, steps) -> None:
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(steps,), daemon=True)
+        self.thread.start()
+
+    def _run(self, steps) -> None:
+        try:
+            steps()
+        except BaseException as err:  # noqa: BLE001 - handed to the test's own thread
+            self.error = err
+
+    def wait(self) -> None:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+
+def set_up_election(op: Operator, folder: Path, manifest: Path, secret: dict[int, str],
+                    election: str) -> None:
+    """docs/ceremony.md: the opening ceremony among three custodians (threshold two), each
+    typing their own passphrase, then the voting server's registration and window."""
+    db = op.db
+    op.run("ceremony", "init", str(manifest), "--custodians", "3", "--threshold", "2",
+           "--dir", str(folder))
+    op.run_each([(("ceremony", "keygen", "--custodian", str(i), "--secret", secret[i],
+                   "--dir", str(folder)), f"{PHRASE[i]}\n{PHRASE[i]}\n") for i in CUSTODIANS])
+    for step in ("deal", "check"):
+        op.run_each([(("ceremony", step, "--custodian", str(i), "--secret", secret[i],
+                       "--dir", str(folder)), f"{PHRASE[i]}\n") for i in CUSTODIANS])
+    assert "1, 2, 3" in op.run("ceremony", "finalize", "--dir", str(folder))
+    assert election in op.run("election", "register", "--dir", str(folder), "--db", db)
+    # the window with an explicit offset (Mexico City's), a day either side of now
+    opens = dt.datetime.now(dt.timezone(dt.timedelta(hours=-6))).replace(microsecond=0)
+    opens -= dt.timedelta(days=1)
+    op.run("election", "schedule", election, opens.isoformat(),
+           (opens + dt.timedelta(days=2)).isoformat(), "--db", db)
+
+
+def staff_login(page, url: str) -> None:
+    page.goto(f"{url}/admin/login")
+    page.fill("#username", "revisora")
+    page.fill("#password", STAFF_PASSWORD)
+    page.click("form[action='/admin/login'] button[type=submit]")
+    page.wait_for_url("**/admin/")
+
+
+def fill_request(page, citizen, email: str, phone: str, modality: str, files: Path) -> str:
+    """The citizen's request on /registro/solicitud, as their card and life say; the folio."""
+    page.wait_for_selector("form[action='/registro/solicitud']")
+    page.fill("#f-given_names", citizen.given_names)
+    page.fill("#f-first_surname", citizen.first_surname)
+    page.fill("#f-second_surname", citizen.second_surname)
+    page.fill("#f-birth_date", citizen.birth_date.isoformat())
+    page.fill("#f-elector_key", citizen.elector_key)
+    page.fill("#f-ocr", citizen.ocr)
+    page.fill("#f-cic", citizen.cic)
+    page.check("input[name=card_issued][value=mexico]")
+    page.select_option("#f-entity_id", citizen.entity_id)
+    page.select_option("#f-country", "US")
+    page.fill("#f-region", "Illinois")
+    page.fill("#f-city", "Chicago")
+    page.fill("#f-postal_code", "60608")
+    page.fill("#f-street", "1200 W Cermak Rd")
+    page.fill("#f-email", email)
+    page.fill("#f-phone", phone)
+    page.check(f"input[name=modality][value={modality}]")
+    page.set_input_files("#f-card_front", str(files / "frente.png"))
+    page.set_input_files("#f-card_back", str(files / "reverso.png"))
+    page.set_input_files("#f-proof", str(files / "domicilio.pdf"))
+    page.check("input[name=consent]")
+    page.click("form[action='/registro/solicitud'] button[type=submit]")
+    folio = page.inner_text("p.mono").strip()
+    assert re.fullmatch(r"SRVE-[0-9A-Z]{10}", folio), page.inner_text("main")
+    return folio
+
+
+def test_one_internet_voter_from_registration_to_results(browser, operator, smtp_server,
+                                                         tmp_path):
+    op, db, sink = operator, operator.db, smtp_server
+    citizen = the_citizen()
+    email, phone = "ana.votante@correo.example", "+13125550147"
+    election = "pel-2024-extranjero"  # the manifest's election_id is the registry's process id
+    manifest = tmp_path / "manifiesto.yaml"
+    manifest.write_text(default_manifest_text(), encoding="utf-8")
+    for name, data in (("frente.png", PNG), ("reverso.png", PNG), ("domicilio.pdf", PDF)):
+        (tmp_path / name).write_bytes(data)
+    now = dt.datetime.now(MEXICO).replace(tzinfo=None, microsecond=0)
+
+    # -- the operator opens registration (docs/registry.md §1), adds a reviewer and makes
+    # the registry's issuer key (§6) -------------------------------------------------------
+    op.run_each([
+        (("registry", "process-add", "--election", election, "--name",
+          "Procesos Electorales Locales 2023-2024", "--opens",
+          (now - dt.timedelta(days=1)).isoformat(), "--closes",
+          (now + dt.timedelta(days=30)).isoformat(), "--corrections-until",
+          (now + dt.timedelta(days=40)).isoformat(), "--card-min-year", "2027",
+          "--entities", "JAL,GTO,CDMX,PUE", "--db", db), None),
+        (("registry", "issuer-key", "--out", "registry-issuer.key"),
+         f"{ISSUER_PASSPHRASE}\n{ISSUER_PASSPHRASE}\n")])
+    op.run("staff", "add", "revisora", "--roles", "administrator", "--db", db,
+           stdin=f"{STAFF_PASSWORD}\n{STAFF_PASSWORD}\n")
+
+    with op.serve() as url:
+        # meanwhile the custodians hold the opening ceremony and the server registers it
+        shared = tmp_path / "compartida"
+        secret = {i: str(tmp_path / f"custodio-{i}.secreto") for i in CUSTODIANS}
+        ceremony = Meanwhile(lambda: set_up_election(op, shared, manifest, secret, election))
+
+        citizen_side = browser.new_context(locale="es-MX")
+        page = citizen_side.new_page()
+        console: list[str] = []
+        page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+
+        # -- the citizen asks to be registered, choosing the internet vote ------------------
+        page.goto(f"{url}/registro/")
+        page.click(f"a[href='/registro/solicitud?election={election}']")
+        folio = fill_request(page, citizen, email, phone, "internet", tmp_path)
+
+        # -- … and confirms the address with the link in the mail --------------------------
+        [confirmation] = wait_for_mail(sink, email, folio)
+        link = re.search(rf"{re.escape(url)}/registro/confirmar/\S+", mail_text(confirmation))
+        assert link, mail_text(confirmation)
+        page.goto(link.group(0))
+        assert folio in page.inner_text("[role=status]")
+
+        # -- a reviewer accepts it on the staff pages, following their links ----------------
+        staff_side = browser.new_context(locale="es-MX")
+        staff = staff_side.new_page()
+        staff_login(staff, url)
+        staff.click("a[href='/admin/registry/']")
+        staff.click(f"a[href='/admin/registry/requests/{folio}']")
+        staff.click("form:has(input[name=decision][value=accept]) button[type=submit]")
+        staff.wait_for_load_state()
+
+        # -- the list closes for the entity (CLI); the mail's link shows the new status -----
+        closed = op.run("registry", "close", "--election", election, "--entity", "JAL",
+                        "--db", db)
+        assert "JAL\tinternet\t1" in closed, closed
+        [*_, included] = wait_for_mail(sink, email, f"Su solicitud {folio} cambió de estado", 2)
+        link = re.search(rf"{re.escape(url)}/registro/estado\S*", mail_text(included))
+        assert link, mail_text(included)
+        page.goto(link.group(0))
+        page.fill("#f-folio", folio)
+        page.fill("#f-birth_date", citizen.birth_date.isoformat())
+        page.click("form[action='/registro/estado'] button[type=submit]")
+        assert "Incluida en la lista nominal" in page.inner_text("main")
+
+        # -- credentials: the registry hands over and mails the access message -------------
+        ceremony.wait()
+        op.run("registry", "send-credentials", "--election", election, "--key",
+               "registry-issuer.key", "--db", db, stdin=f"{ISSUER_PASSPHRASE}\n")
+        [access] = wait_for_mail(sink, email, "Su acceso para votar por internet")
+        body = mail_text(access)
+        link = re.search(rf"{re.escape(url)}/voto/activar/\S+#credencial=(\S+)", body)
+        assert link, body
+        code = link.group(1)
+        assert code in body.replace(link.group(0), "")  # also in the text, to be typed
+
+        # -- activation: phone digits, TOTP enrolment, password; then login ----------------
+        page.goto(link.group(0))
+        page.wait_for_selector("#credential-kept", state="visible")
+        page.fill("#digits", phone[-4:])
+        page.click("button[type=submit]")
+        page.wait_for_url("**/voto/activar/factor")
+        page.click("a[href='/voto/activar/factor?metodo=totp']")
+        totp = pyotp.TOTP(page.inner_text("#totp-secret"))
+        page.fill("#code", totp.now())
+        page.click("form[action='/voto/activar/totp'] button")
+        page.wait_for_url("**/voto/activar/contrasena")
+        page.fill("#password", VOTER_PASSWORD)
+        page.fill("#confirm", VOTER_PASSWORD)
+        page.click("form button[type=submit]")
+        page.wait_for_url("**/voto/entrar?activada=1")
+        page.fill("#username", email)
+        page.fill("#password", VOTER_PASSWORD)
+        page.fill("#code", totp.at(time.time() + 30))  # the enrolment's code is spent
+        page.click("button[value=login]")
+        page.wait_for_url("**/voto/")
+
+        # -- the ballot: PAN + PRI for governor (a coalition mark), MC for the deputy -------
+        page.click("a[href='/voto/boleta']")
+        page.wait_for_selector("#ballot-app[data-ready='1']", state="attached")
+        page.check("#gob-jal-pan")
+        page.check("#gob-jal-pri")
+        page.click("#step-0 button.next")
+        page.check("#dip-migrante-jal-mc")
+        page.click("#step-1 button.next")
+        assert page.input_value("#credential") == code  # kept from the link's fragment
+        page.click("#cast")
+        page.wait_for_url("**/voto/recibo")
+        tracking = page.inner_text("#tracking-code").strip()
+
+        # -- the tracking code is found on the public board --------------------------------
+        page.click(f"a[href^='/tablero/{election}']")  # the receipt's own link
+        assert "en la posición 1" in page.inner_text("#search-result")
+        page.goto(f"{url}/tablero")  # with one election the list of boards leads to it
+        page.wait_for_url(f"**/tablero/{election}")
+        page.fill("#codigo", tracking)
+        page.click("form[role=search] button")
+        assert "en la posición 1" in page.inner_text("#search-result")
+
+        # -- close; custodians 1 and 3 decrypt (2 is absent); staff upload on the count page
+        closing = tmp_path / "cierre"
+        op.run("election", "close", election, "--out", str(closing), "--db", db)
+        shares = {i: tmp_path / f"parte-{i}.json" for i in (1, 3)}
+        op.run_each([(("ceremony", "decrypt", str(closing / "aggregate.json"), str(shares[i]),
+                       "--custodian", str(i), "--secret", secret[i], "--dir", str(shared)),
+                      f"{PHRASE[i]}\n") for i in shares])
+        staff.goto(f"{url}/admin/")
+        staff.click("a[href='/admin/sivei/']")
+        staff.click(f"a[href='/admin/sivei/{election}']")
+        staff.click(f"a[href='/admin/sivei/{election}/computo']")
+        for i in shares:
+            staff.set_input_files("#upload", str(shares[i]))
+            staff.click(f"form[action='/admin/sivei/{election}/computo'] button[type=submit]")
+            staff.wait_for_load_state()
+        assert "(1, 3)" in staff.inner_text("main"), staff.inner_text("main")
+
+        # -- the citizen's choice is counted on the public results ---------------------------
+        page.goto(f"{url}/resultados/internet")
+        governor = page.locator("table.results", has_text="Gubernatura de Jalisco")
+        assert governor.locator(
+            "tr", has_text="Partido Acción Nacional + Partido Revolucionario Institucional"
+        ).locator("td").nth(1).inner_text() == "1"
+        deputy = page.locator("table.results", has_text="(JAL)").nth(1)
+        assert deputy.locator("tr", has_text="Movimiento Ciudadano").locator("td").nth(1) \
+            .inner_text() == "1"
+        assert not [m for m in console if "Content Security Policy" in m], console
+        citizen_side.close()
+        staff_side.close()
