@@ -218,10 +218,12 @@ def test_one_internet_voter_from_registration_to_results(browser, operator, smtp
         body = mail_text(access)
         link = re.search(rf"{re.escape(url)}/voto/activar/\S+#credencial=(\S+)", body)
         assert link, body
-        code = link.group(1)
-        assert code in body.replace(link.group(0), "")  # also in the text, to be typed
+        code = re.search(r"^ +([0-9A-Z]{5}(?:-[0-9A-Z]{5}){4})$", body, re.M).group(1)
+        assert link.group(1) == code  # the code in the fragment, and in the text to type it
+        login = re.search(rf"{re.escape(url)}/voto/entrar\b", body)
+        assert login, body  # the activation link works once: the mail says where to sign in
 
-        # -- activation: phone digits, TOTP enrolment, password; then login ----------------
+        # -- activation: phone digits, TOTP enrolment, password; then the citizen leaves ----
         page.goto(link.group(0))
         page.wait_for_selector("#credential-kept", state="visible")
         page.fill("#digits", phone[-4:])
@@ -236,13 +238,21 @@ def test_one_internet_voter_from_registration_to_results(browser, operator, smtp
         page.fill("#confirm", VOTER_PASSWORD)
         page.click("form button[type=submit]")
         page.wait_for_url("**/voto/entrar?activada=1")
+        citizen_side.close()
+
+        # -- another day, another browser: the sign-in address from the mail ----------------
+        citizen_side = browser.new_context(locale="es-MX")
+        page = citizen_side.new_page()
+        page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+        page.goto(login.group(0))
         page.fill("#username", email)
         page.fill("#password", VOTER_PASSWORD)
         page.fill("#code", totp.at(time.time() + 30))  # the enrolment's code is spent
         page.click("button[value=login]")
         page.wait_for_url("**/voto/")
 
-        # -- the ballot: PAN + PRI for governor (a coalition mark), MC for the deputy -------
+        # -- the ballot: PAN + PRI for governor (a coalition mark), MC for the deputy; the
+        # code typed from the mail (this browser never saw the link) ------------------------
         page.click("a[href='/voto/boleta']")
         page.wait_for_selector("#ballot-app[data-ready='1']", state="attached")
         page.check("#gob-jal-pan")
@@ -250,7 +260,8 @@ def test_one_internet_voter_from_registration_to_results(browser, operator, smtp
         page.click("#step-0 button.next")
         page.check("#dip-migrante-jal-mc")
         page.click("#step-1 button.next")
-        assert page.input_value("#credential") == code  # kept from the link's fragment
+        assert page.input_value("#credential") == ""
+        page.fill("#credential", code)
         page.click("#cast")
         page.wait_for_url("**/voto/recibo")
         tracking = page.inner_text("#tracking-code").strip()
