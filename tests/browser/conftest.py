@@ -93,12 +93,10 @@ class Operator:
 
     @staticmethod
     def finish(process: subprocess.Popen) -> str:
-        t0 = time.monotonic()
         out = process.stdout.read()
         err = process.stderr.read()
         code = process.wait()
         assert code == 0, f"{process.args[3:]} → {code}\n{out}\n{err}"
-        print("TIMING", process.args[3:5], round(time.monotonic() - t0, 2), time.monotonic())
         return out
 
     def run(self, *args: str, stdin: str | None = None) -> str:
