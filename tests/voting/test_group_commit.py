@@ -128,7 +128,6 @@ def test_ballot_checked_against_a_replaced_list_is_judged_on_the_new_one(ready):
     still on it is accepted."""
     from vmre.core.database import make_engine, session_factory
     from vmre.crypto import credentials
-    from vmre.crypto.group import random_scalar
     from vmre.voting.board import Board
     from vmre.voting.credential_list import sign_credential_list
 
@@ -142,7 +141,7 @@ def test_ballot_checked_against_a_replaced_list_is_judged_on_the_new_one(ready):
             for i in (0, 1)]
     elsewhere = Board(session_factory(make_engine(str(ready.board.sessions.kw["bind"].url
                                                      .render_as_string(hide_password=False)))))
-    elsewhere.load_credentials(eid, sign_credential_list(eid, random_scalar(), kept))
+    elsewhere.load_credentials(eid, sign_credential_list(eid, ready.issuer, kept))
 
     with pytest.raises(UserError) as err:
         ready.board.cast(eid, encrypt_ballot(ready.ctx, "JAL", ready.key(2), JAL)[0])

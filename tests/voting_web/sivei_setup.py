@@ -47,12 +47,16 @@ def run_ceremony(folder: Path) -> Ceremony:
     return ceremony
 
 
-def open_election(sessions, folder: Path, voters: list[Voter], open_now: bool = True
+def open_election(sessions, folder: Path, voters: list[Voter] | None, open_now: bool = True
                   ) -> ElectionContext:
+    """`voters=None`: no credential list yet (a practice run's enrolment signs it), hence no
+    fingerprint and no window."""
     ceremony = run_ceremony(folder)
     board = Board(sessions)
     board.register(ceremony)
     ctx = ceremony.context()
+    if voters is None:
+        return ctx
     listing = sign_credential_list(
         ELECTION, random_scalar(),
         [(credentials.public_credential(ELECTION, v.secret), v.entity) for v in voters])

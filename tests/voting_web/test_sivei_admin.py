@@ -128,11 +128,16 @@ def test_window_in_local_time_close_and_acts(site, tmp_path):
     assert "Acta de inicio" in client.get("/actas?lang=es").text
 
 
-def test_practice_election_with_volunteers(site, smtp_server):
-    app, _, _ = site
-    now = dt.datetime.now(dt.UTC)
-    Board(app.state.sessions).schedule(ELECTION, now - dt.timedelta(minutes=5),
-                                       now + dt.timedelta(hours=1))
+@pytest.fixture
+def practice_site(db_url, tmp_path):
+    """An election registered with no credential list: the practice enrolment signs it."""
+    app = create_app(db_url, secret_key="test")
+    open_election(app.state.sessions, tmp_path / "ceremony", None, open_now=False)
+    return app
+
+
+def test_practice_election_with_volunteers(practice_site, smtp_server):
+    app = practice_site
     client = staff_client(app)
     page = client.get(f"/admin/sivei/{ELECTION}")
     refused = client.post(f"/admin/sivei/{ELECTION}/voluntarios", data={
@@ -148,6 +153,12 @@ def test_practice_election_with_volunteers(site, smtp_server):
     ok = client.post(f"/admin/sivei/{ELECTION}/voluntarios", data={"csrf": csrf(page.text)},
                      files={"upload": ("voluntarios.csv", rows.encode())})
     assert ok.status_code == 200 and len(smtp_server.messages) == 2
+    # the enrolment signed the list with the practice issuer key, which fixed the fingerprint;
+    # only then can the window be scheduled
+    assert Board(app.state.sessions).election(ELECTION).fingerprint
+    now = dt.datetime.now(dt.UTC)
+    Board(app.state.sessions).schedule(ELECTION, now - dt.timedelta(minutes=5),
+                                       now + dt.timedelta(hours=1))
 
     body = smtp_server.messages[0].get_payload(decode=True).decode("utf-8")
     token, secret = re.search(r"/voto/activar/([\w-]+)#credencial=([0-9A-Z-]+)", body).groups()

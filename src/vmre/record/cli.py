@@ -1,14 +1,15 @@
-"""`vmre verify RECORD`."""
+"""`vmre verify RECORD [--fingerprint HEX] [--receipt RECEIPT.json]`."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from vmre.core.messages import text
+from vmre.core.messages import bilingual, text
 from vmre.record.verifier import verify_record
 
 console = Console(stderr=True)
@@ -16,26 +17,49 @@ console = Console(stderr=True)
 
 def verify(
     record: Path = typer.Argument(..., help="Carpeta o zip del registro / record folder or zip."),
+    fingerprint: str | None = typer.Option(
+        None, help="Huella publicada de la elección / the election's published fingerprint "
+                   "(hex; docs/record.md §2.4)."),
+    receipt: Path | None = typer.Option(
+        None, help="Recibo de un voto (JSON) a buscar en el tablero / a voter's receipt "
+                   "(JSON) to find on the board (§7.6)."),
     scheduler: str | None = typer.Option(None, help="Dask scheduler (host:port)."),
     workers: int | None = typer.Option(None, help="Procesos locales / local processes."),
 ) -> None:
     """Verifica una elección desde su registro / verify an election from its record."""
-    if not record.exists():
-        console.print(text("core.file.not_found", path=str(record)))
-        raise typer.Exit(2)
+    for path in (record, receipt):
+        if path is not None and not path.exists():
+            console.print(text("core.file.not_found", path=str(path)))
+            raise typer.Exit(2)
+    receipt_doc = None
+    if receipt is not None:
+        try:
+            receipt_doc = json.loads(receipt.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            console.print(text("core.file.unreadable", path=str(receipt), reason=str(err)))
+            raise typer.Exit(2) from None
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task(text("record.verify.progress"), total=None)
 
         def step(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        report = verify_record(record, scheduler, step, workers)
+        report = verify_record(record, scheduler, step, workers, fingerprint=fingerprint,
+                               receipt=receipt_doc)
     for line in report.checks:
         typer.echo(f"ok  {line}")
+    if report.fingerprint:
+        typer.echo(bilingual("record.verify.fingerprint", fingerprint=report.fingerprint))
     if report.ok:
-        typer.echo(text("record.verify.ok", ballots=report.ballots, spoiled=report.spoiled))
+        if report.receipt:
+            typer.echo(bilingual("record.verify.receipt_ok", tracking=report.receipt))
+        typer.echo(bilingual("record.verify.ok", counted=report.counted, ballots=report.ballots,
+                             spoiled=report.spoiled))
+        typer.echo(bilingual("record.verify.fingerprint_matches" if report.fingerprint_checked
+                             else "record.verify.fingerprint_unchecked",
+                             fingerprint=report.fingerprint))
         return
     for failure in report.failures:
         typer.echo(f"FAIL {failure}")
-    typer.echo(text("record.verify.failed", count=len(report.failures)))
+    typer.echo(bilingual("record.verify.failed", count=len(report.failures)))
     raise typer.Exit(1)

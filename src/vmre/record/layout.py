@@ -4,6 +4,7 @@ import json
 
 MANIFEST = "manifest.json"
 ELECTION = "election.json"
+FINGERPRINT = "fingerprint.json"
 TRANSCRIPT = "ceremony/transcript.json"
 CREDENTIALS = "credentials.json"
 BOARD = "board.jsonl"
@@ -13,6 +14,12 @@ AGGREGATE = "aggregate.json"
 SHARES_DIR = "shares"
 RESULTS = "results.json"
 ACTAS_DIR = "actas"
+SUMS = "SHA256SUMS"
+ELECTRONIC_ACTA = "actas/electronica.json"
+
+
+def entity_count_file(entity: str) -> str:
+    return f"{ACTAS_DIR}/computo/{entity}.json"
 
 
 def share_file(custodian: int) -> str:

@@ -7,6 +7,7 @@ every check holds.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import tempfile
@@ -19,8 +20,9 @@ from vmre.core.parallel import chunked_iter, map_chunks
 from vmre.crypto.group import GroupError, point_from_hex
 from vmre.record import chunk_checks, layout
 from vmre.voting import batch as chunks
+from vmre.voting import fingerprint as fingerprints
 from vmre.voting import tally
-from vmre.voting.board import CLOSING_TAG, POLICIES, verify_server_statement
+from vmre.voting.board import CLOSING_TAG, POLICIES, RECEIPT_TAG, verify_server_statement
 from vmre.voting.ceremony import judge_transcript
 from vmre.voting.chain import entry_hash
 from vmre.voting.context import ElectionContext, manifest_hash, transcript_hash
@@ -52,9 +54,13 @@ class RecordError(Exception):
 class Report:
     checks: list[str] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
-    ballots: int = 0
+    ballots: int = 0  # entries on the board
+    counted: int = 0  # ballots counted (fewer than the entries under the "last" policy)
     spoiled: int = 0
     results: dict = field(default_factory=dict)
+    fingerprint: str = ""  # recomputed from the record's fingerprint.json (§2.4)
+    fingerprint_checked: bool = False  # compared with a published value
+    receipt: str = ""  # the receipt checked (§7.6), if any
 
     @property
     def ok(self) -> bool:
@@ -116,10 +122,13 @@ def _count_lines(path: Path) -> int:
 class _Chain:
     """§7 checks over the board in order, handing on each entry's ballot for §6."""
 
-    def __init__(self, base_hash: str) -> None:
+    def __init__(self, base_hash: str,
+                 window: tuple[dt.datetime, dt.datetime] | None = None) -> None:
         self.prev = base_hash
         self.entries = 0
         self.checked = 0
+        self.counted = 0
+        self.window = window
         self.tracking: dict[str, int] = {}  # tracking code -> position
 
     def items(self, entries: Iterable[tuple[str, dict]], eligible: dict[str, str],
@@ -146,6 +155,8 @@ class _Chain:
                     report.fail("7.2", "entry hash", label,
                                 "entry_hash does not match its inputs")
                 self.prev = entry["entry_hash"]
+                if self.window is not None:
+                    self._in_window(entry["received_at"], label, report)
                 if tracking in seen_tracking:
                     report.fail("6.5", "tracking code unique", label,
                                 f"also at position {seen_tracking[tracking]}")
@@ -166,29 +177,59 @@ class _Chain:
             counted = last_for.get(cred) == pos if policy == "last" else \
                 seen_credential[cred] == pos
             self.checked += 1
+            self.counted += counted
             yield label, entity, line, counted, expected_pos
+
+    def _in_window(self, received_at: object, label: str, report: Report) -> None:
+        """§7.5: the board accepts a ballot only while the window is open."""
+        opens, closes = self.window  # type: ignore[misc]
+        moment = _moment(received_at)
+        if moment is None or not opens <= moment < closes:
+            report.fail("7.5", "received in the voting window", label,
+                        f"received_at {received_at} is not in [{opens.isoformat()}, "
+                        f"{closes.isoformat()})")
+
+
+def _moment(value: object) -> dt.datetime | None:
+    """An ISO 8601 time with its offset, or None."""
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def verify_record(path: str | Path, scheduler: str | None = None,
                   progress: Callable[[int, int], None] | None = None,
-                  workers: int | None = None, chunk: int = CHUNK) -> Report:
+                  workers: int | None = None, chunk: int = CHUNK,
+                  fingerprint: str | None = None, receipt: object = None) -> Report:
+    """Every check of docs/record.md. `fingerprint`: the published value the record's keys
+    and rules must hash to (§2.4); `receipt`: a voter's receipt to find on the board (§7.6)."""
     path = Path(path)
     if path.is_file() and zipfile.is_zipfile(path):
         with tempfile.TemporaryDirectory() as tmp:
             with zipfile.ZipFile(path) as zf:
                 zf.extractall(tmp)
-            return verify_record(tmp, scheduler, progress, workers, chunk)
+            return verify_record(tmp, scheduler, progress, workers, chunk, fingerprint, receipt)
     report = Report()
     try:
-        _verify(path, report, scheduler, progress, workers, chunk)
+        _verify(path, report, scheduler, progress, workers, chunk,
+                normalise_fingerprint(fingerprint) if fingerprint is not None else None)
+        if receipt is not None:
+            _check_receipt(path, report, receipt)
     except RecordError as err:
         report.failures.append(err.failure)
     return report
 
 
+def normalise_fingerprint(value: str) -> str:
+    """The published fingerprint as typed: spaces (groups of four) and case do not matter."""
+    return "".join(value.split()).lower()
+
+
 def _verify(folder: Path, report: Report, scheduler: str | None,
             progress: Callable[[int, int], None] | None, workers: int | None,
-            chunk: int) -> None:
+            chunk: int, published: str | None) -> None:
     # §2 manifest and election context -----------------------------------------------------
     manifest_doc = _load_json(folder, layout.MANIFEST, "2.1", report)
     election = _load_json(folder, layout.ELECTION, "2.2", report)
@@ -205,7 +246,8 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
         raise RecordError(Failure("2.2", "context parses", layout.ELECTION, str(err))) from None
     if ctx.base_hash.hex() != election.get("base_hash"):
         report.fail("2.3", "base hash", layout.ELECTION, "base_hash does not match its inputs")
-    report.checks.append("§2 manifest, context and base hash")
+    pinned = _check_fingerprint(folder, report, ctx, election, manifest.entities, published)
+    report.checks.append("§2 manifest, context, base hash and fingerprint")
 
     # §4 opening ceremony ------------------------------------------------------------------
     transcript = _load_json(folder, layout.TRANSCRIPT, "4", report)
@@ -240,6 +282,9 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
         eligible = creds.entries
         if creds.election_id != ctx.election_id:
             report.fail("5.1", "credential list election", layout.CREDENTIALS, creds.election_id)
+        if creds.issuer.hex() != pinned.get("issuer_key"):
+            report.fail("5.3", "credential authority", layout.CREDENTIALS,
+                        "the list is not signed by the issuer key the fingerprint pins")
     except RecordError:
         raise
     except Exception as err:
@@ -261,6 +306,10 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
             closing.get("revote_policy") != policy:
         report.fail("7.4", "closing statement", layout.CLOSING,
                     "signature, election or policy does not match")
+    if closing.get("fingerprint") != report.fingerprint:
+        report.fail("7.4", "closing fingerprint", layout.CLOSING,
+                    "the closing statement names another fingerprint")
+    window = _window(closing, report)
 
     # The board is read line by line (twice under the "last" policy), and its ballots go to
     # the workers a chunk at a time: memory stays flat however large the election.
@@ -270,7 +319,7 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
             ballot = entry.get("ballot")
             if isinstance(ballot, dict):
                 last_for[str(ballot.get("credential", ""))] = entry.get("position", 0)
-    chain = _Chain(ctx.base_hash.hex())
+    chain = _Chain(ctx.base_hash.hex(), window)
     items = chain.items(_iter_raw(folder, layout.BOARD, "7", None), eligible, policy,
                         last_for, report)
     total = -(-_count_lines(folder / layout.BOARD) // chunk)
@@ -283,7 +332,9 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
         report.fail("7.4", "closing hash and count", layout.CLOSING,
                     "final_hash/ballots differ from the board")
     report.ballots = chain.entries
-    report.checks.append(f"§7 board chain ({chain.entries} entries)")
+    report.counted = chain.counted
+    report.checks.append(f"§7 board chain ({chain.entries} entries, {chain.counted} counted"
+                         f"{', window checked' if window else ''})")
     sums_list = []
     for failures, sums in results:
         for failure in failures:
@@ -309,7 +360,9 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
         for failure in failures:
             report.fail(*failure)
     report.spoiled = len(spoiled)
-    report.checks.append(f"§8 spoiled ballots ({len(spoiled)} re-checked)")
+    _check_spoiled_commitment(folder, closing, len(spoiled), report)
+    report.checks.append(f"§8 spoiled ballots ({len(spoiled)} re-checked, as the closing "
+                         "statement commits)")
 
     # §9 aggregate --------------------------------------------------------------------------
     aggregate = _load_json(folder, layout.AGGREGATE, "9", report)
@@ -350,6 +403,7 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
              "differ from the decrypted aggregate")
     report.results = recomputed
     report.checks.append("§11 results equal the decrypted tally")
+    _check_expected_counts(folder, report, pinned.get("modalities"))
     _verify_files_digest(folder, report)
     if (folder / layout.ACTAS_DIR).exists():  # the count's actas: docs/count.md §12
         from vmre.count.verification import verify_actas
@@ -379,3 +433,126 @@ def _verify_files_digest(folder: Path, report: Report) -> None:
         target = folder / name
         if not target.exists() or hashlib.sha256(target.read_bytes()).hexdigest() != want:
             report.fail("12.1", "file digest", name, "missing or changed")
+
+
+def _check_fingerprint(folder: Path, report: Report, ctx: ElectionContext, election: dict,
+                       entities: tuple[str, ...], published: str | None) -> dict:
+    """§2.4: fingerprint.json names this election's keys and rules, and hashes to the published
+    value. Returns the document (its pinned keys are checked in §5.3 and §7.4)."""
+    doc = _load_json(folder, layout.FINGERPRINT, "2.4", report)
+    name = layout.FINGERPRINT
+    if not isinstance(doc, dict):
+        raise RecordError(Failure("2.4", "fingerprint inputs", name, "not a JSON object"))
+    if doc.get("version") != fingerprints.VERSION:
+        report.fail("2.4", "fingerprint version", name, f"{doc.get('version')!r} is not "
+                    f"{fingerprints.VERSION}")
+    if doc.get("rules") != fingerprints.RULES:
+        report.fail("2.4", "rules version", name, f"the record asks for rules "
+                    f"{doc.get('rules')!r}; this verifier applies {fingerprints.RULES}")
+    expected = {"election_id": ctx.election_id, "base_hash": ctx.base_hash.hex(),
+                "receipt_key": election.get("receipt_key"),
+                "revote_policy": election.get("revote_policy")}
+    for key, want in expected.items():
+        if doc.get(key) != want:
+            report.fail("2.4", "fingerprint inputs", f"{name}:{key}",
+                        "differs from the election context (election.json, §2.3)")
+    modalities = doc.get("modalities")
+    postal = modalities.get("postal") if isinstance(modalities, dict) else None
+    if not isinstance(postal, list) or not all(isinstance(e, str) for e in postal) or \
+            modalities != fingerprints.modalities(postal) or not set(postal) <= set(entities):
+        report.fail("2.4", "modalities", f"{name}:modalities",
+                    "not {\"internet\": true, \"postal\": [sorted entities of the manifest]}")
+    if set(doc) != set(fingerprints.inputs("", "", "", "", "")):
+        report.fail("2.4", "fingerprint inputs", name, "unexpected or missing members")
+    try:
+        point_from_hex(str(doc.get("issuer_key")))
+    except GroupError as err:
+        report.fail("2.4", "fingerprint inputs", f"{name}:issuer_key", str(err))
+    try:
+        report.fingerprint = fingerprints.fingerprint(doc)
+    except (TypeError, ValueError) as err:  # no canonical form (e.g. NaN)
+        raise RecordError(Failure("2.4", "fingerprint inputs", name, str(err))) from None
+    if published is not None:
+        report.fingerprint_checked = True
+        if report.fingerprint != published:
+            report.fail("2.4", "fingerprint", name,
+                        f"the record's keys and rules give {report.fingerprint}, not the "
+                        f"published {published}")
+    return doc
+
+
+def _window(closing: dict, report: Report) -> tuple[dt.datetime, dt.datetime] | None:
+    """§7.4: the voting window the closing statement commits to."""
+    opens, closes = _moment(closing.get("opens_at")), _moment(closing.get("closes_at"))
+    if opens is None or closes is None or closes <= opens:
+        report.fail("7.4", "voting window", layout.CLOSING,
+                    "opens_at/closes_at missing, not ISO 8601 with offset, or out of order")
+        return None
+    return opens, closes
+
+
+def _check_spoiled_commitment(folder: Path, closing: dict, count: int, report: Report) -> None:
+    """§8.3: spoiled.jsonl is exactly the list the closing statement commits to."""
+    digest = hashlib.sha256((folder / layout.SPOILED).read_bytes()).hexdigest()
+    if closing.get("spoiled") != {"count": count, "sha256": digest}:
+        report.fail("8.3", "spoiled list committed", layout.SPOILED,
+                    f"{count} audited ballots with SHA-256 {digest}; the closing statement "
+                    f"commits to {closing.get('spoiled')}")
+
+
+def _check_expected_counts(folder: Path, report: Report, modalities: object) -> None:
+    """§12.7: the record holds every count the fingerprint's modalities announce, and no
+    postal table of an entity it does not count by post."""
+    postal = modalities.get("postal") if isinstance(modalities, dict) else None
+    postal = {e for e in postal if isinstance(e, str)} if isinstance(postal, list) else set()
+    if postal:
+        needed = [layout.SUMS, layout.ELECTRONIC_ACTA,
+                  *(layout.entity_count_file(e) for e in sorted(postal))]
+        for name in needed:
+            if not (folder / name).exists():
+                report.fail("12.7", "expected counts", name,
+                            "missing: the fingerprint announces postal counting tables for "
+                            + ", ".join(sorted(postal)))
+    tables = folder / layout.ACTAS_DIR / "mesas"
+    for path in sorted(tables.glob("*.json")) if tables.exists() else []:
+        try:
+            entity = json.loads(path.read_text(encoding="utf-8")).get("entity")
+        except (UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+            continue  # reported by §12.4
+        if entity not in postal:
+            report.fail("12.7", "expected counts", path.relative_to(folder).as_posix(),
+                        f"a postal table of {entity}, which the fingerprint does not count "
+                        "by post")
+    report.checks.append("§12.7 counts announced by the fingerprint: "
+                         + (", ".join(sorted(postal)) + " with postal tables" if postal
+                            else "internet only"))
+
+
+def _check_receipt(folder: Path, report: Report, receipt: object) -> None:
+    """§7.6: a voter's receipt is signed by the pinned receipt key and its tracking code is
+    on the board at the position, with the entry hash and time, it names."""
+    item = "receipt"
+    if not isinstance(receipt, dict):
+        report.fail("7.6", "receipt parses", item, "not a JSON object")
+        return
+    item = f"receipt {receipt.get('tracking_code')} at position {receipt.get('position')}"
+    report.receipt = str(receipt.get("tracking_code"))
+    election = json.loads((folder / layout.ELECTION).read_text(encoding="utf-8"))
+    try:
+        key = point_from_hex(str(election.get("receipt_key")))
+    except GroupError as err:
+        report.fail("7.6", "receipt signature", item, str(err))
+        return
+    if not verify_server_statement(RECEIPT_TAG, receipt, key) or \
+            receipt.get("election_id") != election.get("election_id"):
+        report.fail("7.6", "receipt signature", item,
+                    "not signed by this election's receipt key (the one the fingerprint pins)")
+    for entry in _iter_lines(folder, layout.BOARD, "7", None):
+        if entry.get("tracking_code") == receipt.get("tracking_code"):
+            wanted = {k: receipt.get(k) for k in ("position", "entry_hash", "received_at")}
+            if {k: entry.get(k) for k in wanted} != wanted:
+                report.fail("7.6", "receipt on the board", item,
+                            f"the board holds it at position {entry.get('position')} with "
+                            "another entry hash or time")
+            return
+    report.fail("7.6", "receipt on the board", item, "the tracking code is not on the board")

@@ -27,8 +27,10 @@ def write_record(folder: str | Path, board: Board, election_id: str, closing: di
     context = json.loads(election.context)
     context["revote_policy"] = election.revote_policy
     context["receipt_key"] = board.server_key(election_id).hex()
+    _fingerprint, inputs = board.fingerprint(election_id)  # refused if its inputs changed
     _dump(out / layout.MANIFEST, json.loads(election.manifest))
     _dump(out / layout.ELECTION, context)
+    _dump(out / layout.FINGERPRINT, inputs)
     _dump(out / layout.TRANSCRIPT, json.loads(election.transcript))
     _dump(out / layout.CREDENTIALS, json.loads(election.credentials or "{}"))
     with open(out / layout.BOARD, "w", encoding="utf-8") as fh:
@@ -36,11 +38,8 @@ def write_record(folder: str | Path, board: Board, election_id: str, closing: di
             fh.write(line_text({"position": e.position, "tracking_code": e.tracking_code,
                                 "received_at": e.received_at, "prev_hash": e.prev_hash,
                                 "entry_hash": e.entry_hash, "ballot": json.loads(e.ballot)}))
-    with open(out / layout.SPOILED, "w", encoding="utf-8") as fh:
-        for sp in board.spoiled(election_id):
-            fh.write(line_text({"tracking_code": sp.tracking_code,
-                                "ballot": json.loads(sp.ballot),
-                                "disclosure": json.loads(sp.disclosure)}))
+    with open(out / layout.SPOILED, "w", encoding="utf-8", newline="") as fh:
+        fh.writelines(board.spoiled_lines(election_id))  # the bytes the closing hashed
     _dump(out / layout.CLOSING, closing)
     _dump(out / layout.AGGREGATE, aggregate)
     for custodian, share in shares.items():

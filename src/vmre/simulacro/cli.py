@@ -62,6 +62,7 @@ def simulacro(
                        refused=outcome.second_attempts_refused,
                        absent=", ".join(map(str, outcome.absent)) or "-"))
     console.print(text("simulacro.where", record=outcome.record, archive=outcome.archive))
+    console.print(text("simulacro.fingerprint", fingerprint=outcome.fingerprint), soft_wrap=True)
     report = outcome.report
     if report and report.ok:
         console.print(text("simulacro.verified", checks=len(report.checks)))

@@ -29,6 +29,7 @@ class ReadyElection:
     board: Board
     voters: list[tuple[creds.Credential, str]]  # (credential, entity)
     seed: int
+    issuer: int = 0  # the credential authority's secret, to re-sign the list in tests
 
     def key(self, i: int) -> int:
         """Voter i's signing key, as the voter's device derives it from the secret code."""
@@ -53,8 +54,9 @@ def open_election(folder: str | Path, url: str, entities: Sequence[str] = ("JAL"
     board = Board(session_factory(engine))
     election_id = board.register(ceremony, policy)
     voters = [(creds.generate(election_id), e) for e in entities]
+    issuer = random_scalar()
     board.load_credentials(election_id, sign_credential_list(
-        election_id, random_scalar(), [(c.public, e) for c, e in voters]))
+        election_id, issuer, [(c.public, e) for c, e in voters]))
     now = dt.datetime.now(dt.UTC)
     board.schedule(election_id, now - dt.timedelta(hours=1), now + dt.timedelta(hours=1))
-    return ReadyElection(folder, ceremony, ceremony.context(), board, voters, seed)
+    return ReadyElection(folder, ceremony, ceremony.context(), board, voters, seed, issuer)

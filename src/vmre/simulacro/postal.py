@@ -34,6 +34,12 @@ PER_TABLE = 8
 SUPERVISOR = "supervision-simulacro"
 
 
+def postal_entities(manifest: Manifest) -> list[str]:
+    """The entities whose count has postal tables in the simulacro (the fingerprint's postal
+    modality, docs/record.md §2.4)."""
+    return [e for e in ENTITY_WEIGHTS if manifest.contests_for(e)] or list(manifest.entities)
+
+
 def run_postal(record: Path, manifest: Manifest, results: dict, seed: int,
                sessions: sessionmaker[Session], share: float = 0.3) -> dict:
     """Runs the postal vote and the count; returns the summary the command line prints."""
@@ -41,7 +47,7 @@ def run_postal(record: Path, manifest: Manifest, results: dict, seed: int,
     election_id = manifest.election_id
     out = Path(record).parent / "postal"
     out.mkdir(parents=True, exist_ok=True)
-    entities = [e for e in ENTITY_WEIGHTS if manifest.contests_for(e)] or list(manifest.entities)
+    entities = postal_entities(manifest)
     internet = _internet_refs(manifest, results)
     n_postal = max(len(entities), round(sum(len(v) for v in internet.values()) * share))
 

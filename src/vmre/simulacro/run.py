@@ -17,7 +17,7 @@ from vmre.crypto.group import base_mul, random_scalar
 from vmre.record.verifier import Report, verify_record
 from vmre.record.writer import archive, write_record
 from vmre.registry.issuance import enrol_synthetic_voters, signed_list
-from vmre.simulacro.postal import run_postal
+from vmre.simulacro.postal import postal_entities, run_postal
 from vmre.voting import closing
 from vmre.voting.ballot import encrypt_ballot, reveal
 from vmre.voting.board import Board
@@ -41,6 +41,7 @@ class Outcome:
     report: Report | None = None
     manifest: Manifest | None = None
     postal: dict = field(default_factory=dict)
+    fingerprint: str = ""
 
 
 def default_manifest_text() -> str:
@@ -123,7 +124,7 @@ def run(voters: int, out: str | Path, custodians: int = 5, threshold: int = 3, a
     migrate(engine)
     sessions = session_factory(engine)
     board = Board(sessions)
-    election_id = board.register(ceremony)
+    election_id = board.register(ceremony, postal=postal_entities(ctx.manifest))
 
     say("credentials")
     # The registry acts as credential authority: it enrols voters from the (synthetic) federal
@@ -134,13 +135,14 @@ def run(voters: int, out: str | Path, custodians: int = 5, threshold: int = 3, a
                                           entities=list(ctx.manifest.entities))
         credential_list = signed_list(s, election_id, issuer, "simulacro")
     board.load_credentials(election_id, credential_list, issuer=base_mul(issuer))
+    outcome_fingerprint, _inputs = board.fingerprint(election_id)  # fixed before the window
     plan = _voter_plan(ctx.manifest, [v.entity_id for v in enrolled], seed)
     now = dt.datetime.now(dt.UTC)
     board.schedule(election_id, now - dt.timedelta(minutes=1), now + dt.timedelta(days=1))
 
     say("voting")
     outcome = Outcome(out, out / "record", out / "record.zip", election_id, voters,
-                      manifest=ctx.manifest)
+                      manifest=ctx.manifest, fingerprint=outcome_fingerprint)
     election = board.election(election_id)
     items = [(v.secret, entity, sel, behaviour)
              for v, (entity, sel, behaviour) in zip(enrolled, plan, strict=True)]

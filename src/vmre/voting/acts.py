@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from vmre.core.messages import text
 from vmre.voting.board import Board, loaded
+from vmre.voting.fingerprint import grouped
 
 SOURCE_SUFFIXES = (".py", ".toml", ".html", ".js", ".css", ".yaml", ".json", ".mako", ".ini")
 
@@ -50,6 +51,13 @@ def key_fingerprint(hex_key: str) -> str:
     return " ".join(digest[i:i + 4] for i in range(0, 32, 4))
 
 
+def election_fingerprints(elections) -> list[dict]:
+    """(id, fingerprint, grouped) of each election whose fingerprint is fixed: what the public
+    integrity page shows."""
+    return [{"id": e.id, "fingerprint": e.fingerprint, "grouped": grouped(e.fingerprint)}
+            for e in elections if e.fingerprint]
+
+
 def _local(moment: dt.datetime | None, zone: str) -> str:
     if moment is None:
         return "—"
@@ -73,6 +81,9 @@ def act_data(board: Board, election_id: str) -> dict:
         "qualified": transcript.get("qualified", []),
         "disqualified": transcript.get("disqualified", {}),
         "joint_key": ctx.joint_key.hex(), "fingerprint": key_fingerprint(ctx.joint_key.hex()),
+        # the election fingerprint (docs/record.md §2.4), fixed before the window opens
+        "election_fingerprint": election.fingerprint,
+        "election_fingerprint_grouped": grouped(election.fingerprint),
         "base_hash": ctx.base_hash.hex(), "manifest_hash": ctx.manifest_hash.hex(),
         "ballots": election.ballot_count, "head_hash": election.head_hash,
         # the chain starts at the base hash: an empty board has head == base hash

@@ -218,8 +218,10 @@ def acts_page(request: Request, s: Session = DB):
 
 
 @acts_router.get("/integridad")
-def integrity_page(request: Request):
-    return render(request, "sivei/integrity.html", codes=acts.integrity_codes())
+def integrity_page(request: Request, s: Session = DB):
+    elections = s.scalars(select(Election).order_by(Election.id))
+    return render(request, "sivei/integrity.html", codes=acts.integrity_codes(),
+                  fingerprints=acts.election_fingerprints(elections))
 
 
 @acts_router.get("/actas/{election_id}/{kind}.pdf")

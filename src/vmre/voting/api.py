@@ -68,6 +68,7 @@ class ReceiptCheck(BaseModel):
     on_board: bool
     entry_matches: bool
     message: str
+    fingerprint: str = ""  # the election's, to compare with the published one
 
 
 class BoardRow(BaseModel):
@@ -115,6 +116,7 @@ def public_info(b: Board, election_id: str) -> dict:
         "manifest": json.loads(election.manifest),
         "context": json.loads(election.context),
         "server_key": b.server_key(election_id).hex(),
+        "fingerprint": election.fingerprint,  # docs/record.md §2.4
         "state": election.state,
         "opens_at": election.opens_at.isoformat() if election.opens_at else None,
         "closes_at": election.closes_at.isoformat() if election.closes_at else None,
@@ -153,7 +155,8 @@ def check_receipt(b: Board, receipt: object, lang: str) -> dict:
                 "sivei.receipt.bad_signature" if not valid else
                 "sivei.receipt.not_on_board" if entry is None else "sivei.receipt.mismatch")
     return {"signature_valid": valid, "on_board": entry is not None, "entry_matches": matches,
-            "message": text(key_name, lang)}
+            "message": text(key_name, lang),
+            "fingerprint": b.election(receipt["election_id"]).fingerprint}
 
 
 ERRORS = {404: {"model": ApiError}, 409: {"model": ApiError}, 422: {"model": ApiError}}

@@ -8,9 +8,10 @@ commit, vmre.voting.appender); its receipt is signed only after that commit succ
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from threading import Lock
 
@@ -23,6 +24,7 @@ from vmre.crypto import schnorr
 from vmre.crypto.encoding import canonical_json
 from vmre.crypto.group import Point, base_mul, random_scalar, scalar_bytes, scalar_from_hex
 from vmre.voting import ballot as ballots
+from vmre.voting import fingerprint as fingerprints
 from vmre.voting.appender import (
     MAX_BATCH,
     Append,
@@ -145,37 +147,70 @@ class Board:
         self.engine = sessions.kw["bind"]
 
     # -- set-up -----------------------------------------------------------------------------
-    def register(self, ceremony: Ceremony, revote_policy: str = "single") -> str:
+    def register(self, ceremony: Ceremony, revote_policy: str = "single",
+                 issuer: Point | None = None, postal: Sequence[str] = ()) -> str:
+        """The election after the opening ceremony, with its own receipt key. With the
+        credential authority's key (`issuer`) the fingerprint is fixed here; otherwise at the
+        first credential list loaded, whose signer is then pinned (docs/record.md §2.4)."""
         if revote_policy not in POLICIES:
             raise UserError("voting.board.bad_policy", policy=revote_policy)
         ctx = ceremony.context()
+        unknown = sorted(set(postal) - set(ctx.manifest.entities))
+        if unknown:
+            raise UserError("voting.board.bad_postal", entities=", ".join(unknown),
+                            allowed=", ".join(ctx.manifest.entities))
         with self.sessions() as s, s.begin():
-            s.add(Election(
+            if s.get(Election, ctx.election_id) is not None:
+                raise UserError("voting.board.already_registered", election=ctx.election_id)
+            election = Election(
                 id=ctx.election_id,
                 manifest=json.dumps(ctx.manifest.document, ensure_ascii=False),
                 context=json.dumps(ctx.to_json()), transcript=json.dumps(ceremony.transcript()),
                 revote_policy=revote_policy, receipt_key=scalar_bytes(random_scalar()).hex(),
-                head_hash=ctx.base_hash.hex()))
+                head_hash=ctx.base_hash.hex(), postal=json.dumps(sorted(set(postal))))
+            if issuer is not None:
+                _fix_fingerprint(election, issuer.hex())
+            s.add(election)
         return ctx.election_id
 
     def load_credentials(self, election_id: str, document: dict,
                          issuer: Point | None = None) -> int:
+        """The registry's signed list. It must be signed by the credential authority pinned for
+        the election; the first list loaded pins its signer when none was given at register,
+        and that fixes the fingerprint."""
         listing = verify_credential_list(document, issuer)
         if listing.election_id != election_id:
             raise UserError("voting.credentials.wrong_election")
         with self.sessions() as s, s.begin():
-            election = self._election(s, election_id)
+            election = self._election(s, election_id, lock=True)  # one first list pins
+            if election.issuer_key and election.issuer_key != listing.issuer.hex():
+                raise UserError("voting.credentials.wrong_issuer")
             if election.ballot_count:
                 raise UserError("voting.credentials.after_first_ballot")
             election.credentials = json.dumps(document, sort_keys=True)
+            if not election.fingerprint:
+                _fix_fingerprint(election, listing.issuer.hex())
         _check_rows.forget(self.engine, election_id)
         return len(listing.entries)
+
+    def fingerprint(self, election_id: str) -> tuple[str, dict]:
+        """(fingerprint, its inputs) once fixed; refused before (docs/record.md §2.4)."""
+        with self.sessions() as s:
+            election = self._election(s, election_id)
+            if not election.fingerprint:
+                raise UserError("voting.board.no_fingerprint", election=election_id)
+            document = fingerprint_inputs(election)
+            if fingerprints.fingerprint(document) != election.fingerprint:
+                raise UserError("voting.board.fingerprint_changed", election=election_id)
+            return election.fingerprint, document
 
     def schedule(self, election_id: str, opens_at: dt.datetime, closes_at: dt.datetime) -> None:
         if closes_at <= opens_at:
             raise UserError("voting.board.bad_window")
         with self.sessions() as s, s.begin():
             election = self._election(s, election_id)
+            if not election.fingerprint:  # published before the window opens, never after
+                raise UserError("voting.board.no_fingerprint", election=election_id)
             election.opens_at, election.closes_at = opens_at, closes_at
             election.state = "scheduled"
 
@@ -190,15 +225,26 @@ class Board:
         return self.closing_statement(election_id)
 
     def closing_statement(self, election_id: str) -> dict:
-        """The server's signed statement of the closed board (docs/record.md §7.4)."""
+        """The server's signed statement of the closed board (docs/record.md §7.4): it
+        commits to the board (count, final hash), the voting window, the audited ballots
+        (count and SHA-256 of the record's spoiled.jsonl) and the fingerprint."""
         with self.sessions() as s:
             election = self._election(s, election_id, light=True)
             if election.state != "closed":
                 raise UserError("voting.board.not_closed")
+            digest, count = hashlib.sha256(), 0
+            for line in self.spoiled_lines(election_id):
+                digest.update(line.encode("ascii"))
+                count += 1
             statement = {"election_id": election_id, "ballots": election.ballot_count,
                          "final_hash": election.head_hash,
                          "closed_at": aware_utc(election.closes_at).isoformat(),
-                         "revote_policy": election.revote_policy}
+                         "opens_at": aware_utc(election.opens_at).isoformat()
+                         if election.opens_at else None,
+                         "closes_at": aware_utc(election.closes_at).isoformat(),
+                         "revote_policy": election.revote_policy,
+                         "spoiled": {"count": count, "sha256": digest.hexdigest()},
+                         "fingerprint": election.fingerprint}
             return server_sign(CLOSING_TAG, scalar_from_hex(election.receipt_key), statement)
 
     def server_key(self, election_id: str) -> Point:
@@ -214,7 +260,8 @@ class Board:
             query = query.options(load_only(
                 Election.id, Election.state, Election.opens_at, Election.closes_at,
                 Election.head_hash, Election.ballot_count, Election.receipt_key,
-                Election.revote_policy, Election.digest, raiseload=True))
+                Election.revote_policy, Election.digest, Election.fingerprint,
+                raiseload=True))
         if lock:
             query = query.with_for_update()
         election = s.scalar(query)
@@ -367,6 +414,27 @@ class Board:
             return list(s.scalars(select(SpoiledBallot).where(
                 SpoiledBallot.election_id == election_id).order_by(SpoiledBallot.id)))
 
+    def spoiled_lines(self, election_id: str) -> Iterator[str]:
+        """The lines of the record's spoiled.jsonl (docs/record.md §8), in their one form: the
+        closing statement hashes exactly these bytes."""
+        for sp in self.spoiled(election_id):
+            yield json.dumps({"tracking_code": sp.tracking_code, "ballot": json.loads(sp.ballot),
+                              "disclosure": json.loads(sp.disclosure)}, sort_keys=True) + "\n"
+
     def election(self, election_id: str) -> Election:
         with self.sessions() as s:
             return self._election(s, election_id)
+
+
+def fingerprint_inputs(election: Election) -> dict:
+    """The fingerprint's inputs from the election row (docs/record.md §2.4)."""
+    return fingerprints.inputs(
+        election.id, json.loads(election.context)["base_hash"], election.issuer_key,
+        base_mul(scalar_from_hex(election.receipt_key)).hex(), election.revote_policy,
+        json.loads(election.postal or "[]"))
+
+
+def _fix_fingerprint(election: Election, issuer_key: str) -> None:
+    """Pin the credential authority and fix the fingerprint: once, before the window."""
+    election.issuer_key = issuer_key
+    election.fingerprint = fingerprints.fingerprint(fingerprint_inputs(election))

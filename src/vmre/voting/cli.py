@@ -10,6 +10,7 @@ import typer
 
 from vmre.core.database import make_engine, migrate, session_factory
 from vmre.core.messages import UserError, text
+from vmre.crypto.group import GroupError, point_from_hex
 from vmre.voting import closing
 from vmre.voting.board import Board
 from vmre.voting.ceremony import Ceremony
@@ -95,17 +96,52 @@ def _board(db: str | None) -> Board:
 
 
 @election_app.command("register")
-def register(folder: Path = FOLDER, policy: str = "single", db: str | None = DB) -> None:
+def register(folder: Path = FOLDER, policy: str = "single", db: str | None = DB,
+             issuer: str | None = typer.Option(
+                 None, help="Llave pública de la autoridad de credenciales (hex) / credential "
+                            "authority's public key (hex); fija la huella / fixes the "
+                            "fingerprint."),
+             postal: str = typer.Option(
+                 "", help="Entidades con mesas de voto postal, separadas por comas / entities "
+                          "counted with postal tables, comma-separated (e.g. JAL,CDMX).")
+             ) -> None:
     """Registra la elección tras la ceremonia / register the election after the ceremony."""
-    election_id = _board(db).register(Ceremony(folder), policy)
+    try:
+        issuer_key = point_from_hex(issuer) if issuer else None
+    except GroupError as err:
+        raise UserError("voting.cli.bad_issuer_key", reason=str(err)) from None
+    board = _board(db)
+    election_id = board.register(Ceremony(folder), policy, issuer_key,
+                                 [e.strip().upper() for e in postal.split(",") if e.strip()])
     _done("voting.cli.registered", election=election_id)
+    if issuer_key is None:
+        _done("voting.cli.fingerprint_pending")
+    else:
+        _print_fingerprint(board, election_id)
 
 
 @election_app.command("credentials")
 def credentials(election: str, document: Path, db: str | None = DB) -> None:
-    """Carga la lista firmada de credenciales públicas / load the signed credential list."""
-    count = _board(db).load_credentials(election, json.loads(document.read_text()))
+    """Carga la lista firmada de credenciales públicas / load the signed credential list.
+    Solo la firmada por la autoridad fijada para la elección / only one signed by the
+    credential authority pinned for the election (the first list loaded pins its signer)."""
+    board = _board(db)
+    count = board.load_credentials(election, json.loads(document.read_text()))
     _done("voting.cli.credentials_loaded", count=count)
+    _print_fingerprint(board, election)
+
+
+@election_app.command("fingerprint")
+def fingerprint(election: str, db: str | None = DB) -> None:
+    """Huella de la elección y sus datos / the election fingerprint and its inputs."""
+    value, inputs = _board(db).fingerprint(election)
+    typer.echo(json.dumps(inputs, indent=1, sort_keys=True))
+    _done("voting.cli.fingerprint", election=election, fingerprint=value)
+
+
+def _print_fingerprint(board: Board, election_id: str) -> None:
+    value, _inputs = board.fingerprint(election_id)
+    _done("voting.cli.fingerprint", election=election_id, fingerprint=value)
 
 
 @election_app.command("schedule")

@@ -38,6 +38,12 @@ class Election(Base):
     # SHA-256 of context and credential list: the key under which a server process keeps the
     # parsed election, so that no cast has to read the (large) credential list again.
     digest: Mapped[str] = mapped_column(String(64), default="")
+    # The election fingerprint and what it pins besides the row's own columns (docs/record.md
+    # §2.4): the credential authority's key and the entities counted with postal tables.
+    # Empty until fixed; once fixed, none of its inputs changes.
+    issuer_key: Mapped[str] = mapped_column(String(64), default="")
+    postal: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of entity ids
+    fingerprint: Mapped[str] = mapped_column(String(64), default="")
 
 
 def _digest(context: str, credentials: str) -> str:

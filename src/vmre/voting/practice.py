@@ -5,8 +5,10 @@ A practice election uses the same pages and cryptography as a real one. Because 
 are not on the registry's list, the administrator's enrolment acts as the credential
 authority for the practice run only: it makes each volunteer's credential, e-mails it inside
 the activation link's fragment, keeps only the public credential, and re-signs the practice
-credential list with a one-time issuer key. Questionnaire answers are stored apart from the
-accounts (entity only), so they cannot be tied to a person.
+credential list with the practice issuer key, derived from the election's receipt key (so the
+same key signs every enrolment and is the one the fingerprint pins, docs/record.md §2.4).
+Questionnaire answers are stored apart from the accounts (entity only), so they cannot be tied
+to a person.
 """
 
 from __future__ import annotations
@@ -25,13 +27,14 @@ from vmre.core.database import Base
 from vmre.core.email import Mailer
 from vmre.core.messages import UserError
 from vmre.crypto import credentials
-from vmre.crypto.group import point_from_hex, random_scalar
+from vmre.crypto.group import hash_to_scalar, point_from_hex
 from vmre.voting import accounts
 from vmre.voting.accounts import VoterAccount
 from vmre.voting.board import Board, loaded
 from vmre.voting.credential_list import sign_credential_list
 
 SUS_ITEMS = 10
+PRACTICE_ISSUER_TAG = "vmre/practice-issuer/v1"
 
 
 class PracticeElection(Base):
@@ -122,8 +125,9 @@ def enrol_volunteers(s: Session, board: Board, election_id: str, text_csv: str,
     entries += [(credential.public, row["entity"]) for row, credential in made]
     # the list changes as a whole (the board refuses once voting has started); it is written
     # before the accounts so that SQLite never sees two writers in one request
-    board.load_credentials(election_id, sign_credential_list(election_id, random_scalar(),
-                                                             entries))
+    board.load_credentials(election_id, sign_credential_list(
+        election_id, hash_to_scalar(PRACTICE_ISSUER_TAG, bytes.fromhex(election.receipt_key)),
+        entries))
     invitations = []
     for row, credential in made:
         account = accounts.enrol(s, election_id, row["entity"], row["email"], row["phone"],

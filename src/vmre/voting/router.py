@@ -406,8 +406,10 @@ def receipt_page(request: Request, account: VoterAccount = Depends(require_voter
     receipt = request.session.get("receipt")
     if receipt is None:
         return _redirect("/voto/")
+    election = s.get(Election, account.election_id)
     return render(request, "sivei/receipt.html", receipt=receipt, voter_nav=True,
                   received=_local_time(receipt["received_at"]),
+                  fingerprint=election.fingerprint if election else "",
                   practice=practice.is_practice(s, account.election_id))
 
 
