@@ -81,9 +81,10 @@ class Meanwhile:
 
 
 def set_up_election(op: Operator, folder: Path, manifest: Path, secret: dict[int, str],
-                    election: str) -> None:
+                    election: str, issuer: str) -> None:
     """docs/ceremony.md: the opening ceremony among three custodians (threshold two), each
-    typing their own passphrase, then the voting server's registration and window."""
+    typing their own passphrase, then the voting server's registration (the registry's
+    public issuer key fixes the fingerprint) and window."""
     db = op.db
     op.run("ceremony", "init", str(manifest), "--custodians", "3", "--threshold", "2",
            "--dir", str(folder))
@@ -93,7 +94,8 @@ def set_up_election(op: Operator, folder: Path, manifest: Path, secret: dict[int
         op.run_each([(("ceremony", step, "--custodian", str(i), "--secret", secret[i],
                        "--dir", str(folder)), f"{PHRASE[i]}\n") for i in CUSTODIANS])
     assert "1, 2, 3" in op.run("ceremony", "finalize", "--dir", str(folder))
-    assert election in op.run("election", "register", "--dir", str(folder), "--db", db)
+    assert election in op.run("election", "register", "--dir", str(folder), "--issuer", issuer,
+                              "--db", db)
     # the window with an explicit offset (Mexico City's), a day either side of now
     opens = dt.datetime.now(dt.timezone(dt.timedelta(hours=-6))).replace(microsecond=0)
     opens -= dt.timedelta(days=1)
@@ -153,15 +155,16 @@ def test_one_internet_voter_from_registration_to_results(browser, operator, smtp
 
     # -- the operator opens registration (docs/registry.md §1), adds a reviewer and makes
     # the registry's issuer key (§6) -------------------------------------------------------
-    op.run_each([
+    made, _ = op.run_each([
+        (("registry", "issuer-key", "--out", "registry-issuer.key"),
+         f"{ISSUER_PASSPHRASE}\n{ISSUER_PASSPHRASE}\n"),
         (("registry", "process-add", "--election", election, "--name",
           "Procesos Electorales Locales 2023-2024", "--opens",
           (now - dt.timedelta(days=1)).isoformat(), "--closes",
           (now + dt.timedelta(days=30)).isoformat(), "--corrections-until",
           (now + dt.timedelta(days=40)).isoformat(), "--card-min-year", "2027",
-          "--entities", "JAL,GTO,CDMX,PUE", "--db", db), None),
-        (("registry", "issuer-key", "--out", "registry-issuer.key"),
-         f"{ISSUER_PASSPHRASE}\n{ISSUER_PASSPHRASE}\n")])
+          "--entities", "JAL,GTO,CDMX,PUE", "--db", db), None)])
+    issuer = re.search(r"public key ([0-9a-f]{64})", made).group(1)  # published (§6)
     op.run("staff", "add", "revisora", "--roles", "administrator", "--db", db,
            stdin=f"{STAFF_PASSWORD}\n{STAFF_PASSWORD}\n")
 
@@ -169,7 +172,8 @@ def test_one_internet_voter_from_registration_to_results(browser, operator, smtp
         # meanwhile the custodians hold the opening ceremony and the server registers it
         shared = tmp_path / "compartida"
         secret = {i: str(tmp_path / f"custodio-{i}.secreto") for i in CUSTODIANS}
-        ceremony = Meanwhile(lambda: set_up_election(op, shared, manifest, secret, election))
+        ceremony = Meanwhile(lambda: set_up_election(op, shared, manifest, secret, election,
+                                                      issuer))
 
         citizen_side = browser.new_context(locale="es-MX")
         page = citizen_side.new_page()
