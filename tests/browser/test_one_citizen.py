@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 import threading
+import time
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pyotp
@@ -71,7 +72,7 @@ class Meanwhile:
     def _run(self, steps) -> None:
         try:
             steps()
-        except BaseException as err:  # noqa: BLE001 - handed to the test's own thread
+        except BaseException as err:
             self.error = err
 
     def wait(self) -> None:
@@ -308,3 +309,118 @@ def test_one_internet_voter_from_registration_to_results(browser, operator, smtp
         assert not [m for m in console if "Content Security Policy" in m], console
         citizen_side.close()
         staff_side.close()
+
+
+def capture_acta(page, url: str, election: str, contest: str, marked: str) -> None:
+    """A table officer enters the acta of one contest on the staff page, reached from the
+    entity's page: the one ballot of the table went to `marked`."""
+    page.goto(f"{url}/admin/")
+    page.click("a[href='/admin/count/']")
+    page.click(f"a[href='/admin/count/{election}/JAL']")
+    page.click(f"tr:has(td:text-is('{contest}')) a[href^='/admin/count/tables/']")
+    for field in page.locator("input[id^='option-']").all():
+        field.fill("1" if field.get_attribute("id") == f"option-{marked}" else "0")
+    page.fill("#total", "1")
+    page.fill("#ballots_taken", "1")
+    page.click("form:has(input[name=action][value=capture]) button[type=submit]")
+    page.wait_for_selector("h2")  # the capture page again, with the acta's history
+    assert not page.locator("p.error").count(), page.inner_text("main")
+
+
+def test_one_postal_voter_from_registration_to_results(browser, operator, smtp_server,
+                                                       tmp_path):
+    op, db, sink = operator, operator.db, smtp_server
+    citizen = the_citizen()
+    email, phone = "beto.postal@correo.example", "+13125550199"
+    election = "pel-2024-extranjero"
+    manifest = tmp_path / "manifiesto.yaml"
+    manifest.write_text(default_manifest_text(), encoding="utf-8")
+    for name, data in (("frente.png", PNG), ("reverso.png", PNG), ("domicilio.pdf", PDF)):
+        (tmp_path / name).write_bytes(data)
+    now = dt.datetime.now(MEXICO).replace(tzinfo=None, microsecond=0)
+    op.run("registry", "process-add", "--election", election, "--name",
+           "Procesos Electorales Locales 2023-2024", "--opens",
+           (now - dt.timedelta(days=1)).isoformat(), "--closes",
+           (now + dt.timedelta(days=30)).isoformat(), "--corrections-until",
+           (now + dt.timedelta(days=40)).isoformat(), "--card-min-year", "2027",
+           "--entities", "JAL,GTO,CDMX,PUE", "--db", db)
+    op.run("staff", "add", "revisora", "--roles", "administrator", "--db", db,
+           stdin=f"{STAFF_PASSWORD}\n{STAFF_PASSWORD}\n")
+    op.run("staff", "add", "escrutadora", "--roles", "reviewer", "--db", db,
+           stdin=f"{STAFF_PASSWORD}\n{STAFF_PASSWORD}\n")
+
+    def one_custodian() -> None:  # the voting server knows the election (its manifest)
+        folder, key = tmp_path / "compartida", str(tmp_path / "custodio.secreto")
+        op.run("ceremony", "init", str(manifest), "--custodians", "1", "--threshold", "1",
+               "--dir", str(folder))
+        for step, typed in (("keygen", f"{PHRASE[1]}\n{PHRASE[1]}\n"), ("deal", f"{PHRASE[1]}\n"),
+                            ("check", f"{PHRASE[1]}\n")):
+            op.run("ceremony", step, "--custodian", "1", "--secret", key, "--dir", str(folder),
+                   stdin=typed)
+        op.run("ceremony", "finalize", "--dir", str(folder))
+        op.run("election", "register", "--dir", str(folder), "--postal", "JAL", "--db", db)
+
+    with op.serve() as url:
+        ceremony = Meanwhile(one_custodian)
+        citizen_side = browser.new_context(locale="es-MX")
+        page = citizen_side.new_page()
+
+        # -- the citizen asks for the postal vote and confirms the address ------------------
+        page.goto(f"{url}/registro/")
+        page.click(f"a[href='/registro/solicitud?election={election}']")
+        folio = fill_request(page, citizen, email, phone, "postal", tmp_path)
+        [confirmation] = wait_for_mail(sink, email, folio)
+        page.goto(re.search(rf"{re.escape(url)}/registro/confirmar/\S+",
+                            mail_text(confirmation)).group(0))
+        assert folio in page.inner_text("[role=status]")
+
+        # -- a reviewer accepts; the list closes; the postal LNERE goes to the count ----------
+        staff_side = browser.new_context(locale="es-MX")
+        staff = staff_side.new_page()
+        staff_login(staff, url)
+        staff.click("a[href='/admin/registry/']")
+        staff.click(f"a[href='/admin/registry/requests/{folio}']")
+        staff.click("form:has(input[name=decision][value=accept]) button[type=submit]")
+        staff.wait_for_load_state()
+        assert "JAL\tpostal\t1" in op.run("registry", "close", "--election", election,
+                                          "--entity", "JAL", "--db", db)
+        op.run("registry", "export", "--election", election, "--kind", "postal-lnere",
+               "--entity", "JAL", "--out", "lnere-postal-JAL.jsonl", "--db", db)
+        ceremony.wait()
+        op.run("count", "packages", election, "lnere-postal-JAL.jsonl", "--out", "paquetes",
+               "--db", db)
+        shipped = (tmp_path / "paquetes" / "manifiesto-envio.csv").read_text("utf-8")
+        [line] = [r for r in shipped.splitlines()[1:] if citizen.first_surname in r]
+        envelope = line.split(",")[1]  # the return label in the citizen's package
+        assert (tmp_path / "paquetes" / "paquetes-JAL.pdf").stat().st_size > 0
+
+        # -- the envelope comes back before the deadline; tables; two officers capture ------
+        election_day = (now + dt.timedelta(days=20)).date()
+        op.run("count", "deadline", election, "--day", election_day.isoformat(), "--db", db)
+        arrived = dt.datetime.now(dt.timezone(dt.timedelta(hours=-6))).replace(microsecond=0)
+        (tmp_path / "recibidos.csv").write_text(
+            f"envelope,received_at\n{envelope},{arrived.isoformat()}\n", encoding="utf-8")
+        assert "1" in op.run("count", "returns", election, "recibidos.csv", "--db", db)
+        op.run("count", "assign", election, "JAL", "--db", db)
+        officer_side = browser.new_context(locale="es-MX")
+        officer = officer_side.new_page()
+        officer.goto(f"{url}/admin/login")
+        officer.fill("#username", "escrutadora")
+        officer.fill("#password", STAFF_PASSWORD)
+        officer.click("form[action='/admin/login'] button[type=submit]")
+        officer.wait_for_url("**/admin/")
+        for contest, marked in (("gob-jal", "pan+pri"), ("dip-migrante-jal", "mc")):
+            capture_acta(staff, url, election, contest, marked)
+            capture_acta(officer, url, election, contest, marked)
+            assert "válida" in officer.inner_text("main"), officer.inner_text("main")
+
+        # -- the citizen sees their envelope counted in the entity's results ---------------
+        page.goto(f"{url}/resultados")
+        page.click(f"a[href='/resultados/{election}/JAL']")
+        main = page.inner_text("main")
+        assert "Ana Lucía Ibarra Peña" in main, main
+        governor = page.locator("table", has_text="Ana Lucía Ibarra Peña").first
+        assert governor.locator("tr", has_text="Ana Lucía Ibarra Peña").locator("td").last \
+            .inner_text().strip() == "1"
+        for side in (citizen_side, staff_side, officer_side):
+            side.close()
