@@ -84,7 +84,7 @@ def test_admin_issues_credentials_and_gets_the_signed_list(env, smtp_server, tmp
     from vmre.voting.credential_list import verify_credential_list
 
     from .test_handover import ELECTION as VOTING
-    from .test_handover import submit, voting_election
+    from .test_handover import PASSPHRASE, submit, voting_election
 
     voting_election(env.app, tmp_path / "ceremony")
     folios = [submit(env, r) for r in env.good_records()[:2]]
@@ -99,9 +99,9 @@ def test_admin_issues_credentials_and_gets_the_signed_list(env, smtp_server, tmp
     assert unkeyed.status_code == 503  # signing the hand-over's list needs the issuer key
     assert env.client.get(f"/api/v1/registry/credentials/{VOTING}").status_code == 503
     key = tmp_path / "issuer.key"
-    secret = issuer_key.create(key, "frase de paso de prueba", interactive=True)
+    secret = issuer_key.load(key, PASSPHRASE)  # made and pinned with the election
     monkeypatch.setenv("VMRE_REGISTRY_ISSUER_KEY", str(key))
-    monkeypatch.setenv("VMRE_REGISTRY_ISSUER_PASSPHRASE", "frase de paso de prueba")
+    monkeypatch.setenv("VMRE_REGISTRY_ISSUER_PASSPHRASE", PASSPHRASE)
     smtp_server.messages.clear()
     issued = env.client.post(f"/api/v1/registry/credentials/{VOTING}/issue",
                              headers={"X-CSRF-Token": token})

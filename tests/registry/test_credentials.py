@@ -31,7 +31,7 @@ def _everything_stored(session) -> str:
 
 def test_issue_mail_store_public_only_and_sign(env, smtp_server, tmp_path, monkeypatch):
     from .test_handover import ELECTION as VOTING
-    from .test_handover import submit, voting_election
+    from .test_handover import PASSPHRASE, submit, voting_election
 
     monkeypatch.setenv("VMRE_PUBLIC_URL", "https://votar.example")
     voting_election(env.app, tmp_path / "ceremony")
@@ -45,7 +45,7 @@ def test_issue_mail_store_public_only_and_sign(env, smtp_server, tmp_path, monke
         lists.close(s, VOTING, "admin")
     smtp_server.messages.clear()
     key_path = tmp_path / "issuer.key"
-    issuer = issuer_key.create(key_path, "una frase de paso larga", interactive=True)
+    issuer = issuer_key.load(key_path, PASSPHRASE)  # pinned when the election was registered
 
     count = issuance.issue_credentials(env.app.state.sessions, VOTING, "admin", issuer)
     assert count == 3 and len(smtp_server.messages) == 3
@@ -70,7 +70,7 @@ def test_issue_mail_store_public_only_and_sign(env, smtp_server, tmp_path, monke
     for secret in secrets.values():
         assert secret not in stored and secret.replace("-", "") not in stored
 
-    assert issuer_key.load(key_path, "una frase de paso larga") == issuer
+    assert issuer_key.load(key_path, PASSPHRASE) == issuer
     with pytest.raises(UserError) as wrong:
         issuer_key.load(key_path, "otra frase de paso")
     assert wrong.value.key == "registry.issuer.wrong_passphrase"
@@ -92,17 +92,16 @@ def test_issue_mail_store_public_only_and_sign(env, smtp_server, tmp_path, monke
 
 
 def test_mail_server_down_stores_nothing(env, smtp_server, tmp_path, monkeypatch):
-    from vmre.crypto.group import random_scalar
     from vmre.voting.board import Board, loaded
 
     from .test_handover import ELECTION as VOTING
-    from .test_handover import submit, voting_election
+    from .test_handover import PASSPHRASE, submit, voting_election
 
     voting_election(env.app, tmp_path / "ceremony")
     folio = submit(env, env.good_records()[0])
     with transaction(env.app.state.sessions) as s:
         service.accept(s, service.request_by_folio(s, folio), "revisor")
-    issuer = random_scalar()
+    issuer = issuer_key.load(tmp_path / "issuer.key", PASSPHRASE)  # pinned at registration
     port = os.environ["VMRE_SMTP_PORT"]
     monkeypatch.setenv("VMRE_SMTP_PORT", "1")  # nothing listens there
     with pytest.raises(OSError):

@@ -27,6 +27,7 @@ from typer.testing import CliRunner
 
 from vmre.core.database import transaction
 from vmre.crypto import credentials
+from vmre.crypto.group import base_mul
 from vmre.registry import issuer_key, service
 from vmre.registry.cli import registry_app
 from vmre.voting import ballot as ballots
@@ -56,8 +57,13 @@ def voting_election(app, folder: Path, open_now: bool = True):
     for step in (ceremony.keygen, ceremony.deal, ceremony.check):
         step(1, "frase de paso de prueba", secret)
     ceremony.finalize()
+    # the registry's issuer key exists first: its public half is pinned in the fingerprint,
+    # which is fixed before any window is set (docs/record.md §2.4)
+    key = folder.parent / "issuer.key"
+    if not key.exists():
+        issuer_key.create(key, PASSPHRASE, interactive=True)
     board = Board(app.state.sessions)
-    board.register(ceremony)
+    board.register(ceremony, issuer=base_mul(issuer_key.load(key, PASSPHRASE)))
     if open_now:
         now = dt.datetime.now(dt.UTC)
         board.schedule(ELECTION, now - dt.timedelta(hours=1), now + dt.timedelta(hours=8))
@@ -88,8 +94,9 @@ def accept_on_pages(env, records) -> list[str]:
 
 
 def issuer(tmp_path, monkeypatch) -> Path:
-    key = tmp_path / "issuer.key"
-    issuer_key.create(key, PASSPHRASE, interactive=True)
+    key = tmp_path / "issuer.key"  # made with the election (voting_election) or here
+    if not key.exists():
+        issuer_key.create(key, PASSPHRASE, interactive=True)
     monkeypatch.setenv("VMRE_REGISTRY_ISSUER_PASSPHRASE", PASSPHRASE)
     return key
 

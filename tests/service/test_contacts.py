@@ -34,11 +34,13 @@ def test_contacts_lookup_and_figures(db_url):
         log_contact(s, agent="ana", channel="phone", origin="us", topic="card",
                     card_request="M20180000042", notes="reenvío",
                     occurred_at=dt.datetime(2020, 1, 31, 23, 59, tzinfo=UTC))
+        # Midnight UTC of 1 February is still 31 January (18:00) in Mexico City: January.
         log_contact(s, agent="ana", channel="email", origin="mexico", topic="registration",
                     registration_folio="F-7", occurred_at=dt.datetime(2020, 2, 1, tzinfo=UTC))
+        # 06:00 UTC of 1 March is 00:00 of 1 March in Mexico City: outside the quarter.
         log_contact(s, agent="ana", channel="twitter", origin="other", topic="consulates",
-                    occurred_at=dt.datetime(2020, 3, 1, tzinfo=UTC))
-        # 23:30 in Mexico City on 29 February is 1 March in UTC: outside the quarter.
+                    occurred_at=dt.datetime(2020, 3, 1, 6, 0, tzinfo=UTC))
+        # 23:30 in Mexico City on 29 February is 1 March in UTC: a February contact.
         log_contact(s, agent="ana", channel="phone", origin="mexico", topic="card",
                     occurred_at=dt.datetime(2020, 2, 29, 23, 30,
                                             tzinfo=dt.timezone(dt.timedelta(hours=-6))))
@@ -49,9 +51,12 @@ def test_contacts_lookup_and_figures(db_url):
         assert len(find_contacts(s, "F-7")) == 1 and find_contacts(s, "") == []
         jan = contact_figures(s, Period(dt.date(2020, 1, 1), dt.date(2020, 1, 31)))
         q = contact_figures(s, Period(dt.date(2019, 12, 1), dt.date(2020, 2, 29)))
-    assert jan.total == 1 and jan.by_channel["phone"] == 1 and jan.by_channel["email"] == 0
-    assert q.total == 2 and q.by_origin == {"us": 1, "other": 0, "mexico": 1}
-    assert list(q.by_month.values()) == [0, 1, 1]
+    assert jan.total == 2 and jan.by_channel["phone"] == 1 and jan.by_channel["email"] == 1
+    assert q.total == 3 and q.by_origin == {"us": 1, "other": 0, "mexico": 2}
+    assert list(q.by_month.values()) == [0, 2, 1]
+    with factory() as s:
+        march = contact_figures(s, Period(dt.date(2020, 3, 1), dt.date(2020, 3, 31)))
+    assert march.total == 1 and march.by_channel["twitter"] == 1
 
 
 CONTACTS_CSV = """occurred_at,channel,origin,topic,card_request,notes

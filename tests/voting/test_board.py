@@ -46,10 +46,17 @@ def test_second_ballot_refused_under_single_policy(ready: Ready):
     _refused(ready, again, "voting.ballot.already_voted")
 
 
-def test_exact_replay_refused(ready: Ready):
+def test_same_ballot_again_gets_the_first_receipt_and_no_second_entry(ready: Ready):
+    """A voter whose answer was lost sends the same ballot again: the receipt given the first
+    time (same signature: the server's nonce is derived), marked as not new."""
+    eid = ready.ctx.election_id
     doc, _ = encrypt_ballot(ready.ctx, "JAL", ready.key(0), JAL)
-    ready.board.cast(ready.ctx.election_id, doc)
-    _refused(ready, doc, "voting.ballot.replay")
+    first = ready.board.cast(eid, doc)
+    again, new = ready.board.submit(eid, doc)
+    assert again == first and new is False
+    assert ready.board.election(eid).ballot_count == 1
+    ready.board.close(eid)  # also after the close
+    assert ready.board.submit(eid, doc) == (first, False)
 
 
 def test_another_voters_proofs_resigned_are_refused(ready: Ready):
@@ -150,7 +157,7 @@ def test_spoiled_ballot_cannot_then_be_cast(ready: Ready):
     doc, rs = encrypt_ballot(ready.ctx, "JAL", ready.key(0), JAL)
     ready.board.spoil(eid, doc, reveal(doc, JAL, rs))
     assert [s.tracking_code for s in ready.board.spoiled(eid)] == [tracking_code(doc)]
-    _refused(ready, doc, "voting.ballot.replay")
+    _refused(ready, doc, "voting.ballot.audited")
     fresh, _ = encrypt_ballot(ready.ctx, "JAL", ready.key(0), JAL)
     assert ready.board.cast(eid, fresh)["position"] == 1
 

@@ -108,7 +108,7 @@ def test_migration_fixes_the_fingerprint_of_an_election_with_a_list(db_url, read
 
     engine = make_engine(db_url)
     value, _inputs = ready.board.fingerprint(ELECTION)  # internet only, pinned at the first list
-    command.downgrade(alembic_config(engine), "voting_0003")
+    command.downgrade(alembic_config(engine), "voting_0004")
     migrate(engine)
     with engine.connect() as conn:
         row = conn.execute(text("SELECT fingerprint, issuer_key FROM voting_elections")).one()

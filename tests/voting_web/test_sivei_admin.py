@@ -251,6 +251,11 @@ def test_electronic_count_from_custodian_files(site, tmp_path):
     assert pan_pri and pan_pri.group(1) == "1"
     assert re.search(r"Movimiento Ciudadano</td><td>1</td>", results)
     assert re.search(r"Anular mi voto \(voto nulo\)</td><td>2</td>", results)
+    index = client.get("/resultados?lang=es").text  # the index of every published result
+    assert "Aún no hay resultados" not in index
+    assert f'href="/resultados/internet/{ELECTION}"' in index
+    assert re.search(r"Movimiento Ciudadano</td><td>1</td>",
+                     client.get(f"/resultados/internet/{ELECTION}").text)
     # anyone downloads the election record and checks it independently
     download = client.get(f"/expediente/{ELECTION}.zip")
     assert download.status_code == 200 and download.headers["content-type"] == "application/zip"

@@ -106,7 +106,7 @@ def test_spoil_then_cast_fresh(setup):
     # the spoiled ballot itself can never be counted
     third = signed_in(app, voters[2])
     replay = _post(third, challenged)
-    assert replay.status_code == 409 and replay.json()["error"] == "voting.ballot.replay"
+    assert replay.status_code == 409 and replay.json()["error"] == "voting.ballot.audited"
     fresh, _ = _ballot(ctx, voters[2])
     assert _post(third, fresh).status_code == 201
     # a disclosure that lies about the choice is refused

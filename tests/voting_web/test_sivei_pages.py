@@ -181,8 +181,14 @@ def test_ballot_page_security_and_cast_with_receipt(site):
 
     refused = client.get("/voto/boleta")
     assert refused.status_code == 409 and "Ya se registró un voto" in refused.text
+    # the same ballot again (the first answer was lost): the same receipt, no second entry
     again = client.post("/voto/emitir", json={"ballot": ballot}, headers={"X-CSRF-Token": token})
-    assert again.status_code == 409
+    assert again.status_code == 200 and again.json() == receipt
+    other, _ = ballots.encrypt_ballot(ctx, "JAL", key, {"gob-jal": "mc",
+                                                        "dip-migrante-jal": "mc"})
+    second = client.post("/voto/emitir", json={"ballot": other},
+                         headers={"X-CSRF-Token": token})
+    assert second.status_code == 409 and second.json()["error"] == "voting.ballot.already_voted"
 
     board = client.get(f"/tablero/{ELECTION}?codigo={receipt['tracking_code']}")
     assert "en la posición 1" in board.text and voter.email not in board.text

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from vmre.core import clock
 from vmre.core.messages import bilingual, text
 
 app = typer.Typer(no_args_is_help=True, help="Credenciales en el extranjero / voter cards abroad.")
@@ -80,7 +81,7 @@ def expire_ocurre(today: str = typer.Option(None, help="AAAA-MM-DD (hoy / today)
     from vmre.cards.service import expire_ocurre as run
     from vmre.core.database import transaction
 
-    day = dt.date.fromisoformat(today) if today else dt.date.today()
+    day = dt.date.fromisoformat(today) if today else clock.today()
     with transaction(_factory(db)) as session:
         typer.echo(bilingual("cards.cli.returning", count=run(session, day)))
 

@@ -8,7 +8,6 @@ from enum import StrEnum
 from sqlalchemy import (
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Integer,
     String,
@@ -18,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vmre.core.audit import utcnow
-from vmre.core.database import Base
+from vmre.core.database import Base, UtcDateTime
 
 
 class Mechanism(StrEnum):
@@ -74,7 +73,7 @@ class CardRequest(Base):
     phone: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(20), default=RequestStatus.REQUESTED.value)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("cards_batches.id"))
-    activated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    activated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     activation_channel: Mapped[str | None] = mapped_column(String(20))
 
 
@@ -108,7 +107,7 @@ class CourierEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     shipment_id: Mapped[int] = mapped_column(ForeignKey("cards_shipments.id"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
-    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    occurred_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
@@ -119,7 +118,7 @@ class Campaign(Base):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     requested_until: Mapped[dt.date] = mapped_column(Date)  # rule: requested on or before
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class Notice(Base):
@@ -131,5 +130,5 @@ class Notice(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("cards_campaigns.id"), index=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("cards_requests.id"))
     channel: Mapped[str] = mapped_column(String(20))
-    sent_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    sent_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
     outcome: Mapped[str] = mapped_column(String(20))  # sent, queued, failed, answered...

@@ -32,7 +32,7 @@ from vmre.cards.service import (
     ship,
 )
 from vmre.cards.telephony import CallListFile
-from vmre.core import audit
+from vmre.core import audit, clock
 from vmre.core.email import Mailer
 from vmre.core.messages import UserError, text
 from vmre.core.ratelimit import RateLimiter
@@ -177,7 +177,7 @@ campaign_readers = require_roles(Role.SUPERVISOR, Role.SECRETARIAT)
 
 def _campaigns_page(request: Request, session: Session, user: StaffUser, status: int = 200,
                     **context):
-    today = dt.date.today()
+    today = clock.today()
     period = Period(today.replace(month=1, day=1), today)
     return render(request, "cards_campaigns.html", status,
                   campaigns=list(session.scalars(select(Campaign).order_by(Campaign.id.desc()))),

@@ -20,12 +20,12 @@ from vmre.cards.models import (
     Shipment,
     ShipmentStatus,
 )
-from vmre.core import audit
+from vmre.core import audit, countries
 from vmre.core.audit import utcnow
+from vmre.core.clock import day_start, mexico_day
 from vmre.core.entities import BY_ID
 from vmre.core.messages import UserError
 
-COUNTRY = re.compile(r"^[A-Z]{2}$")
 ELECTOR_KEY = re.compile(r"^[A-Z0-9]{18}$")
 
 
@@ -50,7 +50,7 @@ def check_request(new: NewRequest) -> NewRequest:
     if not new.consulate.strip():
         raise UserError("cards.error.consulate")
     country = new.country.strip().upper()
-    if not COUNTRY.match(country):
+    if not countries.is_abroad(country):  # a consulate abroad: any ISO 3166-1 country but MX
         raise UserError("cards.error.country", value=new.country)
     if new.entity not in BY_ID:
         raise UserError("cards.error.entity", value=new.entity)
@@ -167,8 +167,8 @@ def apply_event(session: Session, report: CourierReport) -> bool:
         raise UserError("cards.error.event", value=report.kind) from None
     if report.occurred_at.tzinfo is None:
         raise UserError("service.import.no_timezone", value=report.occurred_at.isoformat())
-    # The courier's local day decides attempts and the 30 days; the instant is kept in UTC
-    # (SQLite keeps the wall time and drops the offset).
+    # The Mexico City day of the instant decides attempts and the 30 days (as every cut-off
+    # does); the instant itself is kept in UTC.
     at = report.occurred_at.astimezone(dt.UTC)
     seen = session.scalar(select(CourierEvent.id).where(
         CourierEvent.shipment_id == shipment.id, CourierEvent.kind == event.value,
@@ -176,7 +176,7 @@ def apply_event(session: Session, report: CourierReport) -> bool:
     if seen:
         return False
     request = session.get(CardRequest, shipment.request_id)
-    state = advance(_state(shipment), event, report.occurred_at.date(),
+    state = advance(_state(shipment), event, mexico_day(report.occurred_at),
                     third_party=report.third_party, consent=request.third_party_consent)
     _store(shipment, request, state)
     session.add(CourierEvent(shipment_id=shipment.id, kind=event.value, occurred_at=at,
@@ -194,7 +194,7 @@ def expire_ocurre(session: Session, today: dt.date) -> int:
         if ocurre_expired(_state(shipment), today):
             apply_event(session, CourierReport(
                 shipment.tracking, Event.RETURN_STARTED.value,
-                dt.datetime.combine(today, dt.time(), dt.UTC), detail="30 days"))
+                day_start(today), detail="30 days"))
             moved += 1
     return moved
 

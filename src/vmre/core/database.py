@@ -6,6 +6,7 @@ any database to the newest revision of every part (each part is its own migratio
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,9 +14,10 @@ from importlib import resources
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
 
 from vmre.core.config import database_url
 
@@ -29,6 +31,52 @@ NAMING = {
 
 
 POOL_SIZE = 20  # kept connections per engine (PostgreSQL); as many more while busy
+
+
+class UtcDateTime(TypeDecorator):
+    """An instant, stored in UTC on every database and read back as an aware UTC datetime.
+
+    SQLite keeps no offset: without this, 09:00-06:00 would be stored as 09:00 and read as
+    09:00 UTC. An aware value is converted to UTC before it is stored (and before it is
+    compared in a query); a naive one is refused, since nobody can tell which clock it is."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect):
+        if value is None:
+            return None
+        if not isinstance(value, dt.datetime):
+            raise TypeError(f"UtcDateTime takes a datetime, not {type(value).__name__}")
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("UtcDateTime refuses a naive datetime: give its offset")
+        value = value.astimezone(dt.UTC)
+        # SQLite stores the bare digits: store UTC's, so text order is time order.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:  # SQLite: the digits are UTC's (written above)
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class WallClock(TypeDecorator):
+    """A wall-clock time in a zone that the same row names (a deadline "at 23:59 Mexico City
+    time"), stored as its bare digits. Only naive values are taken: an aware one belongs in a
+    UtcDateTime column."""
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect):
+        if value is not None and value.tzinfo is not None:
+            raise ValueError("WallClock takes a naive local time; an instant is a UtcDateTime")
+        return value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect):
+        return value
 
 
 class Base(DeclarativeBase):

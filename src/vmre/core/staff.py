@@ -7,11 +7,11 @@ from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import DateTime, Integer, String, select
+from sqlalchemy import Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from vmre.core.audit import utcnow
-from vmre.core.database import Base
+from vmre.core.database import Base, UtcDateTime
 from vmre.core.messages import UserError
 
 _hasher = PasswordHasher()
@@ -36,7 +36,7 @@ class StaffUser(Base):
     roles: Mapped[str] = mapped_column(String(200))  # comma-separated Role values
     entity: Mapped[str | None] = mapped_column(String(40), nullable=True)  # OPL scope
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
     def has(self, *roles: Role) -> bool:
         mine = set(self.roles.split(","))

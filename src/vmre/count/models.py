@@ -7,7 +7,6 @@ import datetime as dt
 
 from sqlalchemy import (
     Boolean,
-    DateTime,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -18,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vmre.core.audit import utcnow
-from vmre.core.database import Base
+from vmre.core.database import Base, UtcDateTime
 
 POSTAL = "postal"
 INTERNET = "internet"
@@ -43,7 +42,7 @@ class PostalSettings(Base):
     __tablename__ = "count_postal_settings"
 
     election_id: Mapped[str] = mapped_column(String(48), primary_key=True)
-    deadline: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    deadline: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
 class Package(Base):
@@ -61,10 +60,10 @@ class Package(Base):
     # prepared, shipped, delivered, received, late; other_modality: on the postal LNERE but
     # an internet voter in the count, so never printed nor sent (docs/count.md §2.2)
     status: Mapped[str] = mapped_column(String(16), default="prepared")
-    received_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     table_id: Mapped[int | None] = mapped_column(ForeignKey("count_tables.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class EnvelopeReturn(Base):
@@ -77,12 +76,12 @@ class EnvelopeReturn(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     election_id: Mapped[str] = mapped_column(String(48), index=True)
     envelope: Mapped[str] = mapped_column(String(40))
-    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     # on_time, late (both mark the package); duplicate, unknown, other_modality (refused)
     outcome: Mapped[str] = mapped_column(String(16))
     package_id: Mapped[int | None] = mapped_column(ForeignKey("count_packages.id"))
     operator: Mapped[str] = mapped_column(String(120))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class CourierEvent(Base):
@@ -92,7 +91,7 @@ class CourierEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tracking: Mapped[str] = mapped_column(String(40), index=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     status: Mapped[str] = mapped_column(String(24))
     location: Mapped[str] = mapped_column(String(120), default="")
     source: Mapped[str] = mapped_column(String(8))
@@ -132,7 +131,7 @@ class Capture(Base):
     slot: Mapped[int] = mapped_column(Integer)
     operator: Mapped[str] = mapped_column(String(120))
     figures: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class Acta(Base):
@@ -153,7 +152,7 @@ class Acta(Base):
     reason_params: Mapped[str] = mapped_column(Text, default="{}")
     recapture_reason: Mapped[str] = mapped_column(Text, default="")
     decided_by: Mapped[str] = mapped_column(String(120), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class EntityCount(Base):
@@ -169,4 +168,4 @@ class EntityCount(Base):
     figures_sha256: Mapped[str] = mapped_column(String(64))
     pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
     pdf_sha256: Mapped[str] = mapped_column(String(64), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from vmre.core.entities import BY_ID
 from vmre.core.messages import UserError, text
 from vmre.core.staff import Role, StaffUser
 from vmre.count import postal, service, tables
@@ -70,7 +71,10 @@ def _results_context(manifest, row) -> dict:
 
 @public.get("")
 def results_index(request: Request, session: Session = DB):
-    return render(request, "count_results_index.html", counts=service.published(session))
+    """Every published result: each election's internet tally (however it was combined) and
+    each entity's latest count, each linking to its page."""
+    return render(request, "count_results_index.html", counts=service.published(session),
+                  internet=service.published_internet(session), entities=BY_ID)
 
 
 @public.get("/{election_id}/{entity}")

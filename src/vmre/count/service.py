@@ -91,6 +91,14 @@ def published(session: Session) -> list[EntityCount]:
     return out
 
 
+def published_internet(session: Session) -> list[dict]:
+    """The elections whose internet tally is published: id, name and the page of its results."""
+    from vmre.voting import server_tally
+
+    return [{"id": election_id, "name": name, "href": f"/resultados/internet/{election_id}"}
+            for election_id, name in server_tally.published(session)]
+
+
 def candidate_color(manifest: Manifest, contest: Contest, candidate_id: str) -> str:
     """The colour of the candidate's first party (a coalition takes its first member's)."""
     for option in contest.options:

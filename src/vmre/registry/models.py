@@ -8,7 +8,6 @@ from enum import StrEnum
 from sqlalchemy import (
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -20,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vmre.core.audit import utcnow
-from vmre.core.database import Base
+from vmre.core.database import Base, UtcDateTime, WallClock
 
 
 class Status(StrEnum):
@@ -55,9 +54,9 @@ class Process(Base):
     id: Mapped[str] = mapped_column(String(60), primary_key=True)  # the election id
     name: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(60), default="America/Mexico_City")
-    opens_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    closes_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    corrections_until: Mapped[dt.datetime] = mapped_column(DateTime)
+    opens_at: Mapped[dt.datetime] = mapped_column(WallClock)
+    closes_at: Mapped[dt.datetime] = mapped_column(WallClock)
+    corrections_until: Mapped[dt.datetime] = mapped_column(WallClock)
     correction_days: Mapped[int] = mapped_column(Integer, default=10)
     card_min_validity_year: Mapped[int] = mapped_column(Integer)
     entities: Mapped[str] = mapped_column(String(400))  # comma-separated entity ids
@@ -108,27 +107,27 @@ class Request(Base):
     phone: Mapped[str] = mapped_column(String(20), index=True)
     modality: Mapped[str] = mapped_column(String(10))
     lang: Mapped[str] = mapped_column(String(2), default="es")
-    consent_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    consent_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     card_front_sha: Mapped[str] = mapped_column(String(64), default="")
     card_back_sha: Mapped[str] = mapped_column(String(64), default="")
     proof_sha: Mapped[str] = mapped_column(String(64), default="")
     email_token_hash: Mapped[str] = mapped_column(String(64), default="", index=True)
-    email_confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    email_confirmed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     finding: Mapped[str] = mapped_column(String(40), default="")  # automatic validation
     reason: Mapped[str] = mapped_column(String(40), default="")  # rejection reason
     correction_items: Mapped[str] = mapped_column(String(200), default="")
-    correction_deadline: Mapped[dt.datetime | None] = mapped_column(DateTime)  # local time
+    correction_deadline: Mapped[dt.datetime | None] = mapped_column(WallClock)  # local time
     decided_by: Mapped[str] = mapped_column(String(80), default="")
     closure_id: Mapped[int | None] = mapped_column(ForeignKey("registry_closures.id"))
     addendum: Mapped[bool] = mapped_column(Boolean, default=False)
     credential_public: Mapped[str] = mapped_column(String(64), default="")  # hex point
-    credential_issued_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    credential_issued_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     # When the mail server took the confirmation mail of the current link (None: not yet).
-    confirmation_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    confirmation_sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     # When the reminder of the current correction deadline went to the outbox.
-    correction_reminded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    correction_reminded_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     # Postal voters: the code on the return envelope, given at the first postal LNERE export
     # and kept, so every export names the same envelope (docs/count.md §2.1).
     envelope_code: Mapped[str | None] = mapped_column(String(24), unique=True, index=True)
@@ -149,7 +148,7 @@ class Closure(Base):
     election_id: Mapped[str] = mapped_column(ForeignKey("registry_processes.id"))
     entity_id: Mapped[str] = mapped_column(String(8))
     modality: Mapped[str] = mapped_column(String(10))
-    closed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    closed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     closed_by: Mapped[str] = mapped_column(String(80))
     included: Mapped[int] = mapped_column(Integer, default=0)
     addendum: Mapped[int] = mapped_column(Integer, default=0)
@@ -166,8 +165,8 @@ class Outbox(Base):
     request_id: Mapped[int] = mapped_column(ForeignKey("registry_requests.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
     params: Mapped[str] = mapped_column(Text, default="{}")  # JSON
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, index=True)
     # Times the mail server refused this notice (its address); after MAX_REFUSALS it is no
     # longer tried, and stays here, unsent, for staff to see.
     refusals: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -180,8 +179,8 @@ class JobRun(Base):
     __tablename__ = "registry_job_runs"
 
     name: Mapped[str] = mapped_column(String(60), primary_key=True)
-    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     ok: Mapped[bool] = mapped_column(Boolean, default=True)
     detail: Mapped[str] = mapped_column(String(300), default="")  # counts or the error's kind

@@ -20,7 +20,7 @@ from sqlalchemy import or_, select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from vmre.core import audit
+from vmre.core import audit, countries
 from vmre.core.database import transaction
 from vmre.core.entities import ENTITIES
 from vmre.core.messages import UserError, text
@@ -39,7 +39,7 @@ from vmre.registry.models import CORRECTION_ITEMS, REASONS, Status
 from vmre.registry.models import Request as RegRequest
 from vmre.registry.padron import Padron
 from vmre.registry.padron import configured as configured_padron
-from vmre.registry.rules import COUNTRIES, FieldErrors, country_name, parse_date
+from vmre.registry.rules import FieldErrors, parse_date
 from vmre.registry.schemas import (
     ConfirmIn,
     DecisionIn,
@@ -137,9 +137,7 @@ def _form_context(lang: str) -> dict:
 
 @functools.lru_cache(maxsize=4)  # per language, built once per process
 def _form_choices(lang: str) -> dict:
-    countries = tuple(sorted(((c, country_name(c, lang)) for c in COUNTRIES),
-                             key=lambda x: x[1]))
-    return {"entities": ENTITIES, "countries": countries, "reasons": REASONS,
+    return {"entities": ENTITIES, "countries": countries.choices(lang), "reasons": REASONS,
             "items": CORRECTION_ITEMS}
 
 
@@ -588,7 +586,11 @@ def api_decide(folio: str, body: DecisionIn, request: Request,
     try:
         with transaction(_sessions(request)) as session:
             req = service.request_by_folio(session, folio)
-            deadline = body.deadline.replace(tzinfo=None) if body.deadline else None
+            deadline = body.deadline
+            if deadline is not None and deadline.tzinfo is not None:
+                # An instant with its offset: the wall-clock time it is in the process's zone.
+                deadline = service.local_now(service.get_process(session, req.election_id),
+                                             deadline)
             _decide(session, req, user, body.decision, body.reason, body.items, deadline,
                     body.note)
             out = _status_out(req, lang)

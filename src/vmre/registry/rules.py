@@ -10,13 +10,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from vmre.core import countries
 from vmre.core.entities import BY_ID
 from vmre.core.messages import text
-
-# Countries offered in the form (ISO 3166-1 alpha-2); names come from the catalogue.
-COUNTRIES = ("US", "CA", "ES", "DE", "FR", "GB", "IT", "NL", "CH", "BE", "SE", "NO", "AT",
-             "IE", "PT", "AR", "CL", "CO", "BR", "PE", "GT", "CR", "PA", "CU", "AU", "NZ",
-             "JP", "CN", "KR", "IL", "AE", "ZA")
 
 _POSTAL = {
     "US": r"\d{5}(-\d{4})?",
@@ -53,10 +49,6 @@ class FieldErrors(Exception):
         return bool(self.errors)
 
 
-def country_name(code: str, lang: str) -> str:
-    return text(f"registry.country.{code}", lang)
-
-
 def _clean(value: object) -> str:
     # Normalise whitespace and drop control characters; keep everything else verbatim.
     s = "" if value is None else str(value)
@@ -81,8 +73,12 @@ def check_request(raw: dict[str, object], today: dt.date) -> tuple[dict, FieldEr
     with what was typed, so nothing is lost."""
     v = {k: _clean(raw.get(k)) for k in (*REQUIRED, "second_surname", "ocr", "cic", "consent")}
     errors = FieldErrors()
+    country = v["country"].upper()
+    # A country whose addresses carry no postal code (Hong Kong, Qatar...) needs none.
+    optional = set() if not countries.is_country(country) or countries.uses_postal_codes(
+        country) else {"postal_code"}
     for name in REQUIRED:
-        if not v[name]:
+        if not v[name] and name not in optional:
             errors.add(name, "registry.field.required")
     for name, limit in TEXT_LIMITS.items():
         if len(v[name]) > limit:
@@ -116,9 +112,10 @@ def check_request(raw: dict[str, object], today: dt.date) -> tuple[dict, FieldEr
         errors.add("entity_id", "registry.field.choice")
 
     v["country"] = v["country"].upper()
-    if v["country"] == "MX":
+    # Any country but Mexico (LGIPE art. 329), from the ISO 3166-1 list (core.countries).
+    if v["country"] == countries.HOME:
         errors.add("country", "registry.field.not_abroad")
-    elif v["country"] and v["country"] not in COUNTRIES:
+    elif v["country"] and not countries.is_abroad(v["country"]):
         errors.add("country", "registry.field.choice")
     v["postal_code"] = v["postal_code"].upper()
     pattern = _POSTAL.get(v["country"], _POSTAL_ANY)

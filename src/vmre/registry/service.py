@@ -60,9 +60,14 @@ def create_process(session: Session, election_id: str, name: str, *, opens_at: d
                    timezone: str = "America/Mexico_City",
                    modalities: Iterable[str] = ("postal", "internet"),
                    correction_days: int = 10, voting_url: str = "") -> Process:
-    ZoneInfo(timezone)  # refuse an unknown zone now rather than at the first request
-    process = Process(id=election_id, name=name, timezone=timezone, opens_at=opens_at,
-                      closes_at=closes_at, corrections_until=corrections_until,
+    zone = ZoneInfo(timezone)  # refuse an unknown zone now rather than at the first request
+
+    def wall(moment: dt.datetime) -> dt.datetime:
+        """A time given with its offset, as the process zone's wall clock (how it is kept)."""
+        return moment.astimezone(zone).replace(tzinfo=None) if moment.tzinfo else moment
+
+    process = Process(id=election_id, name=name, timezone=timezone, opens_at=wall(opens_at),
+                      closes_at=wall(closes_at), corrections_until=wall(corrections_until),
                       correction_days=correction_days,
                       card_min_validity_year=card_min_validity_year,
                       entities=",".join(entities), modalities=",".join(modalities),

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vmre.cards.models import CardRequest, Shipment, ShipmentStatus
+from vmre.core.clock import day_bounds
 from vmre.core.entities import BY_ID, ENTITIES
 from vmre.core.messages import UserError
 from vmre.reports.document import render_document, write_pdf
@@ -40,7 +41,7 @@ def biweekly_rows(session: Session, cutoff: dt.date,
                   entity: str | None = None) -> list[EntityRow]:
     """One row per entity (or only `entity`, for a local body's own figures)."""
     first = cutoff - dt.timedelta(days=FORTNIGHT - 1)
-    after = dt.datetime.combine(cutoff + dt.timedelta(days=1), dt.time(), dt.UTC)
+    after = day_bounds(cutoff)[1]  # the end of the cut-off day in Mexico City
     count = select(CardRequest.entity, func.count(func.distinct(CardRequest.id)))
     fortnight = _by_entity(session, count.where(
         CardRequest.appointment_date.between(first, cutoff)))

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from vmre.core import audit
+from vmre.core import audit, clock
 from vmre.core.messages import text
 from vmre.core.staff import Role, StaffUser
 from vmre.reports.biweekly import biweekly_rows, to_csv, write_biweekly
@@ -37,7 +37,7 @@ def _date(request: Request, name: str) -> dt.date:
 @router.get("/")
 def index(request: Request, user: StaffUser = Depends(biweekly_readers)):
     return render(request, "reports_index.html", can_quarterly=user.has(Role.SECRETARIAT),
-                  today=dt.date.today().isoformat())
+                  today=clock.today().isoformat())
 
 
 @router.get("/quarterly.{fmt}")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from vmre.cards.campaigns import create_campaign
 from vmre.cards.models import Campaign, CardRequest, Mechanism, Notice, RequestStatus
+from vmre.core.clock import day_start
 from vmre.core.entities import ENTITIES
 from vmre.core.messages import UserError
 from vmre.service.activities import add_activity
@@ -43,9 +44,8 @@ def _expand(counts: dict[str, int], rng: random.Random) -> list[str]:
 def _instant(rng: random.Random, start: dt.date, end: dt.date) -> dt.datetime:
     days = (end - start).days
     day = start + dt.timedelta(days=rng.randint(0, days))
-    # Office hours in Mexico City (UTC-6), so the day does not change in UTC.
-    return dt.datetime.combine(day, dt.time(), dt.UTC) + dt.timedelta(
-        hours=rng.randint(14, 23), minutes=rng.randint(0, 59))
+    # Office hours of that Mexico City day.
+    return day_start(day) + dt.timedelta(hours=rng.randint(8, 17), minutes=rng.randint(0, 59))
 
 
 def load_sample(session: Session) -> None:

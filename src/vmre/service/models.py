@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import Date, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vmre.core.audit import utcnow
-from vmre.core.database import Base
+from vmre.core.database import Base, UtcDateTime
 
 
 class Channel(StrEnum):
@@ -77,7 +77,7 @@ class Contact(Base):
     __tablename__ = "service_contacts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
     channel: Mapped[str] = mapped_column(String(20))
     origin: Mapped[str] = mapped_column(String(20))
     topic: Mapped[str] = mapped_column(String(20))
@@ -87,7 +87,7 @@ class Contact(Base):
     card_request: Mapped[str | None] = mapped_column(String(40), index=True)
     notes: Mapped[str] = mapped_column(Text, default="")
     resolution: Mapped[str] = mapped_column(String(20), default=Resolution.RESOLVED.value)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class SocialFigures(Base):

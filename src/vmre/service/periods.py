@@ -1,9 +1,11 @@
-"""Report periods: inclusive calendar dates, turned into UTC instants and months."""
+"""Report periods: inclusive Mexico City calendar dates, turned into UTC instants and months."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+
+from vmre.core.clock import days_bounds
 
 
 @dataclass(frozen=True)
@@ -12,10 +14,9 @@ class Period:
     end: dt.date  # inclusive
 
     def instants(self) -> tuple[dt.datetime, dt.datetime]:
-        """[start, end) as UTC instants covering every day of the period."""
-        first = dt.datetime.combine(self.start, dt.time(), dt.UTC)
-        after = dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), dt.UTC)
-        return first, after
+        """[start, end) as UTC instants covering every day of the period, from Mexico City's
+        midnight that starts the first day to the one that ends the last."""
+        return days_bounds(self.start, self.end)
 
     def months(self) -> list[dt.date]:
         """The first day of each calendar month the period touches, in order."""

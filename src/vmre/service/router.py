@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vmre.core import audit
+from vmre.core import audit, clock
 from vmre.core.messages import UserError
 from vmre.core.staff import Role, StaffUser
 from vmre.service import imports
@@ -114,7 +114,7 @@ async def import_contacts(
 
 
 def _period(request: Request) -> Period:
-    today = dt.date.today()
+    today = clock.today()
     try:
         start = dt.date.fromisoformat(request.query_params.get("start", ""))
         end = dt.date.fromisoformat(request.query_params.get("end", ""))

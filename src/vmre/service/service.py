@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from vmre.core import audit
 from vmre.core.audit import utcnow
+from vmre.core.clock import mexico_month
 from vmre.core.messages import UserError
 from vmre.service.models import Channel, Contact, Origin, Resolution, Topic
 from vmre.service.periods import Period
@@ -100,7 +101,6 @@ def contact_figures(session: Session, period: Period) -> ContactFigures:
     months: Counter[dt.date] = Counter({m: 0 for m in period.months()})
     # Months are counted in Python: date truncation differs between SQLite and PostgreSQL.
     for (at,) in session.execute(select(Contact.occurred_at).where(in_period)):
-        at = at.astimezone(dt.UTC) if at.tzinfo else at  # SQLite returns naive UTC
-        months[at.date().replace(day=1)] += 1
+        months[mexico_month(at)] += 1  # the Mexico City month
     figures.by_month = dict(sorted(months.items()))
     return figures

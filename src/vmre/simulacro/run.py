@@ -100,7 +100,10 @@ def _encrypt_batch(manifest_json: str, election_json: str,
             doc, rs = encrypt_ballot(ctx, entity, key, selections)
             audited = (doc, reveal(doc, selections, rs))
         doc, _rs = encrypt_ballot(ctx, entity, key, selections)
-        out.append((doc, audited, behaviour))
+        # a second ballot of its own (the very same one sent again only gets its receipt back)
+        second = encrypt_ballot(ctx, entity, key, selections)[0] if behaviour == "twice" \
+            else None
+        out.append((doc, audited, second))
     return out
 
 
@@ -149,17 +152,17 @@ def run(voters: int, out: str | Path, custodians: int = 5, threshold: int = 3, a
     encrypted = map_chunks(_encrypt_batch, [(election.manifest, election.context, batch)
                                             for batch in chunked(items, 100)], scheduler)
     rows = [row for batch in encrypted for row in batch]
-    for _doc, audited, _behaviour in rows:
+    for _doc, audited, _second in rows:
         if audited:  # audited first: that ballot is spoiled, the voter casts a fresh one
             board.spoil(election_id, *audited)
             outcome.challenged += 1
-    receipts = board.cast_many(election_id, [doc for doc, _a, _b in rows], scheduler)
+    receipts = board.cast_many(election_id, [doc for doc, _a, _s in rows], scheduler)
     failed = [r for r in receipts if isinstance(r, UserError)]
     if failed:
         raise failed[0]
     outcome.cast = len(receipts)
-    again = board.cast_many(election_id, [doc for doc, _a, behaviour in rows
-                                          if behaviour == "twice"], scheduler)
+    again = board.cast_many(election_id, [second for _d, _a, second in rows if second],
+                            scheduler)
     outcome.second_attempts_refused = sum(isinstance(r, UserError) for r in again)
 
     say("closing")

@@ -28,12 +28,12 @@ import qrcode
 import qrcode.image.svg
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import DateTime, Integer, String, select
+from sqlalchemy import Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from vmre.core.audit import utcnow
 from vmre.core.config import public_url
-from vmre.core.database import Base
+from vmre.core.database import Base, UtcDateTime
 from vmre.core.email import Mail, Mailer
 from vmre.core.messages import UserError, text
 from vmre.voting.sms import SmsSender
@@ -61,9 +61,9 @@ class VoterAccount(Base):
     phone: Mapped[str] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(String(16), default="invited")  # invited | active
     activation_hash: Mapped[str | None] = mapped_column(String(64), index=True)
-    activation_expires: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    activation_expires: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     recovery_hash: Mapped[str | None] = mapped_column(String(64), index=True)
-    recovery_expires: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    recovery_expires: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     # the public credential (hex) the registry issued for this voter: the only one whose
     # ballots this account may cast
     credential_public: Mapped[str | None] = mapped_column(String(64))
@@ -72,12 +72,12 @@ class VoterAccount(Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_last_step: Mapped[int] = mapped_column(Integer, default=0)  # no code used twice
     sms_code_hash: Mapped[str | None] = mapped_column(String(64))
-    sms_code_expires: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    sms_code_expires: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     password_hash: Mapped[str | None] = mapped_column(String(200))
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    voted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    surveyed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # practice
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    voted_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    surveyed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)  # practice
 
 
 def _aware(moment: dt.datetime | None) -> dt.datetime | None:

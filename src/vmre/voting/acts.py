@@ -89,7 +89,7 @@ def act_data(board: Board, election_id: str) -> dict:
         # the chain starts at the base hash: an empty board has head == base hash
         "board_empty": election.ballot_count == 0 and election.head_hash == ctx.base_hash.hex(),
         "first_prev": entries[0].prev_hash if entries else election.head_hash,
-        "spoiled": len(board.spoiled(election_id)),
+        "spoiled": board.spoiled_count(election_id),
         "integrity": integrity_codes(),
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
     }

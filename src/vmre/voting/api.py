@@ -11,29 +11,35 @@ key and the message in the request's language.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.orm import Session
 
 from vmre.core.messages import UserError, text
 from vmre.voting import ballot as ballots
 from vmre.voting.board import Board, loaded, verify_receipt
 from vmre.voting.models import BoardEntry
+from vmre.web import json_body
 from vmre.web.deps import DB
 from vmre.web.security import check_csrf, language
 
 router = APIRouter(prefix="/api/v1", tags=["voting"])
+M = TypeVar("M", bound=BaseModel)
 MAX_PAGE = 500
 
 # HTTP status per board refusal; anything else about a ballot is 422
 STATUS = {"voting.board.unknown_election": 404, "voting.board.closed": 409,
           "voting.board.not_open": 409, "voting.board.list_changed": 409,
-          "voting.ballot.replay": 409,
+          "voting.ballot.replay": 409, "voting.ballot.audited": 409,
+          "voting.board.closed_final": 409, "voting.ballot.too_many_audits": 429,
+          "voting.ballot.disclosure_oversized": 413,
           "voting.ballot.already_voted": 409, "voting.ballot.not_eligible": 403,
-          "voting.ballot.sign_in": 401, "voting.ballot.not_your_credential": 403}
+          "voting.ballot.sign_in": 401, "voting.ballot.not_your_credential": 403,
+          **json_body.STATUS}
 
 
 class ApiError(BaseModel):
@@ -171,11 +177,30 @@ def election_info(election_id: str, request: Request) -> dict:
         return error(request, err)
 
 
+def body_schema(model: type[BaseModel]) -> dict:
+    """The documented request body of a handler that reads it with vmre.web.json_body."""
+    return {"requestBody": {"required": True, "content": {
+        "application/json": {"schema": model.model_json_schema()}}}}
+
+
+async def read_body(request: Request, model: type[M]) -> M:
+    """The body, strictly parsed (vmre.web.json_body), then checked against `model`."""
+    try:
+        return model.model_validate(await json_body.read_object(request))
+    except ValidationError as err:
+        fields = ", ".join(".".join(map(str, e["loc"])) for e in err.errors()[:3])
+        raise UserError("voting.ballot.malformed", reason=fields) from None
+
+
 @router.post("/elections/{election_id}/ballots", status_code=201, response_model=Receipt,
-             responses={**ERRORS, 401: {"model": ApiError}, 403: {"model": ApiError}})
-def cast(election_id: str, body: CastRequest, request: Request, s: Session = DB):
+             openapi_extra=body_schema(CastRequest),
+             responses={**ERRORS, 200: {"model": Receipt, "description":
+                                        "the same ballot again: its first receipt"},
+                        401: {"model": ApiError}, 403: {"model": ApiError}})
+async def cast(election_id: str, request: Request, s: Session = DB):
     """For the signed-in voter whose account is bound to the ballot's credential: verify,
-    append to the board and commit; the signed receipt comes after the commit."""
+    append to the board and commit; the signed receipt comes after the commit. The same
+    ballot sent again gets the receipt of its one entry, with 200."""
     from vmre.voting.accounts import mark_voted
     from vmre.voting.voter_session import check_binding, current_voter
 
@@ -184,20 +209,23 @@ def cast(election_id: str, body: CastRequest, request: Request, s: Session = DB)
         return error(request, UserError("voting.ballot.sign_in"))
     check_csrf(request, request.headers.get("x-csrf-token"))
     try:
+        body = await read_body(request, CastRequest)
         check_binding(account, election_id, body.ballot)
-        receipt = board(request).cast(election_id, body.ballot)
+        receipt, new = await run_in_threadpool(board(request).submit, election_id, body.ballot)
     except UserError as err:
         return error(request, err)
     mark_voted(s, account.id)
-    return receipt
+    return receipt if new else JSONResponse(receipt, 200)
 
 
 @router.post("/elections/{election_id}/spoiled", status_code=201, response_model=SpoilResult,
-             responses=ERRORS)
-def spoil(election_id: str, body: SpoilRequest, request: Request):
+             openapi_extra=body_schema(SpoilRequest), responses=ERRORS)
+async def spoil(election_id: str, request: Request):
     """A Benaloh challenge: the ballot and its nonces are published and never counted."""
     try:
-        return {"tracking_code": board(request).spoil(election_id, body.ballot, body.disclosure)}
+        body = await read_body(request, SpoilRequest)
+        return {"tracking_code": await run_in_threadpool(
+            board(request).spoil, election_id, body.ballot, body.disclosure)}
     except UserError as err:
         return error(request, err)
 
@@ -206,17 +234,17 @@ def spoil(election_id: str, body: SpoilRequest, request: Request):
 def spoiled_ballot(election_id: str, tracking_code: str, request: Request):
     """A spoiled ballot with its disclosure, re-checked by the server."""
     b = board(request)
-    for item in b.spoiled(election_id):
-        if item.tracking_code == tracking_code:
-            ballot, disclosure = json.loads(item.ballot), json.loads(item.disclosure)
-            ctx = loaded(b.election(election_id)).context
-            try:
-                ballots.check_reveal(ctx, ballots.parse_ballot(ctx, ballot), disclosure)
-                consistent = True
-            except ballots.BallotError:
-                consistent = False
-            return {"tracking_code": tracking_code, "ballot": ballot, "disclosure": disclosure,
-                    "received_at": item.received_at, "consistent": consistent}
+    item = b.find_spoiled(election_id, tracking_code)
+    if item is not None:
+        ballot, disclosure = json.loads(item.ballot), json.loads(item.disclosure)
+        ctx = loaded(b.election(election_id)).context
+        try:
+            ballots.check_reveal(ctx, ballots.parse_ballot(ctx, ballot), disclosure)
+            consistent = True
+        except ballots.BallotError:
+            consistent = False
+        return {"tracking_code": tracking_code, "ballot": ballot, "disclosure": disclosure,
+                "received_at": item.received_at, "consistent": consistent}
     return error(request, UserError("sivei.board.not_found"), 404)
 
 
@@ -255,10 +283,17 @@ def eligibility(election_id: str, credential: str, request: Request):
     return {"eligible": eligible}
 
 
-@router.post("/receipts/check", response_model=ReceiptCheck)
-def receipt_check(receipt: dict[str, Any], request: Request):
+@router.post("/receipts/check", response_model=ReceiptCheck,
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/json": {"schema": {"type": "object"}}}}},
+             responses={400: {"model": ApiError}, 413: {"model": ApiError}})
+async def receipt_check(request: Request):
     """The server's signature on a receipt and the board entry it names."""
-    return check_receipt(board(request), receipt, language(request))
+    try:
+        receipt = await json_body.read_object(request, max_bytes=64 * 1024)
+    except UserError as err:
+        return error(request, err)
+    return await run_in_threadpool(check_receipt, board(request), receipt, language(request))
 
 
 @router.get("/elections/{election_id}/aggregate", responses=ERRORS)

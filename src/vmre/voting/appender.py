@@ -6,7 +6,12 @@ under way wait in a queue and go into the next transaction together: the first c
 appends everything queued in one transaction, wakes the others with their own outcome, and
 hands the lead to the next waiting caller. Each ballot still gets its receipt only after the
 commit that holds it, and a refused ballot (replay, second vote, window closed) is refused
-alone: the rest of its batch is appended.
+alone: the rest of its batch is appended. The same ballot sent again (its answer was lost)
+gets its original placement back instead of a second entry.
+
+Every tracking code the board takes, cast here or audited by `Board.spoil`, goes into one table
+(`voting_taken_codes`) whose primary key lets a code be taken once; both paths also hold the
+same lock on the election row (`lock_election`) while they decide.
 """
 
 from __future__ import annotations
@@ -18,11 +23,12 @@ import weakref
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from vmre.core.messages import UserError
 from vmre.voting.chain import entry_hash
-from vmre.voting.models import BoardEntry, Election, SpoiledBallot
+from vmre.voting.models import AUDIT, CAST, BoardEntry, Election, TakenCode
 
 MAX_BATCH = 500  # ballots per transaction: bounds the transaction and the lock time
 
@@ -39,6 +45,7 @@ class Append:
     outcome: dict | BaseException | None = None  # the entry fields, or why it was refused
     ready: threading.Event = field(default_factory=threading.Event)
     lead: bool = False
+    again: bool = False  # the outcome is this ballot's earlier placement (sent twice)
 
 
 def aware_utc(moment: dt.datetime | None) -> dt.datetime | None:
@@ -57,14 +64,34 @@ def window_error(election, when: dt.datetime) -> UserError | None:
     return None
 
 
+def lock_election(conn: Connection, election_id: str, columns: tuple):
+    """The election row (`columns`), locked until the transaction ends; None if unknown.
+
+    PostgreSQL: SELECT … FOR UPDATE, held by every writer of the board (casting, auditing,
+    scheduling, closing, the credential list) in any server process. SQLite ignores FOR
+    UPDATE and its driver starts the transaction only at the first write, so a no-op write
+    comes first: it takes the database's single write lock before anything is read, and two
+    processes can never decide on the same head or the same tracking code."""
+    if conn.dialect.name == "sqlite":
+        conn.execute(update(Election).where(Election.id == election_id)
+                     .values(state=Election.state))
+    return conn.execute(select(*columns).where(Election.id == election_id)
+                        .with_for_update()).first()
+
+
 def _taken(conn: Connection, election_id: str, policy: str, batch: list[Append]
-           ) -> tuple[set[str], set[str]]:
-    """Tracking codes already on the board or audited, and credentials that already voted."""
+           ) -> tuple[dict[str, str], dict[str, dict], set[str]]:
+    """Tracking codes already taken (code -> CAST or AUDIT), the placement of those cast (a
+    ballot sent again gets it back), and credentials that already voted."""
     codes = {a.tracking for a in batch}
-    used = set(conn.execute(
-        select(BoardEntry.tracking_code).where(BoardEntry.tracking_code.in_(codes)).union_all(
-            select(SpoiledBallot.tracking_code).where(SpoiledBallot.tracking_code.in_(codes)))
-    ).scalars())
+    taken = {code: kind for code, kind in conn.execute(select(
+        TakenCode.tracking_code, TakenCode.kind).where(TakenCode.tracking_code.in_(codes)))}
+    cast = {code for code, kind in taken.items() if kind == CAST}
+    placed = {} if not cast else {
+        code: {"position": position, "entry_hash": link, "received_at": received}
+        for code, position, link, received in conn.execute(select(
+            BoardEntry.tracking_code, BoardEntry.position, BoardEntry.entry_hash,
+            BoardEntry.received_at).where(BoardEntry.tracking_code.in_(cast)))}
     voted: set[str] = set()
     if policy == "single":
         # By credential alone, the election checked here: with both in the WHERE clause
@@ -73,7 +100,7 @@ def _taken(conn: Connection, election_id: str, policy: str, batch: list[Append]
             select(BoardEntry.credential, BoardEntry.election_id).where(
                 BoardEntry.credential.in_({a.credential for a in batch})))
                  if election == election_id}
-    return used, voted
+    return taken, placed, voted
 
 
 _HEAD = (Election.state, Election.opens_at, Election.closes_at, Election.head_hash,
@@ -85,48 +112,73 @@ def append_batch(sessions: sessionmaker[Session], election_id: str, batch: list[
     """Append `batch` (one election, in order) in one transaction; set every outcome.
 
     A ballot refused for its own reason gets that error; if the transaction itself fails,
-    every ballot of the batch gets the failure and none is on the board. Plain SQL
-    statements (no ORM objects): this runs once per batch on the hot path."""
-    try:
-        with sessions.begin() as s:
-            conn = s.connection()
-            election = conn.execute(select(*_HEAD).where(Election.id == election_id)
-                                    .with_for_update()).first()
-            if election is None:
-                raise UserError("voting.board.unknown_election", election=election_id)
-            policy = election.revote_policy
-            used, voted = _taken(conn, election_id, policy, batch)
-            head, count, rows = election.head_hash, election.ballot_count, []
-            for item in batch:
-                refusal = window_error(election, item.when)
-                if refusal is None and item.digest not in (None, election.digest):
-                    refusal = UserError("voting.board.list_changed")  # checked on a stale list
-                if refusal is None and item.tracking in used:
-                    refusal = UserError("voting.ballot.replay")
-                if refusal is None and item.credential in voted:
-                    refusal = UserError("voting.ballot.already_voted")
-                if refusal is not None:
-                    item.outcome = refusal
-                    continue
-                used.add(item.tracking)
-                if policy == "single":
-                    voted.add(item.credential)
-                count += 1
-                received = item.when.isoformat()
-                link = entry_hash(head, count, item.tracking, received)
-                item.outcome = {"position": count, "entry_hash": link, "received_at": received}
-                rows.append({"election_id": election_id, "position": count,
-                             "tracking_code": item.tracking, "credential": item.credential,
-                             "ballot": json.dumps(item.document, sort_keys=True),
-                             "received_at": received, "prev_hash": head, "entry_hash": link})
-                head = link
-            if rows:
-                conn.execute(insert(BoardEntry), rows)
-                conn.execute(update(Election).where(Election.id == election_id).values(
-                    head_hash=head, ballot_count=count))
-    except Exception as err:  # nothing of this batch is on the board
+    every ballot of the batch gets the failure and none is on the board. A unique-key
+    violation (a code taken meanwhile by a writer that did not hold the lock) runs the
+    batch once more on fresh reads, where that ballot is refused alone."""
+    for attempt in (1, 2):
+        try:
+            _append(sessions, election_id, batch)
+            return
+        except IntegrityError as err:
+            if attempt == 2:
+                _fail(batch, err)
+        except Exception as err:  # nothing of this batch is on the board
+            _fail(batch, err)
+            return
+
+
+def _fail(batch: list[Append], err: BaseException) -> None:
+    for item in batch:
+        item.outcome, item.again = err, False
+
+
+def _append(sessions: sessionmaker[Session], election_id: str, batch: list[Append]) -> None:
+    """One try. Plain SQL statements (no ORM objects): this runs once per batch on the hot
+    path."""
+    with sessions.begin() as s:
+        conn = s.connection()
+        election = lock_election(conn, election_id, _HEAD)
+        if election is None:
+            raise UserError("voting.board.unknown_election", election=election_id)
+        policy = election.revote_policy
+        taken, placed, voted = _taken(conn, election_id, policy, batch)
+        head, count, rows, codes = election.head_hash, election.ballot_count, [], []
         for item in batch:
-            item.outcome = err
+            item.again = False
+            if item.tracking in placed:  # the same ballot again: its first answer was lost
+                item.outcome, item.again = placed[item.tracking], True
+                continue
+            refusal = window_error(election, item.when)
+            if refusal is None and item.digest not in (None, election.digest):
+                refusal = UserError("voting.board.list_changed")  # checked on a stale list
+            if refusal is None and item.tracking in taken:
+                refusal = UserError("voting.ballot.audited" if taken[item.tracking] == AUDIT
+                                    else "voting.ballot.replay")
+            if refusal is None and item.credential in voted:
+                refusal = UserError("voting.ballot.already_voted")
+            if refusal is not None:
+                item.outcome = refusal
+                continue
+            taken[item.tracking] = CAST
+            if policy == "single":
+                voted.add(item.credential)
+            count += 1
+            received = item.when.isoformat()
+            link = entry_hash(head, count, item.tracking, received)
+            item.outcome = placed[item.tracking] = {
+                "position": count, "entry_hash": link, "received_at": received}
+            rows.append({"election_id": election_id, "position": count,
+                         "tracking_code": item.tracking, "credential": item.credential,
+                         "ballot": json.dumps(item.document, sort_keys=True),
+                         "received_at": received, "prev_hash": head, "entry_hash": link})
+            codes.append({"tracking_code": item.tracking, "election_id": election_id,
+                          "credential": item.credential, "kind": CAST})
+            head = link
+        if rows:
+            conn.execute(insert(TakenCode), codes)
+            conn.execute(insert(BoardEntry), rows)
+            conn.execute(update(Election).where(Election.id == election_id).values(
+                head_hash=head, ballot_count=count))
 
 
 class GroupCommit:

@@ -199,8 +199,37 @@ def reveal(ballot: dict, selections: Mapping[str, str], randomness: Mapping[str,
             "nonces": {cid: [_hex(r) for r in rs] for cid, rs in randomness.items()}}
 
 
+DISCLOSURE_FIELDS = {"tracking_code", "selections", "nonces"}
+
+
+def check_disclosure_shape(parsed: ParsedBallot, disclosed: object) -> None:
+    """Exactly the three fields, and for exactly the ballot's contests an option id of that
+    contest and one nonce per option: nothing else (free text, extra contests) is ever
+    published as an audited ballot's choice (docs/record.md §8.1)."""
+    contests = [pc.contest_id for pc in parsed.contests]
+    if not isinstance(disclosed, dict) or set(disclosed) != DISCLOSURE_FIELDS:
+        raise BallotError("bad_disclosure", reason="fields")
+    selections, nonces = disclosed["selections"], disclosed["nonces"]
+    if not isinstance(selections, dict) or sorted(selections) != sorted(contests):
+        raise BallotError("bad_disclosure", reason="selections")
+    if not isinstance(nonces, dict) or sorted(nonces) != sorted(contests):
+        raise BallotError("bad_disclosure", reason="nonces")
+    for pc in parsed.contests:
+        if not isinstance(selections[pc.contest_id], str) or not isinstance(
+                nonces[pc.contest_id], list):
+            raise BallotError("bad_disclosure", reason=pc.contest_id)
+
+
 def check_reveal(ctx: ElectionContext, parsed: ParsedBallot, disclosed: dict) -> None:
     """A spoiled ballot's ciphertexts are exactly Enc(choice; nonce): cast-as-intended."""
+    check_disclosure_shape(parsed, disclosed)
+    for pc in parsed.contests:
+        try:
+            options = {o.id for o in ctx.manifest.contest(pc.contest_id).options}
+        except KeyError:
+            raise BallotError("wrong_contests") from None
+        if disclosed["selections"][pc.contest_id] not in options:
+            raise BallotError("bad_disclosure", reason=pc.contest_id)
     try:
         if disclosed["tracking_code"] != tracking_code(parsed.document):
             raise BallotError("reveal_mismatch", reason="tracking code")

@@ -15,14 +15,22 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from threading import Lock
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, load_only, sessionmaker
 
 from vmre.core.messages import UserError
 from vmre.core.row_cache import RowCache
 from vmre.crypto import schnorr
 from vmre.crypto.encoding import canonical_json
-from vmre.crypto.group import Point, base_mul, random_scalar, scalar_bytes, scalar_from_hex
+from vmre.crypto.group import (
+    Point,
+    base_mul,
+    hash_to_scalar,
+    random_scalar,
+    scalar_bytes,
+    scalar_from_hex,
+)
 from vmre.voting import ballot as ballots
 from vmre.voting import fingerprint as fingerprints
 from vmre.voting.appender import (
@@ -31,17 +39,22 @@ from vmre.voting.appender import (
     append_batch,
     aware_utc,
     group_commit,
+    lock_election,
     window_error,
 )
 from vmre.voting.ceremony import Ceremony
 from vmre.voting.context import ElectionContext
 from vmre.voting.credential_list import verify_credential_list
 from vmre.voting.manifest import parse_manifest
-from vmre.voting.models import BoardEntry, Election, SpoiledBallot
+from vmre.voting.models import AUDIT, BoardEntry, Election, SpoiledBallot, TakenCode
 
 RECEIPT_TAG = "vmre/receipt/v1"
 CLOSING_TAG = "vmre/closing/v1"
 POLICIES = ("single", "last")
+# Benaloh audits per credential (docs/voting.md): a voter who doubts the device checks it a
+# few times; more only lets one credential fill the public list of audited ballots.
+MAX_AUDITS = 10
+MAX_DISCLOSURE_BYTES = 64 * 1024  # selections and nonces of the largest ballot fit in ~45 KiB
 
 
 def _unsigned(statement: dict) -> bytes:
@@ -49,8 +62,13 @@ def _unsigned(statement: dict) -> bytes:
 
 
 def server_sign(tag: str, secret: int, statement: dict) -> dict:
-    """The voting server's signature over a statement (receipt, closing): docs/record.md §7."""
-    sig = schnorr.sign(tag, secret, base_mul(secret), _unsigned(statement))
+    """The voting server's signature over a statement (receipt, closing): docs/record.md §7.
+
+    The nonce is derived from the key and the statement (as in EdDSA), so the same statement
+    always gets the same signature: a receipt given again is the receipt given first."""
+    message = _unsigned(statement)
+    nonce = hash_to_scalar("vmre/server-nonce/v1", scalar_bytes(secret), tag, message)
+    sig = schnorr.sign(tag, secret, base_mul(secret), message, nonce=nonce)
     return {**statement, "signature": [scalar_bytes(sig.challenge).hex(),
                                        scalar_bytes(sig.response).hex()]}
 
@@ -124,6 +142,12 @@ def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _ended(election: Election) -> bool:
+    """Closed, or its window over by the clock: final either way (docs/voting.md)."""
+    return election.state == "closed" or bool(
+        election.closes_at and aware_utc(election.closes_at) <= now_utc())
+
+
 # What casting reads of the election before the lock, kept a second per process. Safe to
 # reuse: the window is checked again under the lock, the receipt key never changes, and a
 # ballot verified against another credential list (digest) is refused at the append. A
@@ -183,6 +207,8 @@ class Board:
             raise UserError("voting.credentials.wrong_election")
         with self.sessions() as s, s.begin():
             election = self._election(s, election_id, lock=True)  # one first list pins
+            if _ended(election):
+                raise UserError("voting.board.closed_final")
             if election.issuer_key and election.issuer_key != listing.issuer.hex():
                 raise UserError("voting.credentials.wrong_issuer")
             if election.ballot_count:
@@ -208,7 +234,9 @@ class Board:
         if closes_at <= opens_at:
             raise UserError("voting.board.bad_window")
         with self.sessions() as s, s.begin():
-            election = self._election(s, election_id)
+            election = self._election(s, election_id, lock=True, light=True)
+            if _ended(election):  # closing is final: no window opens again
+                raise UserError("voting.board.closed_final")
             if not election.fingerprint:  # published before the window opens, never after
                 raise UserError("voting.board.no_fingerprint", election=election_id)
             election.opens_at, election.closes_at = opens_at, closes_at
@@ -263,6 +291,7 @@ class Board:
                 Election.revote_policy, Election.digest, Election.fingerprint,
                 raiseload=True))
         if lock:
+            lock_election(s.connection(), election_id, (Election.id,))
             query = query.with_for_update()
         election = s.scalar(query)
         if election is None:
@@ -293,21 +322,53 @@ class Board:
 
     def cast(self, election_id: str, document: object, when: dt.datetime | None = None) -> dict:
         """Verify, append and commit; only then sign and return the receipt."""
+        return self.submit(election_id, document, when)[0]
+
+    def submit(self, election_id: str, document: object, when: dt.datetime | None = None
+               ) -> tuple[dict, bool]:
+        """`cast`, also telling whether the ballot is new (False: it was already on the board
+        and the receipt is the one given the first time, e.g. when that answer was lost)."""
         when = when or now_utc()
         for attempt in (1, 2):
-            with self.sessions() as s:  # the expensive checks run before taking the lock
-                parsed, tracking, election = self._checked(s, election_id, document, when)
             try:
-                placed = group_commit(self.sessions).append(Append(
-                    election_id, parsed.credential.hex(), tracking, parsed.document, when,
-                    election.digest))
+                with self.sessions() as s:  # the expensive checks run before taking the lock
+                    parsed, tracking, election = self._checked(s, election_id, document, when)
+            except UserError as err:
+                if err.key == "voting.board.closed":  # sent again after the close?
+                    again = self.receipt_again(election_id, document)
+                    if again is not None:
+                        return again, False
+                raise
+            item = Append(election_id, parsed.credential.hex(), tracking, parsed.document,
+                          when, election.digest)
+            try:
+                placed = group_commit(self.sessions).append(item)
                 break
             except UserError as err:  # checked against a list replaced meanwhile: again
                 if err.key != "voting.board.list_changed" or attempt == 2:
                     raise
                 _check_rows.forget(self.engine, election_id)
         key = election.receipt_key
-        return self._receipt(key, election_id, tracking, placed)
+        return self._receipt(key, election_id, tracking, placed), not item.again
+
+    def receipt_again(self, election_id: str, document: object) -> dict | None:
+        """The receipt of this very ballot if it is on the board (the one given when it was
+        cast: same fields and signature), or None."""
+        try:
+            tracking = ballots.tracking_code(document)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return None
+        with self.sessions() as s:
+            entry = s.execute(select(
+                BoardEntry.position, BoardEntry.entry_hash, BoardEntry.received_at,
+                Election.receipt_key).join(Election, Election.id == BoardEntry.election_id)
+                .where(BoardEntry.election_id == election_id,
+                       BoardEntry.tracking_code == tracking)).first()
+        if entry is None:
+            return None
+        return self._receipt(entry.receipt_key, election_id, tracking, {
+            "position": entry.position, "entry_hash": entry.entry_hash,
+            "received_at": entry.received_at})
 
     @staticmethod
     def _receipt(key: str, election_id: str, tracking: str, placed: dict) -> dict:
@@ -354,22 +415,75 @@ class Board:
 
     def spoil(self, election_id: str, document: dict, disclosure: dict,
               when: dt.datetime | None = None) -> str:
-        """A Benaloh challenge: the ballot is checked, its nonces published, never counted."""
+        """A Benaloh challenge: the ballot is checked, its nonces published, never counted.
+
+        Decided under the same lock as casting, on a fresh election row: the window, the
+        tracking code (taken by a cast or an earlier audit: refused) and the credential's
+        audits so far."""
         when = when or now_utc()
-        with self.sessions() as s, s.begin():
-            parsed, tracking, _election = self._checked(s, election_id, document, when)
+        try:
+            oversized = len(canonical_json(disclosure)) > MAX_DISCLOSURE_BYTES
+        except (TypeError, ValueError):
+            raise UserError("voting.ballot.reveal_mismatch", reason="JSON") from None
+        if oversized:
+            raise UserError("voting.ballot.disclosure_oversized")
+        for attempt in (1, 2):
+            with self.sessions() as s:  # the expensive checks run before taking the lock
+                parsed, tracking, election = self._checked(s, election_id, document, when)
+                try:
+                    ballots.check_reveal(loaded_by_id(s, election_id, election.digest).context,
+                                         parsed, disclosure)
+                except ballots.BallotError as err:
+                    raise UserError("voting.ballot." + err.code, **err.params) from None
             try:
-                ballots.check_reveal(loaded_by_id(s, election_id).context, parsed, disclosure)
-            except ballots.BallotError as err:
-                raise UserError("voting.ballot." + err.code, **err.params) from None
-            if s.scalar(select(func.count()).select_from(BoardEntry).where(
-                    BoardEntry.tracking_code == tracking)):
-                raise UserError("voting.ballot.replay")
-            s.add(SpoiledBallot(election_id=election_id, tracking_code=tracking,
-                                ballot=json.dumps(document, sort_keys=True),
-                                disclosure=json.dumps(disclosure, sort_keys=True),
-                                received_at=when.isoformat()))
-        return tracking
+                self._record_audit(election_id, parsed, tracking, election.digest, document,
+                                   disclosure, when)
+                return tracking
+            except UserError as err:  # checked against a list replaced meanwhile: again
+                if err.key != "voting.board.list_changed" or attempt == 2:
+                    raise
+                _check_rows.forget(self.engine, election_id)
+        raise AssertionError("unreachable")
+
+    def _record_audit(self, election_id: str, parsed: ballots.ParsedBallot, tracking: str,
+                      digest: str, document: dict, disclosure: dict, when: dt.datetime) -> None:
+        credential = parsed.credential.hex()
+        try:
+            with self.sessions.begin() as s:
+                conn = s.connection()
+                election = lock_election(conn, election_id, (
+                    Election.state, Election.opens_at, Election.closes_at, Election.digest))
+                if election is None:
+                    raise UserError("voting.board.unknown_election", election=election_id)
+                refusal = window_error(election, when)
+                if refusal is not None:
+                    raise refusal
+                if election.digest != digest:
+                    raise UserError("voting.board.list_changed")
+                self._refuse_taken(conn, tracking)
+                audits = conn.scalar(select(func.count()).select_from(TakenCode).where(
+                    TakenCode.credential == credential, TakenCode.kind == AUDIT,
+                    TakenCode.election_id == election_id))
+                if audits >= MAX_AUDITS:
+                    raise UserError("voting.ballot.too_many_audits", limit=MAX_AUDITS)
+                conn.execute(insert(TakenCode).values(
+                    tracking_code=tracking, election_id=election_id, credential=credential,
+                    kind=AUDIT))
+                conn.execute(insert(SpoiledBallot).values(
+                    election_id=election_id, tracking_code=tracking,
+                    ballot=json.dumps(document, sort_keys=True),
+                    disclosure=json.dumps(disclosure, sort_keys=True),
+                    received_at=when.isoformat()))
+        except IntegrityError:  # taken meanwhile by a writer without the lock: say by whom
+            with self.sessions() as s:
+                self._refuse_taken(s.connection(), tracking)
+            raise
+
+    @staticmethod
+    def _refuse_taken(conn, tracking: str) -> None:
+        kind = conn.scalar(select(TakenCode.kind).where(TakenCode.tracking_code == tracking))
+        if kind is not None:
+            raise UserError("voting.ballot.audited" if kind == AUDIT else "voting.ballot.replay")
 
     # -- reading ----------------------------------------------------------------------------
     def entries(self, election_id: str, offset: int = 0, limit: int | None = None
@@ -409,15 +523,44 @@ class Board:
             return s.scalar(select(BoardEntry).where(BoardEntry.election_id == election_id,
                                                      BoardEntry.tracking_code == tracking))
 
-    def spoiled(self, election_id: str) -> list[SpoiledBallot]:
+    def spoiled(self, election_id: str, offset: int = 0, limit: int | None = None
+                ) -> list[SpoiledBallot]:
+        """Audited ballots in the order they arrived, a page at a time when `limit` is set."""
         with self.sessions() as s:
-            return list(s.scalars(select(SpoiledBallot).where(
-                SpoiledBallot.election_id == election_id).order_by(SpoiledBallot.id)))
+            query = select(SpoiledBallot).where(
+                SpoiledBallot.election_id == election_id).order_by(SpoiledBallot.id).offset(offset)
+            if limit is not None:
+                query = query.limit(limit)
+            return list(s.scalars(query))
+
+    def stream_spoiled(self, election_id: str, page: int = 500) -> Iterator[SpoiledBallot]:
+        """Every audited ballot in order, read a page at a time (keyset pagination)."""
+        last = 0
+        while True:
+            with self.sessions() as s:
+                rows = list(s.scalars(select(SpoiledBallot).where(
+                    SpoiledBallot.election_id == election_id, SpoiledBallot.id > last)
+                    .order_by(SpoiledBallot.id).limit(page)))
+            if not rows:
+                return
+            yield from rows
+            last = rows[-1].id
+
+    def spoiled_count(self, election_id: str) -> int:
+        with self.sessions() as s:
+            return s.scalar(select(func.count()).select_from(SpoiledBallot).where(
+                SpoiledBallot.election_id == election_id)) or 0
+
+    def find_spoiled(self, election_id: str, tracking: str) -> SpoiledBallot | None:
+        with self.sessions() as s:
+            return s.scalar(select(SpoiledBallot).where(
+                SpoiledBallot.election_id == election_id,
+                SpoiledBallot.tracking_code == tracking))
 
     def spoiled_lines(self, election_id: str) -> Iterator[str]:
         """The lines of the record's spoiled.jsonl (docs/record.md §8), in their one form: the
         closing statement hashes exactly these bytes."""
-        for sp in self.spoiled(election_id):
+        for sp in self.stream_spoiled(election_id):
             yield json.dumps({"tracking_code": sp.tracking_code, "ballot": json.loads(sp.ballot),
                               "disclosure": json.loads(sp.disclosure)}, sort_keys=True) + "\n"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from vmre.core.database import make_engine, migrate, session_factory
+from vmre.core.database import make_engine, migrate, session_factory, transaction
 from vmre.core.messages import UserError, text
 from vmre.crypto.group import GroupError, point_from_hex
 from vmre.voting import closing
@@ -172,13 +172,17 @@ def tally_cmd(election: str, shares: list[Path], closing_dir: Path = Path("closi
               folder: Path = FOLDER, record: Path = Path("record"), db: str | None = DB) -> None:
     """Combina las partes de descifrado y escribe el registro / combine shares, write record."""
     from vmre.record.writer import archive, write_record
+    from vmre.voting import server_tally
 
     ceremony = Ceremony(folder)
     aggregate_doc = json.loads((closing_dir / "aggregate.json").read_text())
     results, valid, rejected = closing.combine(
         ceremony.context(), ceremony.transcript(), aggregate_doc,
         [json.loads(p.read_text()) for p in shares])
-    write_record(record, _board(db), election, json.loads((closing_dir / "closing.json")
+    board = _board(db)
+    with transaction(board.sessions) as s:  # published: listed on /resultados like a web tally
+        server_tally.record_tally(s, board, election, aggregate_doc, valid, results)
+    write_record(record, board, election, json.loads((closing_dir / "closing.json")
                  .read_text()), aggregate_doc, valid, results)
     archive(record)
     typer.echo(json.dumps(results["contests"], indent=1, ensure_ascii=False))

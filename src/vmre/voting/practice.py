@@ -19,11 +19,11 @@ import io
 import json
 import statistics
 
-from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, Text, func, select
+from sqlalchemy import Float, ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from vmre.core.audit import utcnow
-from vmre.core.database import Base
+from vmre.core.database import Base, UtcDateTime
 from vmre.core.email import Mailer
 from vmre.core.messages import UserError
 from vmre.crypto import credentials
@@ -41,7 +41,7 @@ class PracticeElection(Base):
     __tablename__ = "voting_practice"
 
     election_id: Mapped[str] = mapped_column(ForeignKey("voting_elections.id"), primary_key=True)
-    flagged_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    flagged_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class SusResponse(Base):

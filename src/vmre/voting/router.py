@@ -38,6 +38,7 @@ from vmre.voting.board import loaded
 from vmre.voting.models import Election
 from vmre.voting.sms import FileSms, SmsSender
 from vmre.voting.voter_session import check_binding, current_voter
+from vmre.web import json_body
 from vmre.web.security import check_csrf, client_ip, language
 from vmre.web.templating import render
 
@@ -348,11 +349,9 @@ async def _voter_json(request: Request, s: Session) -> tuple[VoterAccount, dict,
     if account is None:
         raise _Refused(UserError("sivei.login.expired"), 401)
     try:
-        body = await request.json()
-        if not isinstance(body, dict):
-            raise TypeError
-    except (ValueError, TypeError):
-        raise _Refused(UserError("voting.ballot.malformed", reason="JSON"), 422) from None
+        body = await json_body.read_object(request)
+    except UserError as err:
+        raise _Refused(err, STATUS.get(err.key, 400)) from None
     return account, body, lang
 
 
@@ -368,19 +367,24 @@ async def cast(request: Request, s: Session = DB):
         account, body, lang = await _voter_json(request, s)
     except _Refused as refused:
         return _json_error(refused.err, language(request), refused.status)
-    if account.voted_at is not None:
-        return _json_error(UserError("voting.ballot.already_voted"), lang, 409)
+    if account.voted_at is not None:  # only this very ballot again (its answer was lost)
+        receipt = await run_in_threadpool(board(request).receipt_again, account.election_id,
+                                          body.get("ballot"))
+        if receipt is None:
+            return _json_error(UserError("voting.ballot.already_voted"), lang, 409)
+        request.session["receipt"] = receipt
+        return JSONResponse(receipt, 200)
     try:
         check_binding(account, account.election_id, body.get("ballot"))
         # verification is CPU work: keep it off the event loop
-        receipt = await run_in_threadpool(board(request).cast, account.election_id,
-                                          body.get("ballot"))
+        receipt, new = await run_in_threadpool(board(request).submit, account.election_id,
+                                               body.get("ballot"))
     except UserError as err:
         return _json_error(err, lang, STATUS.get(err.key, 422))
     accounts.mark_voted(s, account.id)
     request.session["receipt"] = receipt
     audit.record(s, f"voter:{account.id}", "voter_cast")  # no tracking code: no link to a ballot
-    return JSONResponse(receipt, 201)
+    return JSONResponse(receipt, 201 if new else 200)
 
 
 @voter.post("/auditar")
@@ -485,7 +489,7 @@ def boards(request: Request, s: Session = DB):
 
 @public.get("/tablero/{election_id}")
 def board_view(request: Request, election_id: str, pagina: int = 1, codigo: str = "",
-               s: Session = DB):
+               auditadas: int = 1, s: Session = DB):
     election = s.get(Election, election_id)
     if election is None:
         raise HTTPException(404, text("web.not_found", language(request)))
@@ -497,9 +501,15 @@ def board_view(request: Request, election_id: str, pagina: int = 1, codigo: str 
         entry = b.find(election_id, searched)
         found = row(entry) if entry else None
     entries = [row(e) for e in b.entries(election_id, (page - 1) * PAGE_SIZE, PAGE_SIZE)]
+    # audited ballots a page at a time too: their number is bounded per voter, not in all
+    spoiled = b.spoiled_count(election_id)
+    audited_pages = max(1, math.ceil(spoiled / PAGE_SIZE))
+    audited_page = min(max(1, auditadas), audited_pages)
+    audited = [{"tracking_code": a.tracking_code, "received_at": a.received_at}
+               for a in b.spoiled(election_id, (audited_page - 1) * PAGE_SIZE, PAGE_SIZE)]
     return render(request, "sivei/board.html", election=election, entries=entries, page=page,
-                  pages=pages, searched=searched, found=found,
-                  spoiled=len(b.spoiled(election_id)),
+                  pages=pages, searched=searched, found=found, spoiled=spoiled,
+                  audited=audited, audited_page=audited_page, audited_pages=audited_pages,
                   practice=practice.is_practice(s, election_id))
 
 
@@ -512,12 +522,12 @@ def spoiled_view(request: Request, election_id: str, tracking: str):
     manifest = loaded(election).context.manifest
     labels = {}
     for cid, option in result["disclosure"].get("selections", {}).items():
-        try:
+        try:  # only a contest's own options are ever shown (the board checked them)
             contest = manifest.contest(cid)
             labels[contest.office] = option_label(manifest, contest.options[
                 contest.option_index(option)], language(request))
         except KeyError:
-            labels[cid] = option
+            continue
     return render(request, "sivei/spoiled.html", result=result, labels=labels,
                   election_id=election_id, integrity=bundle_integrity())
 
@@ -552,25 +562,44 @@ async def receipt_check(request: Request, pasted: str = Form(""), csrf: str = Fo
     return render(request, "sivei/receipt_check.html", status, result=result, pasted=pasted)
 
 
+def _published_results(s: Session, election: Election, lang: str) -> dict | None:
+    """An election's counts per contest and option, once the custodians' shares have been
+    combined (uploaded on the web or combined with `vmre election tally`)."""
+    outcome = closing.status(s, election.id)["results"]
+    if outcome is None:
+        return None
+    manifest = loaded(election).context.manifest
+    contests = []
+    for contest in manifest.contests:
+        counts = outcome["contests"].get(contest.id, {}).get("counts", {})
+        contests.append({"office": contest.office, "entity": contest.entity,
+                         "ballots": outcome["contests"].get(contest.id, {}).get("ballots", 0),
+                         "rows": [(option_label(manifest, o, lang), counts.get(o.id, 0))
+                                  for o in contest.options]})
+    return {"id": election.id, "name": manifest.name, "contests": contests}
+
+
 @public.get("/resultados/internet")
 def results(request: Request, s: Session = DB):
-    """Counts per contest and option, once the custodians' shares have been combined."""
+    """Every election's internet results."""
     lang = language(request)
     published = []
     for election in s.scalars(select(Election).order_by(Election.id)):
-        outcome = closing.status(s, election.id)["results"]
-        if outcome is None:
-            continue
-        manifest = loaded(election).context.manifest
-        contests = []
-        for contest in manifest.contests:
-            counts = outcome["contests"].get(contest.id, {}).get("counts", {})
-            contests.append({"office": contest.office, "entity": contest.entity,
-                             "ballots": outcome["contests"].get(contest.id, {}).get("ballots", 0),
-                             "rows": [(option_label(manifest, o, lang), counts.get(o.id, 0))
-                                      for o in contest.options]})
-        published.append({"id": election.id, "name": manifest.name, "contests": contests})
+        shown = _published_results(s, election, lang)
+        if shown is not None:
+            published.append(shown)
     return render(request, "sivei/results.html", published=published)
+
+
+@public.get("/resultados/internet/{election_id}")
+def election_results(request: Request, election_id: str, s: Session = DB):
+    """One election's internet results (the page /resultados links to)."""
+    lang = language(request)
+    election = s.get(Election, election_id)
+    shown = None if election is None else _published_results(s, election, lang)
+    if shown is None:
+        raise HTTPException(404, text("web.not_found", lang))
+    return render(request, "sivei/results.html", published=[shown], one=True)
 
 
 @public.get("/expediente/{election_id}.zip")

@@ -11,7 +11,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from sqlalchemy import ForeignKey, Text
+from sqlalchemy import ForeignKey, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from vmre.core.database import Base
@@ -20,6 +20,7 @@ from vmre.crypto.group import point_from_hex
 from vmre.record.writer import archive, write_record
 from vmre.voting import closing, tally
 from vmre.voting.board import Board, loaded
+from vmre.voting.models import Election
 
 
 class Closing(Base):
@@ -71,6 +72,28 @@ def add_share(s: Session, board: Board, election_id: str, share: object) -> dict
         results = tally.combine_results(ctx, document, {int(j): d for j, d in shares.items()})
         row.results = json.dumps(results, sort_keys=True)
     return json.loads(row.results) if row.results else None
+
+
+def record_tally(s: Session, board: Board, election_id: str, aggregate_doc: dict,
+                 shares: dict[int, dict], results: dict) -> None:
+    """Keep a tally combined off the server (`vmre election tally`) as the published results,
+    the same row the web upload of shares fills, so both ways show on the results pages.
+
+    The aggregate must be the one the server computes from its board: results decrypted from
+    any other would be counts that the board's ballots do not add up to."""
+    board_doc = aggregate(s, board, election_id)  # refuses unless voting is closed
+    if json.loads(json.dumps(aggregate_doc)) != json.loads(json.dumps(board_doc)):
+        raise UserError("sivei.count.other_aggregate")
+    row = s.get(Closing, election_id)
+    row.shares = json.dumps({str(j): d for j, d in shares.items()}, sort_keys=True)
+    row.results = json.dumps(results, sort_keys=True)
+
+
+def published(s: Session) -> list[tuple[str, str]]:
+    """(id, name) of every election whose internet results are published, in id order."""
+    rows = s.execute(select(Election).join(Closing, Closing.election_id == Election.id)
+                     .where(Closing.results != "").order_by(Election.id)).scalars()
+    return [(e.id, loaded(e).context.manifest.name) for e in rows]
 
 
 def status(s: Session, election_id: str) -> dict:

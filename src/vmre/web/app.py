@@ -18,7 +18,7 @@ from vmre.registry.router import router as registry_router
 from vmre.reports.router import router as reports_router
 from vmre.service.router import router as service_router
 from vmre.voting.router import ROUTERS as VOTING_ROUTERS
-from vmre.web import admin
+from vmre.web import admin, home
 from vmre.web.deps import StaffRequired
 from vmre.web.security import SecurityHeaders
 
@@ -45,6 +45,7 @@ def create_app(database: str | None = None, *, secret_key: str | None = None,
     async def _to_login(request: Request, _exc: StaffRequired):
         return RedirectResponse("/admin/login", status_code=303)
 
+    app.include_router(home.router)
     app.include_router(admin.router)
     for voting_router in VOTING_ROUTERS:  # internet voting: /voto, public board, /api/v1
         app.include_router(voting_router)

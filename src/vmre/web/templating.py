@@ -9,6 +9,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
+from vmre.core import countries
+from vmre.core.clock import local_text
 from vmre.core.messages import text
 from vmre.web.security import csrf_token, language
 
@@ -27,7 +29,12 @@ def environment() -> Environment:
             continue
         if folder.is_dir():
             loaders.append(FileSystemLoader(str(folder)))
-    return Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(default=True))
+    env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(default=True))
+    # `{{ moment | mexico_time }}`: an instant as Mexico City wall-clock text.
+    env.filters["mexico_time"] = local_text
+    # `{{ code | country_name(lang) }}`: an ISO 3166-1 code as the country's name.
+    env.filters["country_name"] = countries.name
+    return env
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: object) -> HTMLResponse:

@@ -166,7 +166,8 @@
     run(function (made) {
       statusLine.textContent = T.tSending;
       return post('/voto/emitir', { ballot: made.ballot }).then(function (res) {
-        if (res.status !== 201) throw new Error(res.data.message || T.tNetwork);
+        // 200: this very ballot was already received (an earlier answer was lost)
+        if (res.status !== 201 && res.status !== 200) throw new Error(res.data.message || T.tNetwork);
         try { window.sessionStorage.removeItem('vmre-credential'); } catch (e) { /* ignore */ }
         window.location.assign('/voto/recibo');
       });

@@ -4,8 +4,8 @@ counted with postal tables (docs/record.md §2.4).
 An election that already holds a credential list gets its fingerprint now, as if that list had
 been the first one loaded (its signer is pinned; no postal modality is assumed).
 
-Revision ID: voting_0006
-Revises: voting_0003
+Revision ID: voting_0005
+Revises: voting_0004
 """
 
 import json
@@ -13,8 +13,8 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-revision = "voting_0006"
-down_revision = "voting_0003"
+revision = "voting_0005"
+down_revision = "voting_0004"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,63 @@
+"""Instants are UTC; the days people see are Mexico City's.
+
+Every day, month, quarter or cut-off a person reads or a rule applies to (a report period, a
+campaign date, a deadline "on the 15th") is a day in America/Mexico_City: it starts and ends at
+that city's midnight, whatever the server's clock or the database's zone. This module is the
+one place that turns an instant into such a day and a day into its instants.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+MEXICO_CITY = ZoneInfo("America/Mexico_City")
+
+
+def now() -> dt.datetime:
+    """The current instant, aware, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("a naive datetime names no instant: give its offset")
+    return moment
+
+
+def mexico_day(moment: dt.datetime) -> dt.date:
+    """The Mexico City calendar day an instant falls on."""
+    return _aware(moment).astimezone(MEXICO_CITY).date()
+
+
+def mexico_month(moment: dt.datetime) -> dt.date:
+    """The first day of the Mexico City month an instant falls in."""
+    return mexico_day(moment).replace(day=1)
+
+
+def today() -> dt.date:
+    """Today in Mexico City."""
+    return mexico_day(now())
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    """The UTC instant Mexico City's `day` begins (its local midnight)."""
+    return dt.datetime.combine(day, dt.time(), MEXICO_CITY).astimezone(dt.UTC)
+
+
+def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end) of Mexico City's `day` as UTC instants (a day is not always 24 hours
+    long where the zone once changed its clocks)."""
+    return day_start(day), day_start(day + dt.timedelta(days=1))
+
+
+def days_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end) as UTC instants covering every Mexico City day from `first` to `last`."""
+    return day_start(first), day_start(last + dt.timedelta(days=1))
+
+
+def local_text(moment: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An instant as Mexico City wall-clock text, for pages and documents."""
+    if moment is None:
+        return ""
+    return _aware(moment).astimezone(MEXICO_CITY).strftime(fmt)

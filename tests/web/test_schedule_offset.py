@@ -1,0 +1,58 @@
+"""A voting window given with an offset is kept as the instant it names, on both databases:
+scheduled through the command line, read back over the API, shown on the staff page in the
+election's zone, and enforced when a ballot arrives."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+from cli_election import CliElection
+from fastapi.testclient import TestClient
+
+from vmre.core.database import transaction
+from vmre.core.staff import Role, create_user
+from vmre.web.app import create_app
+
+MEXICO = ZoneInfo("America/Mexico_City")
+
+
+def _staff_client(app) -> TestClient:
+    with transaction(app.state.sessions) as s:
+        create_user(s, "jefa", "contraseña-de-prueba", [Role.ADMINISTRATOR])
+    client = TestClient(app)
+    page = client.get("/admin/login")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    assert client.post("/admin/login", data={"username": "jefa", "csrf": csrf,
+                                             "password": "contraseña-de-prueba"}).status_code == 200
+    return client
+
+
+def test_window_with_offset_opens_at_the_instant_it_names(tmp_path, db_url):
+    election = CliElection(tmp_path, db_url)
+    election_id = election.register({"ana": "PUE"})
+    election.schedule("2026-11-30T09:00:00-06:00", "2026-11-30T18:00:00-06:00")
+    app = create_app(db_url, secret_key="test")
+    info = TestClient(app).get(f"/api/v1/elections/{election_id}").json()
+    assert dt.datetime.fromisoformat(info["opens_at"]) == dt.datetime(2026, 11, 30, 15, 0,
+                                                                      tzinfo=dt.UTC)
+    assert info["opens_at"].endswith("+00:00")
+    assert dt.datetime.fromisoformat(info["closes_at"]) == dt.datetime(2026, 12, 1, 0, 0,
+                                                                       tzinfo=dt.UTC)
+    page = _staff_client(app).get(f"/admin/sivei/{election_id}")
+    assert 'value="2026-11-30T09:00"' in page.text and 'value="2026-11-30T18:00"' in page.text
+
+
+def test_window_in_mexico_city_time_is_open_for_its_whole_length(tmp_path, db_url):
+    """Stored as bare digits read as UTC, a window closing three hours from now in Mexico City
+    (UTC-6) would have closed three hours ago and the ballot would be refused."""
+    election = CliElection(tmp_path, db_url)
+    election.register({"ana": "PUE"})
+    now = dt.datetime.now(MEXICO).replace(microsecond=0)
+    election.schedule((now - dt.timedelta(hours=1)).isoformat(),
+                      (now + dt.timedelta(hours=3)).isoformat())
+    client = TestClient(create_app(db_url, secret_key="test"))
+    election.cast(client, 0, "PUE", {"gob-pue": "morena"})
+    info = client.get(f"/api/v1/elections/{election.election_id}").json()
+    assert info["ballots"] == 1
