@@ -297,8 +297,11 @@ def test_one_internet_voter_from_registration_to_results(browser, operator, smtp
             staff.wait_for_load_state()
         assert "(1, 3)" in staff.inner_text("main"), staff.inner_text("main")
 
-        # -- the citizen's choice is counted on the public results ---------------------------
-        page.goto(f"{url}/resultados/internet")
+        # -- the citizen's choice is counted on the public results, found by links from the
+        # front door ----------------------------------------------------------------------
+        page.goto(f"{url}/")
+        page.click("a[href='/resultados']")
+        page.click(f"a[href='/resultados/internet/{election}']")
         governor = page.locator("table.results", has_text="Gubernatura de Jalisco")
         assert governor.locator(
             "tr", has_text="Partido Acción Nacional + Partido Revolucionario Institucional"
@@ -415,7 +418,8 @@ def test_one_postal_voter_from_registration_to_results(browser, operator, smtp_s
             assert "válida" in officer.inner_text("main"), officer.inner_text("main")
 
         # -- the citizen sees their envelope counted in the entity's results ---------------
-        page.goto(f"{url}/resultados")
+        page.goto(f"{url}/")
+        page.click("a[href='/resultados']")
         page.click(f"a[href='/resultados/{election}/JAL']")
         main = page.inner_text("main")
         assert "Ana Lucía Ibarra Peña" in main, main
