@@ -53,9 +53,11 @@ def wait_for_mail(sink, address: str, subject: str, count: int = 1) -> list:
 
 
 @pytest.fixture
-def operator(tmp_path, smtp_server) -> Operator:
+def operator(tmp_path, smtp_server, db_url) -> Operator:
+    """The operator's shell: a working folder, the database (SQLite file or PostgreSQL), the
+    public address the server will listen on, the mail server and the upload folder."""
     url = f"http://127.0.0.1:{free_port()}"
-    return Operator(tmp_path, f"sqlite:///{tmp_path / 'vmre.sqlite'}", {
+    return Operator(tmp_path, db_url, {
         "VMRE_PUBLIC_URL": url, "VMRE_UPLOAD_DIR": str(tmp_path / "uploads"),
         "VMRE_SMTP_SENDER": "voto@ine.example"})
 
@@ -104,6 +106,12 @@ def set_up_election(op: Operator, folder: Path, manifest: Path, secret: dict[int
            (opens + dt.timedelta(days=2)).isoformat(), "--db", db)
 
 
+def submit(page, selector: str) -> None:
+    """Send a form and wait for the page that answers it (not the one it was sent from)."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
 def staff_login(page, url: str) -> None:
     page.goto(f"{url}/admin/login")
     page.fill("#username", "revisora")
@@ -136,7 +144,7 @@ def fill_request(page, citizen, email: str, phone: str, modality: str, files: Pa
     page.set_input_files("#f-card_back", str(files / "reverso.png"))
     page.set_input_files("#f-proof", str(files / "domicilio.pdf"))
     page.check("input[name=consent]")
-    page.click("form[action='/registro/solicitud'] button[type=submit]")
+    submit(page, "form[action='/registro/solicitud'] button[type=submit]")
     folio = page.inner_text("p.mono").strip()
     assert re.fullmatch(r"SRVE-[0-9A-Z]{10}", folio), page.inner_text("main")
     return folio
@@ -199,8 +207,7 @@ def test_one_internet_voter_from_registration_to_results(browser, operator, smtp
         staff_login(staff, url)
         staff.click("a[href='/admin/registry/']")
         staff.click(f"a[href='/admin/registry/requests/{folio}']")
-        staff.click("form:has(input[name=decision][value=accept]) button[type=submit]")
-        staff.wait_for_load_state()
+        submit(staff, "form:has(input[name=decision][value=accept]) button[type=submit]")
 
         # -- the list closes for the entity (CLI); the mail's link shows the new status -----
         closed = op.run("registry", "close", "--election", election, "--entity", "JAL",
@@ -212,7 +219,7 @@ def test_one_internet_voter_from_registration_to_results(browser, operator, smtp
         page.goto(link.group(0))
         page.fill("#f-folio", folio)
         page.fill("#f-birth_date", citizen.birth_date.isoformat())
-        page.click("form[action='/registro/estado'] button[type=submit]")
+        submit(page, "form[action='/registro/estado'] button[type=submit]")
         assert "Incluida en la lista nominal" in page.inner_text("main")
 
         # -- credentials: the registry hands over and mails the access message -------------
@@ -277,7 +284,7 @@ def test_one_internet_voter_from_registration_to_results(browser, operator, smtp
         page.goto(f"{url}/tablero")  # with one election the list of boards leads to it
         page.wait_for_url(f"**/tablero/{election}")
         page.fill("#codigo", tracking)
-        page.click("form[role=search] button")
+        submit(page, "form[role=search] button")
         assert "en la posición 1" in page.inner_text("#search-result")
 
         # -- close; custodians 1 and 3 decrypt (2 is absent); staff upload on the count page
@@ -293,8 +300,7 @@ def test_one_internet_voter_from_registration_to_results(browser, operator, smtp
         staff.click(f"a[href='/admin/sivei/{election}/computo']")
         for i in shares:
             staff.set_input_files("#upload", str(shares[i]))
-            staff.click(f"form[action='/admin/sivei/{election}/computo'] button[type=submit]")
-            staff.wait_for_load_state()
+            submit(staff, f"form[action='/admin/sivei/{election}/computo'] button[type=submit]")
         assert "(1, 3)" in staff.inner_text("main"), staff.inner_text("main")
 
         # -- the citizen's choice is counted on the public results, found by links from the
@@ -321,12 +327,14 @@ def capture_acta(page, url: str, election: str, contest: str, marked: str) -> No
     page.click("a[href='/admin/count/']")
     page.click(f"a[href='/admin/count/{election}/JAL']")
     page.click(f"tr:has(td:text-is('{contest}')) a[href^='/admin/count/tables/']")
-    for field in page.locator("input[id^='option-']").all():
+    page.wait_for_selector("form:has(input[name=action][value=capture])")
+    fields = page.locator("input[id^='option-']").all()
+    assert f"option-{marked}" in [f.get_attribute("id") for f in fields]
+    for field in fields:
         field.fill("1" if field.get_attribute("id") == f"option-{marked}" else "0")
     page.fill("#total", "1")
     page.fill("#ballots_taken", "1")
-    page.click("form:has(input[name=action][value=capture]) button[type=submit]")
-    page.wait_for_selector("h2")  # the capture page again, with the acta's history
+    submit(page, "form:has(input[name=action][value=capture]) button[type=submit]")
     assert not page.locator("p.error").count(), page.inner_text("main")
 
 
@@ -383,8 +391,7 @@ def test_one_postal_voter_from_registration_to_results(browser, operator, smtp_s
         staff_login(staff, url)
         staff.click("a[href='/admin/registry/']")
         staff.click(f"a[href='/admin/registry/requests/{folio}']")
-        staff.click("form:has(input[name=decision][value=accept]) button[type=submit]")
-        staff.wait_for_load_state()
+        submit(staff, "form:has(input[name=decision][value=accept]) button[type=submit]")
         assert "JAL\tpostal\t1" in op.run("registry", "close", "--election", election,
                                           "--entity", "JAL", "--db", db)
         op.run("registry", "export", "--election", election, "--kind", "postal-lnere",
