@@ -90,7 +90,7 @@ def test_hostile_json_gets_the_catalogue_refusal_on_every_ballot_endpoint(site, 
     body, status, key, params = HOSTILE[case]
     voter_client, headers = _voter(app, voters[0])
     api = TestClient(app)
-    for client, path, extra in ((api, API_CAST, {}), (api, API_AUDIT, {}),
+    for client, path, extra in ((voter_client, API_CAST, headers), (api, API_AUDIT, {}),
                                 (voter_client, "/voto/emitir", headers),
                                 (voter_client, "/voto/auditar", headers)):
         r = client.post(path, content=body, headers={"Content-Type": "application/json",
@@ -101,9 +101,10 @@ def test_hostile_json_gets_the_catalogue_refusal_on_every_ballot_endpoint(site, 
 
 
 def test_refusal_messages_name_the_value(site):
-    app, _, _ = site
-    r = TestClient(app).post(API_CAST + "?lang=en", content='{"ballot": {"version": NaN}}',
-                             headers={"Content-Type": "application/json"})
+    app, _, voters = site
+    client, headers = _voter(app, voters[0])
+    r = client.post(API_CAST + "?lang=en", content='{"ballot": {"version": NaN}}',
+                    headers=headers)
     assert r.json() == {"error": "web.json.number",
                         "message": text("web.json.number", "en", value="NaN")}
 
@@ -120,23 +121,24 @@ def test_an_audited_ballot_posted_again_is_refused(site):
     page = client.post("/voto/auditar", json={"ballot": ballot, "disclosure": disclosure},
                        headers=headers)
     assert page.status_code == 409 and page.json()["error"] == "voting.ballot.audited"
-    cast = api.post(API_CAST, json={"ballot": ballot})
+    cast = client.post(API_CAST, json={"ballot": ballot}, headers=headers)
     assert cast.status_code == 409 and cast.json()["error"] == "voting.ballot.audited"
 
 
 def test_the_same_ballot_again_gets_its_first_receipt(site):
     app, ctx, voters = site
     api = TestClient(app)
+    voter, headers = _voter(app, voters[0])
     ballot, _ = _ballot(ctx, voters[0])
-    first = api.post(API_CAST, json={"ballot": ballot})
+    first = voter.post(API_CAST, json={"ballot": ballot}, headers=headers)
     assert first.status_code == 201
-    again = api.post(API_CAST, json={"ballot": ballot})
+    again = voter.post(API_CAST, json={"ballot": ballot}, headers=headers)
     assert again.status_code == 200 and again.json() == first.json()
     page = api.get(f"/api/v1/elections/{ELECTION}/board").json()
     assert page["total"] == 1
     assert api.post("/api/v1/receipts/check", json=again.json()).json()["entry_matches"]
     other, _ = _ballot(ctx, voters[0], {"gob-jal": "mc", "dip-migrante-jal": "mc"})
-    refused = api.post(API_CAST, json={"ballot": other})
+    refused = voter.post(API_CAST, json={"ballot": other}, headers=headers)
     assert refused.status_code == 409 and refused.json()["error"] == "voting.ballot.already_voted"
 
 
@@ -190,8 +192,11 @@ def _staff(app) -> TestClient:
 def test_an_administrator_cannot_reopen_a_closed_election(site, smtp_server):
     app, ctx, voters = site
     api = TestClient(app)
+    first, first_headers = _voter(app, voters[0])
+    late_voter, late_headers = _voter(app, voters[1])
     ballot, _ = _ballot(ctx, voters[0])
-    assert api.post(API_CAST, json={"ballot": ballot}).status_code == 201
+    assert first.post(API_CAST, json={"ballot": ballot}, headers=first_headers
+                      ).status_code == 201
     admin = _staff(app)
     page = admin.get(f"/admin/sivei/{ELECTION}")
     assert page.status_code == 200
@@ -222,7 +227,7 @@ def test_an_administrator_cannot_reopen_a_closed_election(site, smtp_server):
     assert Board(app.state.sessions).election(ELECTION).credentials == closed.credentials
 
     late, _ = _ballot(ctx, voters[1])
-    refused = api.post(API_CAST, json={"ballot": late})
+    refused = late_voter.post(API_CAST, json={"ballot": late}, headers=late_headers)
     assert refused.status_code == 409 and refused.json()["error"] == "voting.board.closed"
     assert "tracking_code" not in refused.json()
     assert api.get(f"/api/v1/elections/{ELECTION}/board").json()["total"] == 1

@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "voting_web"))
+from sivei_setup import activate_totp, csrf, login, next_code
+
 from vmre.cli import app, register_parts
+from vmre.core.database import transaction
 from vmre.crypto import credentials as creds
 from vmre.crypto.group import random_scalar
 from vmre.simulacro.run import default_manifest_text
+from vmre.voting import accounts
 from vmre.voting.ballot import encrypt_ballot
 from vmre.voting.context import ElectionContext
 from vmre.voting.credential_list import sign_credential_list
@@ -75,9 +81,25 @@ class CliElection:
         voter = self.voters[index]
         ballot, _ = encrypt_ballot(context, entity,
                                    creds.signing_key(self.election_id, voter.secret), selections)
-        reply = client.post(f"/api/v1/elections/{self.election_id}/ballots",
-                            json={"ballot": ballot})
+        browser, headers = self.signed_in(client, index, entity, voter)
+        reply = browser.post(f"/api/v1/elections/{self.election_id}/ballots",
+                             json={"ballot": ballot}, headers=headers)
         assert reply.status_code == 201, reply.text
+
+    def signed_in(self, client: TestClient, index: int, entity: str, voter: creds.Credential
+                  ) -> tuple[TestClient, dict]:
+        """The voter's own browser: the account the registry's hand-over would have made,
+        bound to this voter's public credential, activated (TOTP) and signed in."""
+        email, phone = f"votante{index}@correo.example", f"+1 415 555 {1000 + index:04d}"
+        with transaction(client.app.state.sessions) as s:
+            account = accounts.enrol(s, self.election_id, entity, email, phone,
+                                     voter.public.hex())
+            token = accounts.new_activation(account)
+        browser = TestClient(client.app)
+        secret = activate_totp(browser, token, phone)
+        home = login(browser, email, next_code(secret))
+        assert home.status_code == 200, home.text
+        return browser, {"X-CSRF-Token": csrf(home.text)}
 
     def close_and_decrypt(self) -> Path:
         """Close the board; the custodian decrypts the aggregate; the closing folder."""

@@ -16,7 +16,7 @@ from typing import IO
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from vmre.core import countries
+from vmre.core.countries import name as country_name
 from vmre.core.messages import UserError
 from vmre.registry.models import Closure, Modality, Request, Status
 from vmre.registry.service import get_process
@@ -115,7 +115,7 @@ def write(session: Session, election_id: str, out: IO[str], entity_id: str | Non
             "folio": folio, "entity": entity,
             "full_name": " ".join(p for p in (given, first, second) if p),
             "address": label_lines(street, city, region, postal_code),
-            "country": country, "country_name": countries.name(country, "es"),
+            "country": country, "country_name": country_name(country, "es"),
             "envelope": code}))
         n += 1
     return n
