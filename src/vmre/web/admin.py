@@ -66,7 +66,7 @@ AREAS = (
     ("/admin/registry/", "web.admin.area.registry",
      (Role.REVIEWER, Role.SUPERVISOR, Role.OPL)),
     ("/admin/sivei/", "web.admin.area.sivei", (Role.SUPERVISOR,)),
-    ("/resultados", "web.admin.area.count", (Role.REVIEWER, Role.SUPERVISOR, Role.OPL)),
+    ("/admin/count/", "web.admin.area.count", (Role.REVIEWER, Role.SUPERVISOR, Role.OPL)),
     ("/admin/cards/", "web.admin.area.cards",
      (Role.SECRETARIAT, Role.SUPERVISOR, Role.AGENT, Role.OUTREACH, Role.OPL)),
     ("/admin/service/", "web.admin.area.service",
