@@ -3,7 +3,7 @@ to signed-in staff, so that the document does not map the administration for str
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, routing
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
@@ -23,9 +23,18 @@ def _needs_staff(dependant: Dependant) -> bool:
                for dep in dependant.dependencies)
 
 
-def is_public(route: APIRoute) -> bool:
-    return not (route.path.startswith("/admin") or route.path.endswith(PARTNER_SUFFIXES)
+def is_public(path: str, route: APIRoute) -> bool:
+    return not (path.startswith("/admin") or path.endswith(PARTNER_SUFFIXES)
                 or _needs_staff(route.dependant))
+
+
+def _routes(routes: list) -> list[tuple[object, str, object]]:
+    """(what get_openapi takes, full path, the route as declared) for every route: newer
+    FastAPI wraps included routers, older lists the routes themselves."""
+    iterate = getattr(routing, "iter_route_contexts", None)
+    if iterate is None:
+        return [(r, getattr(r, "path", ""), r) for r in routes]
+    return [(c, c.path or "", c.original_route) for c in iterate(routes)]
 
 
 def _document(request: Request, full: bool) -> dict:
@@ -33,8 +42,8 @@ def _document(request: Request, full: bool) -> dict:
     key = "openapi_full" if full else "openapi_public"
     cached = getattr(app.state, key, None)
     if cached is None:
-        routes = [r for r in app.routes
-                  if full or not isinstance(r, APIRoute) or is_public(r)]
+        routes = [entry for entry, path, declared in _routes(app.routes)
+                  if full or not isinstance(declared, APIRoute) or is_public(path, declared)]
         cached = get_openapi(title=app.title, version=app.version, routes=routes)
         setattr(app.state, key, cached)
     return cached
