@@ -85,17 +85,12 @@ def forwarded_allow_ips(value: str) -> str | None:
 
 def listen(host: str, port: int) -> socket.socket:
     """The listening socket, bound before the server starts so that a taken port is a clear
-    message (and exit code 2), not a traceback."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-        family, kind, proto, _, address = infos[0]
-        sock = socket.socket(family, kind, proto)
-    except (OSError, OverflowError, UnicodeError) as err:
-        raise UserError("web.serve.port_taken", host=host, port=port, reason=str(err)) from None
+    message (and exit code 2), not a traceback. Same family rule as uvicorn's own binding."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-    except (OSError, OverflowError) as err:
+        sock.bind((host, port))
+    except (OSError, OverflowError, UnicodeError) as err:
         sock.close()
         reason = getattr(err, "strerror", None) or str(err)
         raise UserError("web.serve.port_taken", host=host, port=port, reason=reason) from None
