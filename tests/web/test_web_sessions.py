@@ -233,3 +233,17 @@ def test_voter_lockout_ends_the_sessions(site):
         r = sivei_setup.login(guesser, voters[0].email, "123456", "contraseña-equivocada")
         assert r.status_code == 401
     assert not _opens_ballot(client)
+
+
+def test_migration_matches_the_session_model(db_url):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from vmre.core.database import Base, make_engine, migrate
+
+    engine = make_engine(db_url)
+    migrate(engine)
+    with engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    engine.dispose()
+    assert [d for d in diffs if "core_web_sessions" in str(d)] == []
