@@ -67,6 +67,10 @@ class SessionData(dict):
         super().update(*args, **kwargs)
         self._changed()
 
+    def __ior__(self, other):
+        self.update(other)
+        return self
+
 
 class ServerSessions:
     """Plain ASGI middleware (no extra task or stream per request)."""
