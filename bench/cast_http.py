@@ -10,9 +10,10 @@ under 500 ms on 2 cores).
 
 Casting needs a signed-in voter whose account is bound to the ballot's credential. The
 voters' accounts come through the registry's hand-over (vmre.voting.handover); each ballot
-is posted with its voter's session cookie and CSRF token, signed with the server's secret key
-the way its session middleware signs them, so that the figure measures casting (session,
-binding, verification, commit) and not logins (Argon2 and per-address rate limits).
+is posted with its voter's session cookie and CSRF token (a session row written the way a
+login writes it, the cookie carrying its random id), so that the figure measures casting
+(session lookup, binding, verification, commit) and not logins (Argon2 and per-address
+rate limits).
 """
 
 from __future__ import annotations
@@ -95,26 +96,29 @@ def prepare(db_url: str, folder: Path, count: int) -> tuple[list[dict], list[int
     return ballots, [ids[f"banco{i}@example.org"] for i in range(count)]
 
 
-def session_cookie(secret_key: str, voter_id: int, csrf: str) -> str:
-    """A signed-in voter's session cookie, as the server's SessionMiddleware makes it."""
-    import base64
+def session_cookies(db_url: str, voter_ids: list[int], csrfs: list[str]) -> list[str]:
+    """Each voter's signed-in session, as a login creates it: a row in the session table
+    and a cookie that carries only its random id."""
+    from vmre.core import sessions as store
+    from vmre.core.database import make_engine, session_factory, transaction
 
-    import itsdangerous
+    engine = make_engine(db_url)
+    with transaction(session_factory(engine)) as s:
+        cookies = ["vmre_session=" + store.create(s, {"voter_id": voter_id, "csrf": csrf})
+                   for voter_id, csrf in zip(voter_ids, csrfs, strict=True)]
+    engine.dispose()
+    return cookies
 
-    data = base64.b64encode(json.dumps({"voter_id": voter_id, "voter_since": int(time.time()),
-                                        "csrf": csrf}).encode())
-    return "vmre_session=" + itsdangerous.TimestampSigner(secret_key).sign(data).decode()
 
-
-def cast_requests(ballots: list[dict], voter_ids: list[int], secret_key: str) -> list[bytes]:
+def cast_requests(ballots: list[dict], voter_ids: list[int], db_url: str) -> list[bytes]:
     """The POST requests, each with its voter's session, built before the clock starts."""
     path = f"/api/v1/elections/{ELECTION}/ballots"
+    csrfs = [uuid.uuid4().hex for _ in voter_ids]
+    cookies = session_cookies(db_url, voter_ids, csrfs)
     out = []
-    for ballot, voter_id in zip(ballots, voter_ids, strict=True):
-        csrf = uuid.uuid4().hex
+    for ballot, csrf, cookie in zip(ballots, csrfs, cookies, strict=True):
         out.append(build_request("POST", path, {
-            "Content-Type": "application/json", "X-CSRF-Token": csrf,
-            "Cookie": session_cookie(secret_key, voter_id, csrf)},
+            "Content-Type": "application/json", "X-CSRF-Token": csrf, "Cookie": cookie},
             json.dumps({"ballot": ballot}).encode()))
     return out
 
@@ -144,8 +148,7 @@ def main() -> None:
             ballots, voter_ids = prepare(db_url, Path(folder), args.ballots)
             print(f"{len(ballots)} ballots encrypted in {time.perf_counter() - t0:.1f} s")
         port = free_port()
-        secret_key = uuid.uuid4().hex
-        env = {**os.environ, "VMRE_DATABASE_URL": db_url, "VMRE_SECRET_KEY": secret_key}
+        env = {**os.environ, "VMRE_DATABASE_URL": db_url}
         server = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "vmre.web.app:create_app", "--factory",
              "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
@@ -158,7 +161,7 @@ def main() -> None:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        requests = cast_requests(ballots, voter_ids, secret_key)
+        requests = cast_requests(ballots, voter_ids, db_url)
         summarise(run("127.0.0.1", port, requests[:5], connections=1))  # warm-up
         measured, cpu = run_measured(port, server.pid, requests[5:], args.concurrency,
                                      {"postgres": "postgres"})

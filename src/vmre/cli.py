@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import sys
 
 import typer
@@ -44,28 +46,96 @@ def staff_add(
         create_user(session, username, password, [Role(r) for r in roles.split(",")], entity)
 
 
+@staff_app.command("password")
+def staff_password(username: str, db: str | None = DB_OPTION) -> None:
+    """Cambia la contraseña y cierra sus sesiones / set a new password, ending the account's
+    sessions (password read from stdin)."""
+    from sqlalchemy import select
+
+    from vmre.core.database import make_engine, migrate, session_factory, transaction
+    from vmre.core.messages import text
+    from vmre.core.staff import StaffUser, change_password
+
+    password = typer.prompt("Contraseña / password", hide_input=True, confirmation_prompt=True)
+    engine = make_engine(db)
+    migrate(engine)
+    with transaction(session_factory(engine)) as session:
+        user = session.scalar(select(StaffUser).where(StaffUser.username == username))
+        if user is None:
+            raise UserError("core.staff.unknown_user", username=username)
+        change_password(session, user, password)
+    typer.echo(text("core.staff.password_changed", username=username))
+
+
+def forwarded_allow_ips(value: str) -> str | None:
+    """The proxies whose X-Forwarded-For/-Proto are believed (comma-separated addresses or
+    networks, or `*`); None when empty: then every client is its own TCP address."""
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    if not items:
+        return None
+    for item in items:
+        if item == "*":
+            continue
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise UserError("web.serve.bad_forwarded", value=item) from None
+    return ",".join(items)
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before the server starts so that a taken port is a clear
+    message (and exit code 2), not a traceback. Same family rule as uvicorn's own binding."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except (OSError, OverflowError, UnicodeError) as err:
+        sock.close()
+        reason = getattr(err, "strerror", None) or str(err)
+        raise UserError("web.serve.port_taken", host=host, port=port, reason=reason) from None
+    sock.set_inheritable(True)
+    return sock
+
+
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000, db: str | None = DB_OPTION,
           jobs: bool = typer.Option(False, "--jobs", help="Ejecuta también los trabajos "
                                     "periódicos del registro / also run the registry's "
                                     "periodic jobs (docs/registry.md §10)."),
           jobs_every: float = typer.Option(60.0, help="Segundos entre pasadas / seconds "
-                                                      "between passes.")) -> None:
+                                                      "between passes."),
+          https: bool = typer.Option(False, "--https", help="El sitio se sirve por HTTPS (aquí o "
+                                     "en un proxy): cookies Secure y HSTS / the site is reached "
+                                     "over HTTPS (here or at a proxy): Secure cookies, HSTS "
+                                     "(VMRE_HTTPS=1)."),
+          forwarded: str = typer.Option("", "--forwarded-allow-ips", help="Proxies de confianza "
+                                        "para X-Forwarded-For (IP o redes, con comas); por "
+                                        "omisión ninguno / trusted proxies for X-Forwarded-For "
+                                        "(addresses or networks, comma-separated); default none."),
+          ) -> None:
     """Inicia el servidor web / start the web server."""
     import uvicorn
 
-    from vmre.web.app import create_app
+    from vmre.web.app import create_app, https_from_env
 
-    application = create_app(db)
+    trusted = forwarded_allow_ips(forwarded)
+    sock = listen(host, port)
+    application = create_app(db, https_only=https or https_from_env())
     runner = None
     if jobs:
         from vmre.registry.jobs import JobRunner
 
         runner = JobRunner(application.state.sessions, jobs_every)
         runner.start()
+    # Without configured proxies uvicorn must not read X-Forwarded-For at all: it trusts it
+    # from 127.0.0.1 by default, and a forged address per request would dodge rate limits.
+    config = uvicorn.Config(application, host=host, port=port, proxy_headers=trusted is not None,
+                            forwarded_allow_ips=trusted or "")
     try:
-        uvicorn.run(application, host=host, port=port)
+        uvicorn.Server(config).run(sockets=[sock])
     finally:
+        sock.close()
         if runner is not None:
             runner.stop()
 

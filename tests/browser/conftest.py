@@ -3,11 +3,15 @@ free loopback port; axe-core from js/node_modules for the accessibility checks."
 
 from __future__ import annotations
 
+import contextlib
+import os
 import socket
+import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
+from email.header import decode_header, make_header
 from pathlib import Path
 
 import pytest
@@ -63,3 +67,95 @@ def live(tmp_path) -> Iterator[tuple]:
     ctx = open_election(app.state.sessions, tmp_path / "ceremony", voters)
     with LiveServer(app) as server:
         yield server, app, ctx, voters
+
+
+# -- the operator's side of a walk: the `vmre` command line as separate processes ------------
+
+VMRE = [sys.executable, "-m", "vmre.cli"]
+
+
+class Operator:
+    """Runs `vmre …` as an operator does, in its own process: the database by `--db`, mail
+    and links from the environment (VMRE_SMTP_*, VMRE_PUBLIC_URL), passphrases typed on
+    stdin. Each run gets a fresh session (no terminal), so a hidden prompt reads stdin."""
+
+    def __init__(self, workdir: Path, db: str, env: dict[str, str]) -> None:
+        self.workdir, self.db = workdir, db
+        self.env = {**os.environ, **env}
+
+    def start(self, *args: str, stdin: str | None = None) -> subprocess.Popen:
+        process = subprocess.Popen([*VMRE, *args], cwd=self.workdir, env=self.env,
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True, start_new_session=True)
+        process.stdin.write(stdin or "")
+        process.stdin.close()
+        return process
+
+    @staticmethod
+    def finish(process: subprocess.Popen) -> str:
+        out = process.stdout.read()
+        err = process.stderr.read()
+        code = process.wait()
+        assert code == 0, f"{process.args[3:]} → {code}\n{out}\n{err}"
+        return out
+
+    def run(self, *args: str, stdin: str | None = None) -> str:
+        return self.finish(self.start(*args, stdin=stdin))
+
+    def run_each(self, commands: list[tuple[tuple[str, ...], str | None]]) -> list[str]:
+        """Several people's commands at once (each custodian at their own machine)."""
+        started = [self.start(*args, stdin=stdin) for args, stdin in commands]
+        return [self.finish(p) for p in started]
+
+    @contextlib.contextmanager
+    def serve(self) -> Iterator[str]:
+        """`vmre serve` on a free loopback port, as the README starts it; yields its URL."""
+        import httpx
+
+        url = self.env["VMRE_PUBLIC_URL"]
+        port = url.rsplit(":", 1)[1]
+        log = (self.workdir / "serve.log").open("w")
+        server = subprocess.Popen([*VMRE, "serve", "--host", "127.0.0.1", "--port", port,
+                                   "--db", self.db], cwd=self.workdir, env=self.env,
+                                  stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                  start_new_session=True)
+        try:
+            deadline = time.monotonic() + 60  # waits for start-up; times nothing
+            while True:
+                assert server.poll() is None, (self.workdir / "serve.log").read_text()
+                try:
+                    if httpx.get(url + "/registro/", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, "vmre serve did not start"
+                time.sleep(0.1)
+            yield url
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+            log.close()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def mail_text(message) -> str:
+    """The plain-text body of a mail the SMTP sink received."""
+    for part in message.walk():
+        if part.get_content_type() == "text/plain":
+            return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+    raise AssertionError(f"no text part in {message['Subject']!r}")
+
+
+def mails_to(sink, address: str, subject_contains: str) -> list:
+    return [m for m in sink.messages
+            if address in m["To"] and subject_contains in str(make_header(
+                decode_header(m["Subject"])))]

@@ -66,3 +66,19 @@ def test_entity_count_is_the_sum_of_its_tables(data):
         assert sum(got["parties"].values()) == got["valid"] == sum(got["candidates"].values())
         assert got["valid"] + got["write_in"] + got["null"] == got["total"]
     assert figures["tables"] == ["electronica", *(t["table"] for t in tables)]
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.data())
+def test_postal_tables_counted_before_the_internet_tally(data):
+    """Postal actas can be valid before the electronic table exists: the count is their sum,
+    with the electronic table pending and adding nothing."""
+    tables = [data.draw(table_actas(i)) for i in range(1, data.draw(st.integers(1, 3)) + 1)]
+    electronic = {"election_id": MANIFEST.election_id, "table": "electronica",
+                  "kind": "electronic", "contests": {}}
+    figures = entity_figures(MANIFEST, "JAL", electronic, tables, 1)
+    for contest in JAL:
+        got = figures["contests"][contest.id]
+        assert got["pending"] == ["electronica"]
+        assert got["electronic"]["ballots"] == 0
+        assert got["total"] == sum(t["contests"][contest.id]["total"] for t in tables)

@@ -68,12 +68,18 @@ def test_staff_api_decisions_need_role_and_csrf(env, smtp_server):
 
 
 def test_openapi_lists_registry_endpoints(env):
+    staff_paths = ("/api/v1/registry/requests/{folio}/decision",
+                   "/api/v1/registry/lists/{election}/close",
+                   "/api/v1/registry/credentials/{election}")
+    paths = env.client.get("/openapi.json").json()["paths"]  # anyone: the citizens' part
+    assert "/api/v1/registry/status" in paths
+    assert list(paths["/api/v1/registry/requests"]) == ["post"]  # the queue is staff's
+    assert not any(path in paths for path in staff_paths)
+    env.login("revisor")  # signed-in staff: the whole API
     paths = env.client.get("/openapi.json").json()["paths"]
-    for path in ("/api/v1/registry/requests", "/api/v1/registry/status",
-                 "/api/v1/registry/requests/{folio}/decision",
-                 "/api/v1/registry/lists/{election}/close",
-                 "/api/v1/registry/credentials/{election}"):
+    for path in ("/api/v1/registry/requests", "/api/v1/registry/status", *staff_paths):
         assert path in paths, path
+    assert set(paths["/api/v1/registry/requests"]) == {"get", "post"}
     assert not any(p.startswith(("/registro", "/admin/registry")) for p in paths)
 
 

@@ -18,8 +18,13 @@ import httpx
 import pytest
 from record_check import verify_after_close
 
+from vmre.core.database import transaction
 from vmre.simulacro.election import ReadyElection, open_election
+from vmre.voting import accounts
 from vmre.voting.ballot import encrypt_ballot, reveal
+
+sys.path.insert(0, str(os.path.join(os.path.dirname(__file__), "..", "voting_web")))
+from sivei_setup import activate_totp, csrf, login, next_code
 
 JAL = {"gob-jal": "pan+pri", "dip-migrante-jal": "mc"}
 PAIRS = 12
@@ -64,19 +69,38 @@ def server(crowd: ReadyElection) -> Iterator[str]:
         process.wait(timeout=30)
 
 
+def signed_in(crowd: ReadyElection, server: str, i: int) -> tuple[dict, dict]:
+    """Voter i's browser state (cookies, CSRF header): the account bound to the voter's public
+    credential, activated with TOTP and signed in over HTTP."""
+    credential, entity = crowd.voters[i]
+    email, phone = f"votante{i}@correo.example", f"+1 415 555 {1000 + i:04d}"
+    with transaction(crowd.board.sessions) as s:
+        account = accounts.enrol(s, crowd.ctx.election_id, entity, email, phone,
+                                 credential.public.hex())
+        token = accounts.new_activation(account)
+    with httpx.Client(base_url=server, timeout=120, follow_redirects=True) as client:
+        secret = activate_totp(client, token, phone)
+        home = login(client, email, next_code(secret))
+        assert home.status_code == 200, home.text
+        return dict(client.cookies), {"X-CSRF-Token": csrf(home.text)}
+
+
 def test_cast_and_audit_at_once_over_http_exactly_one_wins(crowd, server, tmp_path):
     eid = crowd.ctx.election_id
     pairs = []
     for i in range(PAIRS):
         doc, nonces = encrypt_ballot(crowd.ctx, "JAL", crowd.key(i), JAL)
-        pairs.append((doc, reveal(doc, JAL, nonces)))
+        pairs.append((doc, reveal(doc, JAL, nonces), signed_in(crowd, server, i)))
 
     def race(i: int) -> tuple[httpx.Response, httpx.Response]:
-        doc, disclosure = pairs[i]
+        doc, disclosure, (cookies, headers) = pairs[i]
         start = threading.Barrier(2)
 
         def send(path: str, body: dict) -> httpx.Response:
-            with httpx.Client(base_url=server, timeout=120) as client:
+            # the voter's own session sends both: casting needs the signed-in voter bound to
+            # the ballot's credential (the audit endpoint is open, and the session does no harm)
+            with httpx.Client(base_url=server, timeout=120, cookies=cookies,
+                              headers=headers) as client:
                 client.get(f"/api/v1/elections/{eid}")  # connected before the start
                 start.wait()
                 return client.post(path, json=body)

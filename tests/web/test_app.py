@@ -53,7 +53,7 @@ def test_home_links_only_the_areas_of_the_role(sqlite_url):
     for name, present, absent in (("agente", ["/admin/service/", "/admin/cards/"],
                                    ["/admin/registry/", "/admin/sivei/"]),
                                   ("jefa", ["/admin/registry/", "/admin/sivei/",
-                                            "/admin/reports/", "/resultados"], [])):
+                                            "/admin/reports/", "/admin/count/"], [])):
         client = TestClient(app)
         home = client.post("/admin/login", data={
             "username": name, "password": "contraseña-de-prueba",

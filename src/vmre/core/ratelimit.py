@@ -1,4 +1,8 @@
-"""A small in-process sliding-window rate limiter (per key: IP, folio, user)."""
+"""A small in-process sliding-window rate limiter (per key: IP, folio, user).
+
+The key for a client address is the TCP peer unless `vmre serve --forwarded-allow-ips`
+names the proxies whose X-Forwarded-For is believed (docs/web.md §3): a forged header
+from anyone else changes nothing."""
 
 from __future__ import annotations
 
@@ -13,10 +17,18 @@ class RateLimiter:
         self.window = window_seconds
         self._hits: dict[str, deque[float]] = defaultdict(deque)
         self._lock = Lock()
+        self._calls = 0
+
+    SWEEP_EVERY = 1024  # calls between removals of keys with no hit inside the window
 
     def allow(self, key: str) -> bool:
         now = time.monotonic()
         with self._lock:
+            self._calls += 1
+            if self._calls % self.SWEEP_EVERY == 0:  # many distinct keys must not pile up
+                for stale in [k for k, h in self._hits.items()
+                              if not h or now - h[-1] > self.window]:
+                    del self._hits[stale]
             hits = self._hits[key]
             while hits and now - hits[0] > self.window:
                 hits.popleft()

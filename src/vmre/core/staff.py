@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from vmre.core.audit import utcnow
 from vmre.core.database import Base, UtcDateTime
 from vmre.core.messages import UserError
+from vmre.core.sessions import end_sessions, staff_subject
 
 _hasher = PasswordHasher()
 
@@ -67,25 +68,47 @@ MAX_FAILURES = 5
 LOCK_MINUTES = 15
 
 
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def authenticate(session: Session, username: str, password: str) -> StaffUser | UserError:
     """The user, or the error to show. It returns rather than raises the error so that the
-    caller's transaction commits the failure count, which is what locks out guessing."""
+    caller's transaction commits the failure count, which is what locks out guessing.
+
+    Unknown user, locked account and wrong password give one answer, after the same work
+    (one Argon2 computation): the page tells nobody which accounts exist or are locked.
+    The lock holds even against the right password, and it ends the account's sessions."""
     user = session.scalar(select(StaffUser).where(StaffUser.username == username))
     now = utcnow()
     if user is None:
         _hasher.hash(password)  # same work either way: no user enumeration by timing
-        return UserError("core.staff.bad_login")
+        return UserError("core.staff.bad_login", minutes=LOCK_MINUTES)
     locked = user.locked_until
+    right = _verify(user.password_hash, password)
     if locked is not None and locked.replace(tzinfo=dt.UTC) > now:
-        return UserError("core.staff.locked", minutes=LOCK_MINUTES)
-    try:
-        _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
+        return UserError("core.staff.bad_login", minutes=LOCK_MINUTES)
+    if not right:
         user.failed_logins += 1
         if user.failed_logins >= MAX_FAILURES:
             user.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
             user.failed_logins = 0
-        return UserError("core.staff.bad_login")
+            end_sessions(session, staff_subject(user.id))
+        return UserError("core.staff.bad_login", minutes=LOCK_MINUTES)
     user.failed_logins = 0
     user.locked_until = None
     return user
+
+
+def change_password(session: Session, user: StaffUser, password: str,
+                    keep: str | None = None) -> None:
+    """A new password; every other session of the account ends (all but `keep`, the id hash
+    of the session that made the change, if any). A lock is lifted."""
+    if len(password) < 12:
+        raise UserError("core.staff.weak_password")
+    user.password_hash = hash_password(password)
+    user.failed_logins, user.locked_until = 0, None
+    end_sessions(session, staff_subject(user.id), keep=keep)

@@ -108,15 +108,20 @@ def entity_figures(manifest: Manifest, entity: str, electronic: Mapping,
     for contest in manifest.contests_for(entity):
         postal = [t["contests"][contest.id] for t in tables if contest.id in t["contests"]]
         pending = [t["table"] for t in tables if contest.id not in t["contests"]]
-        internet = electronic["contests"][contest.id]
+        # Postal actas may be valid before the internet tally is in: the electronic table is
+        # then pending, like any table without a valid acta, and adds nothing yet.
+        internet = electronic["contests"].get(contest.id)
+        if internet is None:
+            pending.insert(0, ELECTRONIC_TABLE)
         postal_counts = sum_counts(contest, postal)
-        internet_counts = sum_counts(contest, [internet])
+        internet_counts = sum_counts(contest, [internet] if internet else [])
         summed = {o: postal_counts[o] + internet_counts[o] for o in postal_counts}
         result = contest_result(contest, summed, seniority)
         result.update(
             office=contest.office,
             postal={"counts": postal_counts, "ballots": sum(f["total"] for f in postal)},
-            electronic={"counts": internet_counts, "ballots": internet["total"]},
+            electronic={"counts": internet_counts,
+                        "ballots": internet["total"] if internet else 0},
             sources={t["table"]: t["contests"][contest.id]["version"] for t in tables
                      if contest.id in t["contests"]},
             pending=pending,

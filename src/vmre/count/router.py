@@ -93,6 +93,25 @@ def acta_pdf(election_id: str, entity: str, session: Session = DB):
                              "X-Acta-SHA256": row.pdf_sha256})
 
 
+@admin.get("/")
+def admin_index(request: Request, session: Session = DB,
+                user: StaffUser = Depends(require_roles(Role.OPL, Role.SUPERVISOR,
+                                                        Role.REVIEWER))):
+    """The staff's way in to the count: each election the voting server holds and, per entity
+    of its manifest the user may read, the link to that entity's tables and actas."""
+    from sqlalchemy import select
+
+    from vmre.voting.models import Election
+
+    elections = []
+    for election_id in session.scalars(select(Election.id).order_by(Election.id)):
+        manifest = _manifest(session, election_id)
+        entities = [e for e in manifest.entities if service.may_read_entity(user, e)]
+        if entities:
+            elections.append({"id": election_id, "name": manifest.name, "entities": entities})
+    return render(request, "count_admin_index.html", elections=elections)
+
+
 @admin.get("/{election_id}/{entity}")
 def entity_page(request: Request, election_id: str, entity: str,
                 session: Session = DB,

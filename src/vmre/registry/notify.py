@@ -74,7 +74,8 @@ def status_mail(req: Request, kind: str, params: dict) -> Mail:
 def access_mail(voter, secret: str, token: str) -> Mail:
     """The one mail an internet voter gets from the credential authority: the activation link
     (under VMRE_PUBLIC_URL) with the code in its fragment, which browsers never send to a
-    server, and the code again in the text (for typing it on the ballot page)."""
+    server, the code again in the text (for typing it on the ballot page), and the sign-in
+    page: the link works once, and a voter may activate long before the window opens."""
     from vmre.voting.accounts import activation_link
 
     lang = voter.lang
@@ -82,6 +83,7 @@ def access_mail(voter, secret: str, token: str) -> Mail:
                 text=text("registry.mail.access.body", lang, name=voter.given_names,
                           folio=voter.folio, secret=secret,
                           link=activation_link(token, secret),
+                          login=f"{public_url()}/voto/entrar",
                           recover=f"{public_url()}/voto/recuperar"))
 
 

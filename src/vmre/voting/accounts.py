@@ -29,13 +29,14 @@ import qrcode.image.svg
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Integer, String, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, object_session
 
 from vmre.core.audit import utcnow
 from vmre.core.config import public_url
 from vmre.core.database import Base, UtcDateTime
 from vmre.core.email import Mail, Mailer
 from vmre.core.messages import UserError, text
+from vmre.core.sessions import end_sessions, voter_subject
 from vmre.voting.sms import SmsSender
 
 MAX_FAILURES = 5  # wrong passwords/codes before a lock; wrong phone digits before a new link
@@ -269,6 +270,13 @@ def password_problem(password: str, username: str) -> str | None:
     return None
 
 
+def _end_sessions(account: VoterAccount) -> None:
+    """Sign the voter out everywhere (lockout, new password after activation or recovery)."""
+    s = object_session(account)
+    if s is not None and account.id is not None:
+        end_sessions(s, voter_subject(account.id))
+
+
 def set_password(account: VoterAccount, password: str) -> None:
     problem = password_problem(password, account.username)
     if problem:
@@ -279,6 +287,7 @@ def set_password(account: VoterAccount, password: str) -> None:
     account.state = "active"
     account.activation_hash = account.recovery_hash = None  # links are single use
     account.failed_logins, account.locked_until = 0, None
+    _end_sessions(account)  # a recovered account: whoever held a session is out
 
 
 # -- login ------------------------------------------------------------------------------------
@@ -290,20 +299,24 @@ def check_password(account: VoterAccount, password: str) -> bool:
         return False
 
 
+def login_failed() -> UserError:
+    """The one answer to every failed login: unknown user, inactive or locked account, wrong
+    password or code. Nobody learns from it which accounts exist or are locked."""
+    return UserError("sivei.login.failed", minutes=LOCK_MINUTES)
+
+
 def _fail(account: VoterAccount, now: dt.datetime) -> UserError:
     account.failed_logins += 1
     if account.failed_logins >= MAX_FAILURES:
         account.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
         account.failed_logins = 0
-        return UserError("sivei.login.locked", minutes=LOCK_MINUTES)
-    return UserError("sivei.login.bad", left=MAX_FAILURES - account.failed_logins)
+        _end_sessions(account)
+    return login_failed()
 
 
-def locked(account: VoterAccount, now: dt.datetime) -> UserError | None:
+def locked(account: VoterAccount, now: dt.datetime) -> bool:
     until = _aware(account.locked_until)
-    if until is not None and until > now:
-        return UserError("sivei.login.locked", minutes=LOCK_MINUTES)
-    return None
+    return until is not None and until > now
 
 
 def find(s: Session, username: str) -> VoterAccount | None:
@@ -317,10 +330,11 @@ def password_step(s: Session, username: str, password: str,
     account = find(s, username)
     if account is None or account.state != "active":
         _hasher.hash(password)  # same work either way: no account enumeration by timing
-        return UserError("sivei.login.bad_unknown")
-    if err := locked(account, now):
-        return err
-    if not check_password(account, password):
+        return login_failed()
+    right = check_password(account, password)  # computed even when locked: same timing
+    if locked(account, now):
+        return login_failed()  # the lock holds against the right password too
+    if not right:
         return _fail(account, now)
     return account
 

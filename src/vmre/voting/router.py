@@ -13,7 +13,6 @@ import datetime as dt
 import hashlib
 import json
 import math
-import time
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -280,9 +279,8 @@ def login(request: Request, username: str = Form(""), password: str = Form(""),
     if isinstance(result, UserError):
         audit.record(s, "voter", "voter_login_failed")
         return page(401, result.message(lang))
-    request.session.clear()  # a new session at login: no fixation
-    request.session["voter_id"] = result.id
-    request.session["voter_since"] = int(time.time())
+    request.session.clear()  # a new session id at login: no fixation
+    request.session["voter_id"] = result.id  # ends 30 minutes from now (vmre.core.sessions)
     audit.record(s, f"voter:{result.id}", "voter_login")
     return _redirect("/voto/")
 
@@ -290,7 +288,7 @@ def login(request: Request, username: str = Form(""), password: str = Form(""),
 @voter.post("/salir")
 def logout(request: Request, csrf: str = Form("")):
     check_csrf(request, csrf)
-    request.session.clear()
+    request.session.clear()  # deletes the session's row: the old cookie opens nothing
     return _redirect("/voto/entrar")
 
 

@@ -1,7 +1,8 @@
 """Who is casting: the signed-in voter of this browser session and the credential binding.
 
 A ballot is accepted from the web only when (1) a voter is signed in to the voting server
-(password and second factor, a session of at most SESSION_SECONDS) and (2) the ballot is
+(password and second factor, a server-side session that ends SESSION_SECONDS after login,
+at logout, at a lockout or a new password: vmre.core.sessions) and (2) the ballot is
 signed by the public credential that voter's account is bound to. The credential code alone
 (what the credential mail's link carries) is therefore not enough to vote, and a session
 alone cannot cast another voter's ballot (docs/voting.md "What each factor defends against").
@@ -9,25 +10,20 @@ alone cannot cast another voter's ballot (docs/voting.md "What each factor defen
 
 from __future__ import annotations
 
-import time
-
 from fastapi import Request
 from sqlalchemy.orm import Session
 
 from vmre.core.messages import UserError
+from vmre.core.sessions import VOTER_SECONDS
 from vmre.voting.accounts import VoterAccount
 
-SESSION_SECONDS = 30 * 60  # absolute: a voter session ends 30 minutes after login
+SESSION_SECONDS = VOTER_SECONDS  # absolute: a voter session ends 30 minutes after login
 
 
 def current_voter(request: Request, s: Session) -> VoterAccount | None:
+    """The signed-in voter; the session middleware has already refused an ended session."""
     voter_id = request.session.get("voter_id")
-    since = request.session.get("voter_since", 0)
-    if not voter_id or time.time() - since > SESSION_SECONDS:
-        if voter_id:
-            request.session.clear()  # expired: a new login is needed
-        return None
-    return s.get(VoterAccount, voter_id)
+    return s.get(VoterAccount, voter_id) if isinstance(voter_id, int) else None
 
 
 def check_binding(account: VoterAccount, election_id: str, document: object) -> None:

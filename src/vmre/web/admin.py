@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from vmre.core import audit
 from vmre.core.messages import UserError, text
 from vmre.core.ratelimit import RateLimiter
-from vmre.core.staff import Role, StaffUser, authenticate
+from vmre.core.staff import Role, StaffUser, authenticate, change_password
 from vmre.web.deps import DB, current_staff
 from vmre.web.security import check_csrf, client_ip, language
 from vmre.web.templating import render
@@ -57,8 +57,49 @@ def login(
 @router.post("/logout")
 def logout(request: Request, csrf: str = Form("")):
     check_csrf(request, csrf)
-    request.session.clear()
+    request.session.clear()  # deletes the session's row: the old cookie opens nothing
     return RedirectResponse("/admin/login", status_code=303)
+
+
+@router.get("/password")
+def password_page(request: Request, user: StaffUser = Depends(current_staff)):
+    return render(request, "staff_password.html", error=None, done=False)
+
+
+@router.post("/password")
+def password_change(
+    request: Request,
+    current: str = Form(""),
+    password: str = Form(""),
+    confirm: str = Form(""),
+    csrf: str = Form(""),
+    user: StaffUser = Depends(current_staff),
+    session: Session = DB,
+):
+    """A new password ends every session of the account; this browser gets a fresh one."""
+    check_csrf(request, csrf)
+    lang = language(request)
+    if not login_limiter(request).allow(client_ip(request)):
+        return render(request, "staff_password.html", 429,
+                      error=text("web.login.rate_limited", lang), done=False)
+    problem = None
+    if authenticate(session, user.username, current) is not user:
+        problem = UserError("core.staff.bad_password")
+    elif password != confirm:
+        problem = UserError("core.staff.password_mismatch")
+    else:
+        try:
+            change_password(session, user, password)
+        except UserError as err:
+            problem = err
+    if problem is not None:
+        audit.record(session, user.username, "password_change_failed")
+        return render(request, "staff_password.html", 400, error=problem.message(lang),
+                      done=False)
+    audit.record(session, user.username, "password_changed")
+    request.session.clear()  # a new session id for the new password
+    request.session["staff_id"] = user.id
+    return render(request, "staff_password.html", error=None, done=True)
 
 
 # Each area's entry page and the roles that may open it (administrators see every area).
@@ -66,7 +107,7 @@ AREAS = (
     ("/admin/registry/", "web.admin.area.registry",
      (Role.REVIEWER, Role.SUPERVISOR, Role.OPL)),
     ("/admin/sivei/", "web.admin.area.sivei", (Role.SUPERVISOR,)),
-    ("/resultados", "web.admin.area.count", (Role.REVIEWER, Role.SUPERVISOR, Role.OPL)),
+    ("/admin/count/", "web.admin.area.count", (Role.REVIEWER, Role.SUPERVISOR, Role.OPL)),
     ("/admin/cards/", "web.admin.area.cards",
      (Role.SECRETARIAT, Role.SUPERVISOR, Role.AGENT, Role.OUTREACH, Role.OPL)),
     ("/admin/service/", "web.admin.area.service",

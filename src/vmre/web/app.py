@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import secrets
 from importlib import resources
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.sessions import SessionMiddleware
 
 from vmre.cards import router as cards_routes
 from vmre.core.database import make_engine, migrate, session_factory
@@ -20,24 +18,31 @@ from vmre.service.router import router as service_router
 from vmre.voting.router import ROUTERS as VOTING_ROUTERS
 from vmre.web import admin, home
 from vmre.web.deps import StaffRequired
+from vmre.web.openapi import openapi_router
 from vmre.web.security import SecurityHeaders
+from vmre.web.sessions import ServerSessions
 
-SESSION_MINUTES = 30
+
+def https_from_env() -> bool:
+    """VMRE_HTTPS=1: the site is reached over HTTPS (directly or through a TLS proxy)."""
+    return os.environ.get("VMRE_HTTPS", "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def create_app(database: str | None = None, *, secret_key: str | None = None,
-               run_migrations: bool = True, https_only: bool = False) -> FastAPI:
+               run_migrations: bool = True, https_only: bool | None = None) -> FastAPI:
+    """`https_only`: Secure cookies and HSTS (default: VMRE_HTTPS). `secret_key` is kept for
+    callers of the former signed-cookie sessions; sessions now live in the database."""
+    del secret_key
+    https = https_from_env() if https_only is None else https_only
     engine = make_engine(database)
     if run_migrations:
         migrate(engine)
-    app = FastAPI(title="vmre", version="1", openapi_url="/openapi.json", docs_url=None,
-                  redoc_url=None)
+    app = FastAPI(title="vmre", version="1", openapi_url=None, docs_url=None, redoc_url=None)
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
-    key = secret_key or os.environ.get("VMRE_SECRET_KEY") or secrets.token_urlsafe(32)
-    app.add_middleware(SessionMiddleware, secret_key=key, max_age=SESSION_MINUTES * 60,
-                       same_site="strict", https_only=https_only, session_cookie="vmre_session")
-    app.add_middleware(SecurityHeaders)
+    app.state.https = https
+    app.add_middleware(ServerSessions, factory=app.state.sessions, secure=https)
+    app.add_middleware(SecurityHeaders, hsts=https)
     app.mount("/static", StaticFiles(directory=str(resources.files("vmre.web") / "static")),
               name="static")
 
@@ -46,6 +51,7 @@ def create_app(database: str | None = None, *, secret_key: str | None = None,
         return RedirectResponse("/admin/login", status_code=303)
 
     app.include_router(home.router)
+    app.include_router(openapi_router)  # /openapi.json: the public part to anyone
     app.include_router(admin.router)
     for voting_router in VOTING_ROUTERS:  # internet voting: /voto, public board, /api/v1
         app.include_router(voting_router)

@@ -22,16 +22,20 @@ _SECURITY_HEADERS = (
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
 )
-_SECURITY_NAMES = frozenset(name for name, _ in _SECURITY_HEADERS)
+# Sent only when the site is reached over HTTPS (vmre serve --https): browsers then refuse
+# plain HTTP to this host for a year, so a network attacker cannot strip TLS.
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+_SECURITY_NAMES = frozenset(name for name, _ in (*_SECURITY_HEADERS, HSTS))
 
 
 class SecurityHeaders:
     """Strict headers on every response (Cache-Control: no-store unless the response set
-    its own). A plain ASGI middleware: it only edits the response start message, so it
-    adds no task, stream or copy per request."""
+    its own; HSTS when `hsts`). A plain ASGI middleware: it only edits the response start
+    message, so it adds no task, stream or copy per request."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, hsts: bool = False) -> None:
         self.app = app
+        self.headers = (*_SECURITY_HEADERS, HSTS) if hsts else _SECURITY_HEADERS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -42,7 +46,7 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = [(k, v) for k, v in message.get("headers", ())
                            if k.lower() not in _SECURITY_NAMES]
-                headers.extend(_SECURITY_HEADERS)
+                headers.extend(self.headers)
                 if not any(k.lower() == b"cache-control" for k, _ in headers):
                     headers.append((b"cache-control", b"no-store"))
                 message = {**message, "headers": headers}
