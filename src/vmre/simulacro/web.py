@@ -51,8 +51,10 @@ class WebServer:
         from vmre.web.app import create_app
 
         app = self._app = create_app(self._database, run_migrations=False)
+        # loopback is this deployment's configured reverse proxy (as `vmre serve --forwarded`)
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                access_log=False, forwarded_allow_ips="127.0.0.1")
+                                access_log=False, proxy_headers=True,
+                                forwarded_allow_ips="127.0.0.1")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="simulacro-web",
                                         daemon=True)
