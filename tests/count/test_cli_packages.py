@@ -8,10 +8,13 @@ import re
 import shutil
 
 from pypdf import PdfReader
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from vmre.cli import app, register_parts
+from vmre.core.database import make_engine
 from vmre.count.ballot_paper import ballot_layout
+from vmre.count.models import VoterModality
 from vmre.count.postal import check_digit
 
 ELECTION = "pel-2024-extranjero"
@@ -21,6 +24,12 @@ def test_postal_flow_on_the_command_line(tmp_path, simulacro):
     db = tmp_path / "count.sqlite"
     shutil.copy(simulacro.out / "simulacro.sqlite", db)
     url = f"sqlite:///{db}"
+    engine = make_engine(url)
+    with engine.connect() as c:  # the folio of one of the simulacro's internet voters
+        internet = c.scalar(select(VoterModality.voter_ref).where(
+            VoterModality.modality == "internet").limit(1))
+    engine.dispose()
+
     def voter(folio, name, address, country, n):
         digits = f"{n:014d}"
         return {"folio": folio, "entity": "PUE", "full_name": name, "address": address,
@@ -29,7 +38,7 @@ def test_postal_flow_on_the_command_line(tmp_path, simulacro):
 
     rows = [voter("CLI-1", "Rosa Méndez", ["55 King St W", "Toronto ON"], ("CA", "Canadá"), 1),
             voter("CLI-2", "Juan Ortiz", ["Calle Mayor 1", "Madrid"], ("ES", "España"), 2),
-            voter("SIM-I-00001", "Ya por internet", ["X"], ("US", "Estados Unidos"), 3)]
+            voter(internet, "Ya por internet", ["X"], ("US", "Estados Unidos"), 3)]
     head = {"format": "vmre/postal-lnere/v1", "election_id": ELECTION, "entity": "PUE",
             "addendum": False, "voters": 3}
     voters = tmp_path / "lnere.jsonl"
@@ -43,7 +52,7 @@ def test_postal_flow_on_the_command_line(tmp_path, simulacro):
     # An internet voter on the postal list gets no package: listed, the others go out.
     made = vmre("count", "packages", ELECTION, str(voters), "--out", str(tmp_path / "p"))
     assert made.exit_code == 0, made.output
-    assert "Línea 4, folio SIM-I-00001" in made.output
+    assert f"Línea 4, folio {internet}" in made.output
     shipping = (tmp_path / "p/manifiesto-envio.csv").read_text().splitlines()
     mine = [line.split(",") for line in shipping if "Rosa" in line or "Juan" in line]
     assert len(mine) == 2

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from vmre.core.messages import text
 from vmre.simulacro.postal import summary_table
-from vmre.simulacro.run import run
+from vmre.simulacro.run import Outcome, run
 
 console = Console(width=None if Console().is_terminal else 120)
 
@@ -28,8 +28,12 @@ def simulacro(
     cheater: int | None = typer.Option(None, help="Custodio que reparte una parte falsa."),
     scheduler: str | None = typer.Option(None, help="Dask scheduler address."),
     postal_share: float = typer.Option(
-        0.3, min=0.0, max=1.0,
-        help="Votantes postales por votante por internet / postal voters per internet voter."),
+        0.25, min=0.0, max=1.0,
+        help="Parte de los ciudadanos que pide votar por correo / share asking for postal vote."),
+    web_voters: int = typer.Option(
+        12, min=0, help="Votantes por internet que votan en las páginas web (activación, "
+                        "segundo factor, entrada); el resto por la recepción en lote / internet "
+                        "voters who vote on the web pages; the rest through the bulk intake."),
 ) -> None:
     """Simulacro completo de votación / a complete mock election."""
     manifest_text = manifest.read_text(encoding="utf-8") if manifest else None
@@ -44,7 +48,7 @@ def simulacro(
         console.print(text(f"simulacro.step.{step}"))
 
     outcome = run(voters, out, custodians, threshold, absent, db, seed, manifest_text, cheater,
-                  scheduler, say=say, postal_share=postal_share)
+                  scheduler, say=say, postal_share=postal_share, web_voters=web_voters)
     console.print(text("simulacro.elapsed", seconds=f"{time.perf_counter() - started[0]:.1f}"))
     console.print(text("simulacro.results_title"))
     for contest in outcome.manifest.contests:
@@ -57,8 +61,10 @@ def simulacro(
             table.add_row(option.id, str(data["counts"][option.id]))
         console.print(table)
     console.print(summary_table(outcome.postal))
+    console.print(funnel_table(outcome))
+    console.print(text("simulacro.funnel.mails", mails=outcome.funnel.mails))
     console.print(text("simulacro.summary", voters=outcome.voters, cast=outcome.cast,
-                       challenged=outcome.challenged,
+                       abstained=outcome.abstained, challenged=outcome.challenged,
                        refused=outcome.second_attempts_refused,
                        absent=", ".join(map(str, outcome.absent)) or "-"))
     console.print(text("simulacro.where", record=outcome.record, archive=outcome.archive))
@@ -70,3 +76,54 @@ def simulacro(
         for failure in report.failures if report else []:
             console.print(f"[red]{failure}[/red]")
         raise typer.Exit(1)
+
+
+def counted(outcome: Outcome) -> tuple[int, int]:
+    """Internet and postal ballots in the entity counts (each ballot holds every contest of
+    its entity, so one contest per entity says how many)."""
+    internet = postal = 0
+    for data in outcome.postal.get("entities", {}).values():
+        first = next(iter(data["contests"].values()), None)
+        if first:
+            internet += first["internet"]
+            postal += first["postal"]
+    return internet, postal
+
+
+def funnel_table(outcome: Outcome) -> Table:
+    """Requests to counted ballots, by modality where the step has one."""
+    f, p = outcome.funnel, outcome.postal
+    table = Table(title=text("simulacro.funnel.title"), title_justify="left")
+    for column in ("step", "internet", "postal", "total"):
+        table.add_column(text(f"simulacro.funnel.column.{column}"),
+                         justify="left" if column == "step" else "right")
+
+    def row(key: str, internet: int | None, postal: int | None, total: int | None = None,
+            **params: object) -> None:
+        if total is None:
+            total = (internet or 0) + (postal or 0)
+        table.add_row(text(f"simulacro.funnel.{key}", **params),
+                      *("" if v is None else str(v) for v in (internet, postal, total)))
+
+    row("submitted", None, None, f.submitted)
+    row("duplicates", None, None, f.duplicates)
+    row("requests", None, None, f.requests)
+    row("confirmed", None, None, f.confirmed)
+    row("first_review", None, None, f.first_review)
+    row("correction_asked", None, None, f.correction_asked)
+    row("corrected", None, None, f.corrected)
+    row("rejected", None, None, sum(f.rejected.values()))
+    for reason, n in sorted(f.rejected.items()):
+        row("reason", None, None, n, reason=text(f"registry.reason.{reason}"))
+    listed = f.listed
+    row("listed", listed.get("internet", 0), listed.get("postal", 0))
+    row("credentials", f.credentials_mailed, None)
+    row("handed_over", f.handed_over, None)
+    row("accounts", f.accounts, None)
+    row("voted", outcome.cast, p.get("on_time", 0) + p.get("late", 0))
+    row("web", outcome.web_cast, None)
+    row("late", None, p.get("late_listed", 0))
+    row("refused_scans", None, sum(n for k, n in p.get("scans", {}).items()
+                                   if k not in ("on_time", "late")))
+    row("counted", *counted(outcome))
+    return table

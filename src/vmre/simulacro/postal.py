@@ -1,55 +1,55 @@
 """The postal vote and the count in the mock election (`vmre simulacro`).
 
-After the internet record is written: part of the voters abroad vote by post (a list kept
-apart from the internet list), their packages are printed and shipped, the courier reports,
-most envelopes come back (some after the deadline), the on-time ones are counted at tables
-by two operators (one mismatch settled by a supervisor), the internet tally becomes the
-electronic table, and the entity counts with their PDF actas go into the record.
+After the internet record is written: the voters on the registry's postal list (its
+export of the closed postal LNERE) are kept apart from the internet list, their packages are
+printed and shipped, the courier reports, most envelopes come back (some after the
+deadline), the on-time ones are counted at tables by two operators (one mismatch settled by
+a supervisor), the internet tally becomes the electronic table, and the entity counts with
+their PDF actas go into the record.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+from collections import Counter
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from vmre.core.database import transaction
+from vmre.core.messages import UserError
 from vmre.core.parallel import map_chunks
 from vmre.core.staff import Role, StaffUser, create_user
-from vmre.count import ballot_paper, entity_count, postal, service
+from vmre.count import acta_pdf, ballot_paper, entity_count, postal, service
 from vmre.count.models import Package
-from vmre.count.postal import PostalVoter
 from vmre.count.tables import tables_of
-from vmre.simulacro.population import ENTITY_WEIGHTS
 from vmre.voting.manifest import Manifest
 
 ELECTION_DAY = dt.date(2024, 6, 2)
-PLACES = [("Estados Unidos", "Los Ángeles, CA 90012"), ("Estados Unidos", "Chicago, IL 60608"),
-          ("Canadá", "Toronto, ON M5V 2T6"), ("España", "28013 Madrid"),
-          ("Alemania", "10115 Berlin"), ("Francia", "75011 Paris")]
 PER_TABLE = 8
 SUPERVISOR = "supervision-simulacro"
 
 
 def postal_entities(manifest: Manifest) -> list[str]:
     """The entities whose count has postal tables in the simulacro (the fingerprint's postal
-    modality, docs/record.md §2.4)."""
-    return [e for e in ENTITY_WEIGHTS if manifest.contests_for(e)] or list(manifest.entities)
+    modality, docs/record.md §2.4): every entity with a contest (each gets a postal voter)."""
+    return [e for e in manifest.entities if manifest.contests_for(e)]
 
 
 def run_postal(record: Path, manifest: Manifest, results: dict, seed: int,
-               sessions: sessionmaker[Session], share: float = 0.3) -> dict:
-    """Runs the postal vote and the count; returns the summary the command line prints."""
+               sessions: sessionmaker[Session], postal_list: Path,
+               internet: dict[str, list[str]]) -> dict:
+    """Runs the postal vote and the count for the voters on `postal_list` (the registry's
+    postal LNERE), with `internet` (entity -> folios) the internet list kept apart from it;
+    returns the summary the command line prints."""
     rng = random.Random(seed + 404)
     election_id = manifest.election_id
     out = Path(record).parent / "postal"
     out.mkdir(parents=True, exist_ok=True)
     entities = postal_entities(manifest)
-    internet = _internet_refs(manifest, results)
-    n_postal = max(len(entities), round(sum(len(v) for v in internet.values()) * share))
+    lnere = postal.read_lnere(postal_list.read_bytes())
 
     with transaction(sessions) as s:
         for entity, refs in internet.items():
@@ -57,13 +57,9 @@ def run_postal(record: Path, manifest: Manifest, results: dict, seed: int,
                 postal.register_internet_voter(s, election_id, ref, entity)
         postal.set_deadline(s, election_id, postal.legal_deadline(ELECTION_DAY,
                                                                   manifest.time_zone))
-        for i in range(n_postal):
-            entity = entities[i] if i < len(entities) else rng.choices(
-                entities, [ENTITY_WEIGHTS.get(e, 1.0) for e in entities])[0]
-            country, city = rng.choice(PLACES)
-            postal.register_postal_voter(s, election_id, PostalVoter(
-                f"SIM-P-{i + 1:05d}", entity, f"Votante postal {i + 1}",
-                (f"{rng.randrange(1, 999)} Calle Simulada", city), country), rng)
+        imported = postal.import_lnere(s, election_id, lnere, rng)
+        if imported.other_modality:  # the registry keeps one modality per voter
+            raise UserError("count.postal.lists_overlap", count=len(imported.other_modality))
         # Credentials are only for voters who are not on the postal list.
         postal.check_internet_list(s, election_id, [r for v in internet.values() for r in v])
         packs = postal.packages(s, election_id)
@@ -84,10 +80,14 @@ def run_postal(record: Path, manifest: Manifest, results: dict, seed: int,
             events.append({"tracking": p.outbound_tracking, "status": "delivered",
                            "at": (shipped + dt.timedelta(days=rng.randrange(4, 12))).isoformat(),
                            "location": p.country})
-        imported = postal.import_events(s, events, "api")
+        courier = postal.import_events(s, events, "api")
 
-    # Envelopes come back: most on time, a few late, some never.
+    # Envelopes come back, each with the voter's ballot for every contest of the entity:
+    # most on time, a few late, some never. The reception desk scans each envelope's code,
+    # which marks its voter on the LNERE; one envelope is scanned twice (refused).
     fates = {}
+    ballots: dict[str, dict[str, str]] = {}
+    scans: Counter = Counter()
     with transaction(sessions) as s:
         for i, p in enumerate(postal.packages(s, election_id)):
             roll = rng.random()
@@ -95,11 +95,20 @@ def run_postal(record: Path, manifest: Manifest, results: dict, seed: int,
             fates[p.id] = fate
             if fate == "never":
                 continue
+            ballots[p.voter_ref] = {c.id: rng.choice(c.options).id
+                                    for c in manifest.contests_for(p.entity)}
             arrived = deadline + dt.timedelta(hours=rng.randrange(2, 72)) if fate == "late" \
                 else deadline - dt.timedelta(hours=rng.randrange(1, 24 * 20))
-            postal.receive_envelope(s, election_id, p.return_tracking, arrived, "recepcion")
+            again = 2 if scans["duplicate"] == 0 and fate == "on_time" else 1
+            for _ in range(again):
+                scans[postal.record_return(s, election_id, p.return_tracking, arrived,
+                                           "recepcion").outcome] += 1
+        late = postal.late_envelopes(s, election_id)
+        (out / "sobres-extemporaneos.pdf").write_bytes(acta_pdf.late_acta_pdf(
+            manifest.name, deadline, late))
 
-    # Counting tables: each on-time envelope holds one ballot per contest of its entity.
+    # Counting tables: the on-time envelopes are opened and their ballots counted.
+    chosen: dict[str, Counter] = {}
     with transaction(sessions) as s:
         supervisor = s.scalar(select(StaffUser).where(StaffUser.username == SUPERVISOR)) or \
             create_user(s, SUPERVISOR, f"simulacro-{seed}-supervision", [Role.SUPERVISOR])
@@ -110,8 +119,10 @@ def run_postal(record: Path, manifest: Manifest, results: dict, seed: int,
                 envelopes = s.scalars(select(Package).where(Package.table_id == tbl.id)).all()
                 for contest in manifest.contests_for(entity):
                     counts = {o.id: 0 for o in contest.options}
-                    for _ in envelopes:
-                        counts[rng.choice(contest.options).id] += 1
+                    for envelope in envelopes:
+                        counts[ballots[envelope.voter_ref][contest.id]] += 1
+                    chosen.setdefault(contest.id, Counter()).update(
+                        {k: v for k, v in counts.items() if v})
                     n = sum(counts.values())
                     figures = {"counts": counts, "total": n, "ballots_taken": n}
                     service.capture(s, manifest, tbl.id, contest.id, "operador-1", figures)
@@ -127,20 +138,12 @@ def run_postal(record: Path, manifest: Manifest, results: dict, seed: int,
                         service.capture(s, manifest, tbl.id, contest.id, "operador-2", figures)
         written = entity_count.write_actas(s, manifest, election_id, record)
         summary = _summary(s, manifest, election_id, entities)
-    summary.update(imported_events=imported["imported"], files=written, folder=str(out))
+    fate_counts = Counter(fates.values())
+    summary.update(imported_events=courier["imported"], files=written, folder=str(out),
+                   listed=len(lnere.voters), packages=len(fates), on_time=fate_counts["on_time"],
+                   late=fate_counts["late"], never=fate_counts["never"], chosen=chosen,
+                   scans=dict(scans), late_listed=len(late))
     return summary
-
-
-def _internet_refs(manifest: Manifest, results: dict) -> dict[str, list[str]]:
-    """One synthetic voter id per internet ballot of each entity (the registry's ids)."""
-    refs: dict[str, list[str]] = {}
-    n = 0
-    for entity in manifest.entities:
-        contests = manifest.contests_for(entity)
-        count = results["contests"][contests[0].id]["ballots"] if contests else 0
-        refs[entity] = [f"SIM-I-{n + k + 1:05d}" for k in range(count)]
-        n += count
-    return refs
 
 
 def _summary(s: Session, manifest: Manifest, election_id: str, entities: list[str]) -> dict:
