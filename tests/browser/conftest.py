@@ -8,7 +8,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from email.header import decode_header, make_header
@@ -21,37 +20,13 @@ sys.path.insert(0, str(TESTS / "voting_web"))  # sivei_setup: the election fixtu
 sys.path.insert(0, str(TESTS / "vectors"))  # jsenv: node_modules for axe-core
 
 from jsenv import JS, ensure_node_modules  # noqa: E402
+from live_server import LiveServer  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def axe_source() -> str:
     ensure_node_modules()
     return (JS / "node_modules" / "axe-core" / "axe.min.js").read_text("utf-8")
-
-
-class LiveServer:
-    def __init__(self, app) -> None:
-        import uvicorn
-
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
-                                                    log_level="warning", lifespan="off"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        for _ in range(200):
-            if self.server.started:
-                return self
-            time.sleep(0.05)
-        raise RuntimeError("uvicorn did not start")
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture

@@ -12,10 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import socket
 import sys
-import threading
-import time
 from importlib import resources
 from pathlib import Path
 
@@ -37,6 +34,7 @@ from vmre.voting.ceremony import Ceremony
 from .conftest import csrf_of, files_for, form_for, make_process
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "voting_web"))
+from live_server import LiveServer
 from sivei_setup import activate_totp, login, next_code
 
 PUBLIC = "https://votar.example"
@@ -281,33 +279,6 @@ def test_board_refuses_an_old_code_by_eligibility_when_the_binding_allows_it(
 
 
 # -- recovery --------------------------------------------------------------------------------
-
-class LiveServer:
-    """The app on uvicorn on a free loopback port: real HTTP, headers as sent."""
-
-    def __init__(self, app) -> None:
-        import uvicorn
-
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
-                                                    log_level="warning", lifespan="off"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        for _ in range(400):
-            if self.server.started:
-                return self
-            time.sleep(0.05)
-        raise RuntimeError("uvicorn did not start")
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
 
 def test_recovery_link_comes_from_the_public_url_and_keeps_the_credential_link(
         env, smtp_server, tmp_path, monkeypatch, db_url):

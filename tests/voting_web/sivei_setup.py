@@ -124,3 +124,17 @@ def signed_in(app, voter: Voter) -> tuple[TestClient, dict]:
     home = login(client, voter.email, next_code(secret))
     assert home.status_code == 200 and "/voto/entrar" not in str(home.url), home.text
     return client, {"X-CSRF-Token": csrf(home.text)}
+
+
+def voting_site(db_url: str, folder: Path, count: int, open_now: bool = True
+                ) -> tuple[object, ElectionContext, list[Voter]]:
+    """The voting server's app on `db_url` (SMS codes to a file in `folder`) with an election
+    of `count` JAL voters, its window open unless `open_now` is false."""
+    from vmre.voting.sms import FileSms
+    from vmre.web.app import create_app
+
+    app = create_app(db_url, secret_key="test")
+    app.state.sms = FileSms(folder / "sms.jsonl")
+    voters = make_voters(count)
+    ctx = open_election(app.state.sessions, folder / "ceremony", voters, open_now=open_now)
+    return app, ctx, voters

@@ -17,9 +17,8 @@ from sivei_setup import (
     csrf,
     enrol,
     login,
-    make_voters,
     next_code,
-    open_election,
+    voting_site,
 )
 
 from vmre.core.database import transaction
@@ -29,8 +28,6 @@ from vmre.crypto import credentials
 from vmre.voting import accounts
 from vmre.voting import ballot as ballots
 from vmre.voting.board import Board
-from vmre.voting.sms import FileSms
-from vmre.web.app import create_app
 
 CHOICE = {"gob-jal": "pan+pri", "dip-migrante-jal": "nulo"}
 API_CAST = f"/api/v1/elections/{ELECTION}/ballots"
@@ -39,11 +36,7 @@ API_AUDIT = f"/api/v1/elections/{ELECTION}/spoiled"
 
 @pytest.fixture
 def site(db_url, tmp_path):
-    app = create_app(db_url, secret_key="test")
-    app.state.sms = FileSms(tmp_path / "sms.jsonl")
-    voters = make_voters(3)
-    ctx = open_election(app.state.sessions, tmp_path / "ceremony", voters)
-    return app, ctx, voters
+    return voting_site(db_url, tmp_path, 3)
 
 
 def _ballot(ctx, voter, choice=CHOICE):

@@ -17,25 +17,18 @@ from sivei_setup import (
     csrf,
     enrol,
     login,
-    make_voters,
     next_code,
-    open_election,
+    voting_site,
 )
 
 from vmre.crypto import credentials
 from vmre.voting import ballot as ballots
 from vmre.voting.board import Board
-from vmre.voting.sms import FileSms
-from vmre.web.app import create_app
 
 
 @pytest.fixture
 def site(db_url, tmp_path):
-    app = create_app(db_url, secret_key="test")
-    app.state.sms = FileSms(tmp_path / "sms.jsonl")
-    voters = make_voters(1)
-    ctx = open_election(app.state.sessions, tmp_path / "ceremony", voters)
-    return app, ctx, voters
+    return voting_site(db_url, tmp_path, 1)
 
 
 def test_fingerprint_on_act_integrity_page_and_receipts(site):

@@ -18,10 +18,10 @@ from sivei_setup import (
     activate_totp,
     csrf,
     login,
-    make_voters,
     next_code,
     open_election,
     signed_in,
+    voting_site,
 )
 
 from vmre.core.database import transaction
@@ -51,10 +51,7 @@ def pdf_text(data: bytes) -> str:
 
 @pytest.fixture
 def site(db_url, tmp_path):
-    app = create_app(db_url, secret_key="test")
-    voters = make_voters(2)
-    ctx = open_election(app.state.sessions, tmp_path / "ceremony", voters, open_now=False)
-    return app, ctx, voters
+    return voting_site(db_url, tmp_path, 2, open_now=False)
 
 
 def test_manifest_preview_and_line_precise_errors(site):

@@ -19,9 +19,8 @@ from sivei_setup import (
     csrf,
     enrol,
     login,
-    make_voters,
     next_code,
-    open_election,
+    voting_site,
 )
 from sqlalchemy import select
 
@@ -30,17 +29,12 @@ from vmre.core.sessions import WebSession
 from vmre.crypto import credentials
 from vmre.voting import accounts, router, voter_session
 from vmre.voting import ballot as ballots
-from vmre.voting.sms import FileSms
 from vmre.web.app import create_app
 
 
 @pytest.fixture
 def site(db_url, tmp_path):
-    app = create_app(db_url, secret_key="test")
-    app.state.sms = FileSms(tmp_path / "sms.jsonl")
-    voters = make_voters(3)
-    ctx = open_election(app.state.sessions, tmp_path / "ceremony", voters)
-    return app, ctx, voters
+    return voting_site(db_url, tmp_path, 3)
 
 
 def test_activation_link_by_real_email_then_totp_login(site, smtp_server, monkeypatch):
