@@ -325,13 +325,15 @@ def change_link(request: Request, folio: str = Form(""), birth_date: str = Form(
     with transaction(_sessions(request)) as session:
         req, problem, code = _citizen_lookup(request, session, {"folio": folio,
                                                                 "birth_date": birth_date})
+        limiter = _folio_limiter(request)
         if req is not None:
-            if not _folio_limiter(request).allow(req.folio):  # no mail bombing of the owner
+            if not limiter.would_allow(req.folio):  # no mail bombing of the owner
                 audit.record(session, "citizen", "registry.change_rate_limited", req.folio)
                 problem, code = text("registry.change.rate_limited", lang), 429
             else:
                 try:
                     mail = notify.change_mail(req, service.new_change_token(session, req))
+                    limiter.allow(req.folio)  # only links actually made count
                 except UserError as err:
                     problem, code = err.message(lang), 422
     if mail is not None and not notify.send_now(mail):
