@@ -132,7 +132,9 @@ def server(db: str, workers: int, mail_async: bool, factory: str = "vmre.web.app
     port = loadgen.free_port()
     env = {**os.environ, "VMRE_SMTP_HOST": "127.0.0.1", "VMRE_SMTP_PORT": str(smtp_port),
            "VMRE_UPLOAD_DIR": tempfile.mkdtemp(prefix="vmre-bench-up-"),
-           "VMRE_REGISTRY_MAIL_ASYNC": "1" if mail_async else "0", "VMRE_DATABASE_URL": db}
+           "VMRE_REGISTRY_MAIL_ASYNC": "1" if mail_async else "0", "VMRE_DATABASE_URL": db,
+           # One load generator on one address: the per-address limit would stop it.
+           "VMRE_REGISTRY_SUBMIT_LIMIT": "off", "VMRE_REGISTRY_SUBMIT_EMAIL_LIMIT": "off"}
     code = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import uvicorn; "
             f"uvicorn.run({factory!r}, factory=True, host='127.0.0.1', port={port}, "
             f"workers={workers}, log_level='warning')")

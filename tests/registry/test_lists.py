@@ -38,7 +38,7 @@ def _records_in(env, entity_id, n):
 def test_close_figures_addendum_and_exports(env, smtp_server):
     jal = _records_in(env, "JAL", 3)
     other = [r for r in env.good_records() if r.entity_id not in ("JAL",)][:2]
-    f_jal = [submit_direct(env, jal[0]),
+    f_jal = [submit_direct(env, jal[0], city="=1"),  # "=1" once passed as a number
              submit_direct(env, jal[1], modality="postal", street="=HYPERLINK(\"x\")"),
              submit_direct(env, jal[2])]
     f_other = [submit_direct(env, r, country="ES", postal_code="28001", region="Madrid",
@@ -91,6 +91,8 @@ def test_close_figures_addendum_and_exports(env, smtp_server):
     assert sum(r["addendum"] == "True" for r in rows) == 1
     # A formula typed as an address never runs in a spreadsheet.
     assert any(r["street"] == "'=HYPERLINK(\"x\")" for r in rows)
+    assert any(r["city"] == "'=1" for r in rows)
+    assert all(r["phone"][:1] == "+" for r in rows)  # phones are left as they are
     opl = env.client.get(f"/admin/registry/lists/export?election={ELECTION}&audience=opl")
     opl_rows = list(csv.DictReader(io.StringIO(opl.text)))
     assert len(opl_rows) == 5

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+from vmre.core import csvsafe
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class CallListFile:
         new = not self.path.exists()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
+            writer = csvsafe.writer(fh)
             if new:
                 writer.writerow(["phone", "request_id", "message"])
             for call in calls:

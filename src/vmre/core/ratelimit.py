@@ -19,7 +19,26 @@ class RateLimiter:
         self._lock = Lock()
         self._calls = 0
 
+    @classmethod
+    def from_setting(cls, value: str | None, default: tuple[int, float]) -> RateLimiter | None:
+        """A limiter from "COUNT/SECONDS" (an environment setting), the default when unset;
+        None (no limit) for "0" or "off" (a load test from one address)."""
+        if value is None or not value.strip():
+            return cls(*default)
+        if value.strip().lower() in ("0", "off"):
+            return None
+        count, _, seconds = value.partition("/")
+        return cls(int(count), float(seconds or default[1]))
+
     SWEEP_EVERY = 1024  # calls between removals of keys with no hit inside the window
+
+    def would_allow(self, key: str) -> bool:
+        """Whether `allow` would let this key through now, without counting a hit (for
+        limits that count only what succeeds, such as mails sent)."""
+        now = time.monotonic()
+        with self._lock:
+            hits = self._hits.get(key)
+            return hits is None or sum(now - t <= self.window for t in hits) < self.limit
 
     def allow(self, key: str) -> bool:
         now = time.monotonic()

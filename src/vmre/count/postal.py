@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from vmre.core import audit
+from vmre.core import audit, csvsafe
 from vmre.core.entities import BY_ID as ENTITIES
 from vmre.core.messages import UserError
 from vmre.count.models import (
@@ -336,7 +336,7 @@ def packages(session: Session, election_id: str, entity: str | None = None) -> l
 def shipping_manifest_csv(session: Session, election_id: str) -> str:
     """The courier's manifest: one line per package (name and address go on the label)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvsafe.writer(out, lineterminator="\n")  # names and addresses are citizens'
     writer.writerow(["outbound_tracking", "return_tracking", "entity", "name", "address",
                      "country"])
     for p in packages(session, election_id):

@@ -3,13 +3,12 @@ its exports for each audience."""
 
 from __future__ import annotations
 
-import csv
 from typing import IO
 
 from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
-from vmre.core import audit
+from vmre.core import audit, csvsafe
 from vmre.core.audit import utcnow
 from vmre.core.messages import UserError
 from vmre.registry.models import Closure, Outbox, Request, Status
@@ -109,28 +108,20 @@ def export_csv(session: Session, election_id: str, out: IO[str], audience: str =
         query = query.where(Request.modality == "postal")
     if addendum_only:
         query = query.where(Request.addendum.is_(True))
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvsafe.writer(out, lineterminator="\n")
     writer.writerow(columns)
     n = 0
     result = session.execute(query.order_by(Request.entity_id, Request.id)
                              .execution_options(yield_per=10_000))
     for row in result:
-        writer.writerow(_safe(v) for v in row)
+        writer.writerow(row)
         n += 1
     return n
 
 
-def _safe(value: object) -> object:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet: quote it.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") \
-            and not value[1:].isdigit():  # phone numbers (+ and digits) are left alone
-        return "'" + value
-    return value
-
-
 def figures_csv(session: Session, election_id: str, out: IO[str],
                 entity_id: str | None = None) -> None:
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvsafe.writer(out, lineterminator="\n")
     writer.writerow(("dimension", "value", "count"))
     for dimension, counts in figures(session, election_id, entity_id).items():
         if isinstance(counts, dict):

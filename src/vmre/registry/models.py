@@ -113,6 +113,11 @@ class Request(Base):
     proof_sha: Mapped[str] = mapped_column(String(64), default="")
     email_token_hash: Mapped[str] = mapped_column(String(64), default="", index=True)
     email_confirmed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    # The one-time link to change the request, mailed to its confirmed address: only its hash
+    # and expiry are kept, and it is cleared once used (docs/registry.md §3).
+    change_token_hash: Mapped[str] = mapped_column(String(64), default="", server_default="",
+                                                   index=True)
+    change_token_expires_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     finding: Mapped[str] = mapped_column(String(40), default="")  # automatic validation

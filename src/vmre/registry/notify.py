@@ -35,6 +35,26 @@ def confirmation_mail(req: Request, token: str) -> Mail:
                           folio=req.folio, link=link))
 
 
+def change_mail(req: Request, token: str) -> Mail:
+    """The one-time link to change a request, to the request's confirmed address; built from
+    VMRE_PUBLIC_URL, never from the request that asked for it."""
+    lang = req.lang
+    link = f"{public_url()}/registro/corregir/{token}?lang={lang}"
+    return Mail(to=req.email, subject=text("registry.mail.change.subject", lang, folio=req.folio),
+                text=text("registry.mail.change.body", lang, name=req.given_names,
+                          folio=req.folio, link=link))
+
+
+def send_now(mail: Mail) -> bool:
+    """Mail at once (a link that is never stored); False when the server refused it or could
+    not be reached."""
+    try:
+        return Mailer().send_each([mail]) == [True]
+    except (OSError, smtplib.SMTPException) as err:
+        log.warning("registry: mail not sent (%s)", type(err).__name__)
+        return False
+
+
 REMINDER = "correction_reminder"  # outbox kind of the reminder before a correction deadline
 
 

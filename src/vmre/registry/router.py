@@ -66,6 +66,11 @@ SUPERVISE = require_roles(Role.SUPERVISOR)
 ADMINISTER = require_roles(Role.ADMINISTRATOR)
 SEE_LISTS = require_roles(Role.SUPERVISOR, Role.OPL)
 STATUS_LIMIT = (10, 600.0)  # checks per client address per ten minutes
+CHANGE_LINK_LIMIT = (3, 3600.0)  # change links mailed per request per hour
+# New requests: every attempt per client address (VMRE_REGISTRY_SUBMIT_LIMIT), and requests
+# taken per e-mail address (VMRE_REGISTRY_SUBMIT_EMAIL_LIMIT): each one mails that address.
+SUBMIT_LIMIT = (20, 600.0)
+SUBMIT_EMAIL_LIMIT = (3, 3600.0)
 
 
 # ---------------------------------------------------------------- shared plumbing
@@ -92,6 +97,59 @@ def _limiter(request: Request) -> RateLimiter:
         limiter = RateLimiter(*STATUS_LIMIT)
         request.app.state.registry_status_limiter = limiter
     return limiter
+
+
+def _folio_limiter(request: Request) -> RateLimiter:
+    limiter = getattr(request.app.state, "registry_change_limiter", None)
+    if limiter is None:
+        limiter = RateLimiter(*CHANGE_LINK_LIMIT)
+        request.app.state.registry_change_limiter = limiter
+    return limiter
+
+
+class _Limits:
+    """The per-app submission limiters (None: that limit is off)."""
+
+    def __init__(self) -> None:
+        self.address = RateLimiter.from_setting(
+            os.environ.get("VMRE_REGISTRY_SUBMIT_LIMIT"), SUBMIT_LIMIT)
+        self.email = RateLimiter.from_setting(
+            os.environ.get("VMRE_REGISTRY_SUBMIT_EMAIL_LIMIT"), SUBMIT_EMAIL_LIMIT)
+
+
+def _submit_limits(request: Request) -> _Limits:
+    limits = getattr(request.app.state, "registry_submit_limits", None)
+    if limits is None:
+        limits = _Limits()
+        request.app.state.registry_submit_limits = limits
+    return limits
+
+
+def _email_key(raw: dict) -> str:
+    return str(raw.get("email") or "").strip().lower()
+
+
+def _submit_refused(request: Request, raw: dict) -> bool:
+    """Before anything is parsed or stored: too many attempts from this client address, or
+    too many requests already taken for this e-mail address (logged without either)."""
+    limits = _submit_limits(request)
+    which = ""
+    if limits.address is not None and not limits.address.allow(client_ip(request)):
+        which = "address"
+    elif (limits.email is not None and _email_key(raw)
+          and not limits.email.would_allow(_email_key(raw))):
+        which = "email"
+    if not which:
+        return False
+    with transaction(_sessions(request)) as session:
+        audit.record(session, "citizen", "registry.submit_rate_limited", "", f"by={which}")
+    return True
+
+
+def _submit_taken(request: Request, email: str) -> None:
+    limits = _submit_limits(request)
+    if limits.email is not None:
+        limits.email.allow(email.strip().lower())
 
 
 def _after_commit(request: Request) -> None:
@@ -157,7 +215,7 @@ def request_form(request: Request, election: str = ""):
         processes = service.open_processes(session)
     chosen = election or (processes[0].id if processes else "")
     return render(request, "registry_request.html", processes=processes, errors={},
-                  values={"election_id": chosen, "modality": "internet"}, problem=None, kept={},
+                  values={"election_id": chosen, "modality": "internet"}, problem=None,
                   **_form_context(language(request)))
 
 
@@ -170,6 +228,12 @@ async def request_submit(request: Request):
 
 
 def _submit_page(request: Request, values: dict, files: dict, lang: str):
+    if _submit_refused(request, values):
+        with transaction(_sessions(request)) as session:
+            processes = service.open_processes(session)
+        return render(request, "registry_request.html", 429, processes=processes, errors={},
+                      values=values, problem=text("registry.request.rate_limited", lang),
+                      **_form_context(lang))
     try:
         with transaction(_sessions(request)) as session:
             req, token = service.submit(session, values.get("election_id", ""), values, files,
@@ -181,10 +245,10 @@ def _submit_page(request: Request, values: dict, files: dict, lang: str):
             processes = service.open_processes(session)
         errors = err.messages(lang) if isinstance(err, FieldErrors) else {}
         problem = err.message(lang) if isinstance(err, UserError) else None
-        kept = err.kept if isinstance(err, FieldErrors) else {}
         return render(request, "registry_request.html", 422, processes=processes,
-                      errors=errors, values=values, problem=problem, kept=kept,
+                      errors=errors, values=values, problem=problem,
                       **_form_context(lang))
+    _submit_taken(request, email)
     sent = _send(request, mail)
     return render(request, "registry_submitted.html", folio=folio, email=email, sent=sent)
 
@@ -251,33 +315,77 @@ def resend_confirmation(request: Request, folio: str = Form(""), birth_date: str
 
 
 @citizen.post("/corregir")
-async def correction_submit(request: Request):
+def change_link(request: Request, folio: str = Form(""), birth_date: str = Form(""),
+                csrf: str = Form("")):
+    """Folio and date of birth only ask for a link to the request's confirmed e-mail: they
+    are no secret, so they change nothing by themselves (fields sent along are ignored)."""
+    check_csrf(request, csrf)
+    lang = language(request)
+    mail = None
+    with transaction(_sessions(request)) as session:
+        req, problem, code = _citizen_lookup(request, session, {"folio": folio,
+                                                                "birth_date": birth_date})
+        limiter = _folio_limiter(request)
+        if req is not None:
+            if not limiter.would_allow(req.folio):  # no mail bombing of the owner
+                audit.record(session, "citizen", "registry.change_rate_limited", req.folio)
+                problem, code = text("registry.change.rate_limited", lang), 429
+            else:
+                try:
+                    mail = notify.change_mail(req, service.new_change_token(session, req))
+                    limiter.allow(req.folio)  # only links actually made count
+                except UserError as err:
+                    problem, code = err.message(lang), 422
+    if mail is not None and not notify.send_now(mail):
+        problem, code = text("registry.change.mail_failed", lang), 503
+    message = problem or text("registry.change.link_sent", lang)
+    return render(request, "registry_message.html", code, message=message)
+
+
+def _change_page(request: Request, token: str, code: int = 200, **context):
+    lang = language(request)
+    with transaction(_sessions(request)) as session:
+        try:
+            req = service.find_by_change_token(session, token)
+        except UserError as err:
+            return render(request, "registry_message.html", 404, message=err.message(lang))
+        tz = service.get_process(session, req.election_id).timezone
+        session.expunge(req)
+    context.setdefault("errors", {})
+    context.setdefault("problem", None)
+    return render(request, "registry_change.html", code, req=req, token=token, tz=tz,
+                  **context, **_form_context(lang))
+
+
+@citizen.get("/corregir/{token}")
+def change_form(request: Request, token: str):
+    # Showing the form does not use the link up (a mail scanner may open it first).
+    return _change_page(request, token)
+
+
+@citizen.post("/corregir/{token}")
+async def change_submit(request: Request, token: str):
     values, files = await _read_form(request)
     check_csrf(request, values.get("csrf"))
-    return await run_in_threadpool(_correct_page, request, values, files)
+    return await run_in_threadpool(_change_submit, request, token, values, files)
 
 
-def _correct_page(request: Request, values: dict, files: dict):
+def _change_submit(request: Request, token: str, values: dict, files: dict):
     lang = language(request)
-    errors: dict[str, str] = {}
-    notice = None
     try:
         with transaction(_sessions(request)) as session:
-            req, problem, code = _citizen_lookup(request, session, values)
-            if req is not None:
-                service.correct(session, req, values, files)
-                notice = text("registry.status.corrected", lang)
-    except (FieldErrors, UserError) as err:
-        errors = err.messages(lang) if isinstance(err, FieldErrors) else {}
-        problem = err.message(lang) if isinstance(err, UserError) else None
-        code = 422
-        with transaction(_sessions(request)) as session:
-            req = service.find_for_citizen(session, values.get("folio", ""),
-                                           parse_date(values.get("birth_date", "").strip()))
+            req = service.find_by_change_token(session, token)
+            service.correct(session, req, values, files)
+            service.use_change_token(req)
+    except FieldErrors as err:
+        return _change_page(request, token, 422, errors=err.messages(lang))
+    except UserError as err:
+        if err.key == "registry.change.invalid":
+            return render(request, "registry_message.html", 404, message=err.message(lang))
+        return _change_page(request, token, 422, problem=err.message(lang))
     _after_commit(request)
-    return render(request, "registry_status.html", code, req=req, problem=problem,
-                  folio=values.get("folio", ""), birth_date=values.get("birth_date", ""),
-                  notice=notice, errors=errors, tz=_tz(request, req), **_form_context(lang))
+    return render(request, "registry_message.html",
+                  message=text("registry.status.corrected", lang))
 
 
 # ---------------------------------------------------------------- reviewer pages
@@ -497,12 +605,16 @@ def _b64(value: str) -> bytes:
 
 
 @api.post("/requests", status_code=201, response_model=Submitted,
-          responses={422: {"description": "field errors"}, 400: {"description": "refused"}})
+          responses={422: {"description": "field errors"}, 400: {"description": "refused"},
+                     429: {"description": "rate limited"}})
 def api_submit(body: RequestIn, request: Request):
     lang = body.lang if body.lang in ("es", "en") else "es"
     raw = body.model_dump()
     raw["consent"] = "yes" if body.consent else ""
     files = {name: _b64(raw.pop(f"{name}_b64")) for name in service.DOCUMENT_FIELDS}
+    if _submit_refused(request, raw):
+        return JSONResponse({"error": text("registry.request.rate_limited", lang)},
+                            status_code=429)
     try:
         with transaction(_sessions(request)) as session:
             req, token = service.submit(session, body.election_id, raw, files, lang=lang)
@@ -514,6 +626,7 @@ def api_submit(body: RequestIn, request: Request):
         return JSONResponse({"errors": err.messages(lang)}, status_code=422)
     except UserError as err:
         return _json_error(err, lang, 409 if err.key == "registry.request.duplicate" else 400)
+    _submit_taken(request, mail.mail.to)
     _send(request, mail)
     return out
 

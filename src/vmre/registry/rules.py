@@ -37,7 +37,6 @@ class FieldErrors(Exception):
     """Field name -> catalogue key (with its parameters)."""
 
     errors: dict[str, tuple[str, dict]] = field(default_factory=dict)
-    kept: dict[str, str] = field(default_factory=dict)  # uploads already accepted: name -> sha
 
     def add(self, name: str, key: str, **params: object) -> None:
         self.errors.setdefault(name, (key, params))

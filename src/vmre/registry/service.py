@@ -165,21 +165,18 @@ def submit(session: Session, election_id: str, raw: dict, files: dict[str, bytes
     if clean["modality"] and clean["modality"] not in process.modalities:
         errors.add("modality", "registry.field.choice")
     need = ["card_front", "card_back"] + ([] if clean["card_issued_abroad"] else ["proof"])
-    stored: dict[str, str] = {}
     for name in need:
-        data = files.get(name) or _kept_upload(raw.get(f"{name}_sha"))
         try:
-            documents.check(data, name, allow_pdf=name == "proof")
+            documents.check(files.get(name) or b"", name, allow_pdf=name == "proof")
         except UserError as err:
             errors.add(name, err.key, **err.params)
-            continue
-        # Kept at once, so a form sent back for another field need not carry it again.
-        stored[name] = documents.store(data).sha256
     if not errors:
         _check_unique(session, election_id, clean, errors)
     if errors:
-        errors.kept = stored
         raise errors
+    # Written only now that the whole form is valid: a refused form leaves nothing on disk
+    # (a flood of refused forms must not fill it).
+    stored = {name: documents.store(files[name]).sha256 for name in need}
 
     token = secrets.token_urlsafe(24)
     moment = utcnow()
@@ -198,6 +195,7 @@ def submit(session: Session, election_id: str, raw: dict, files: dict[str, bytes
         "correction_deadline": None, "decided_by": "", "closure_id": None, "addendum": False,
         "credential_public": "", "credential_issued_at": None,
         "confirmation_sent_at": None, "correction_reminded_at": None,
+        "change_token_hash": "", "change_token_expires_at": None,
     }
     for name, sha in stored.items():
         values[f"{name}_sha"] = sha
@@ -212,13 +210,6 @@ def submit(session: Session, election_id: str, raw: dict, files: dict[str, bytes
     make_transient_to_detached(req)  # every column is set: nothing left to load
     session.add(req)  # persistent in this session, as if it had been read
     return req, token
-
-
-def _kept_upload(sha: object) -> bytes:
-    """The bytes of an upload accepted on an earlier try of the same form, by its hash (only
-    someone who holds the file can know it)."""
-    path = documents.path_of(str(sha or ""))
-    return path.read_bytes() if path is not None else b""
 
 
 def _check_unique(session: Session, election_id: str, clean: dict, errors: FieldErrors) -> None:
@@ -281,6 +272,39 @@ def find_for_citizen(session: Session, folio: str, birth_date: dt.date | None) -
     return req
 
 
+CHANGE_LINK_HOURS = 24  # a link to change a request works this long, and once
+
+
+def new_change_token(session: Session, req: Request) -> str:
+    """A one-time link to change the request, for its confirmed e-mail only (folio and date
+    of birth are not secrets: they only ask for this mail). The previous link stops working;
+    only the token's hash is kept."""
+    if req.email_confirmed_at is None:
+        raise UserError("registry.change.unconfirmed")
+    if req.status != Status.TO_CORRECT:
+        raise UserError("registry.correct.not_asked")
+    token = secrets.token_urlsafe(24)
+    req.change_token_hash = _hash_token(token)
+    req.change_token_expires_at = utcnow() + dt.timedelta(hours=CHANGE_LINK_HOURS)
+    audit.record(session, SYSTEM, "registry.change_link_sent", req.folio)
+    return token
+
+
+def find_by_change_token(session: Session, token: str) -> Request:
+    """The request a change link is for, while the link is current and unexpired."""
+    req = session.scalar(select(Request).where(Request.change_token_hash == _hash_token(token)))
+    if (req is None or not token or req.change_token_expires_at is None
+            or req.change_token_expires_at < utcnow()):
+        raise UserError("registry.change.invalid")
+    return req
+
+
+def use_change_token(req: Request) -> None:
+    """The link has done its one change."""
+    req.change_token_hash = ""
+    req.change_token_expires_at = None
+
+
 def correct(session: Session, req: Request, raw: dict, files: dict[str, bytes],
             now: dt.datetime | None = None) -> Request:
     """The citizen fixes what was asked, in place, before the deadline."""
@@ -303,16 +327,15 @@ def correct(session: Session, req: Request, raw: dict, files: dict[str, bytes],
         if name in raw and name not in DOCUMENT_FIELDS:
             merged[name] = raw[name]
     clean, errors = check_request(merged, local.date())
-    stored: dict[str, str] = {}
-    for name in DOCUMENT_FIELDS:
-        if name in allowed:
-            try:
-                documents.check(files.get(name) or b"", name, allow_pdf=name == "proof")
-                stored[name] = documents.store(files[name]).sha256
-            except UserError as err:
-                errors.add(name, err.key, **err.params)
+    asked = [name for name in DOCUMENT_FIELDS if name in allowed]
+    for name in asked:
+        try:
+            documents.check(files.get(name) or b"", name, allow_pdf=name == "proof")
+        except UserError as err:
+            errors.add(name, err.key, **err.params)
     if errors:
         raise errors
+    stored = {name: documents.store(files[name]).sha256 for name in asked}  # only when valid
     for name in allowed - set(DOCUMENT_FIELDS):
         setattr(req, name, clean[name])
     for name, sha in stored.items():

@@ -3,7 +3,6 @@ per entity of origin, requests in the fortnight and to date, cards delivered and
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vmre.cards.models import CardRequest, Shipment, ShipmentStatus
+from vmre.core import csvsafe
 from vmre.core.clock import day_bounds
 from vmre.core.entities import BY_ID, ENTITIES
 from vmre.core.messages import UserError
@@ -59,7 +59,7 @@ def biweekly_rows(session: Session, cutoff: dt.date,
 
 def to_csv(rows: list[EntityRow]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csvsafe.writer(buffer)
     writer.writerow(COLUMNS)
     for row in rows:
         writer.writerow([getattr(row, c) for c in COLUMNS])

@@ -95,6 +95,42 @@ def act_data(board: Board, election_id: str) -> dict:
     }
 
 
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return _utc(moment).isoformat() if moment is not None else None
+
+
+def cache_key(election, kind: str, lang: str, now: dt.datetime | None = None) -> str | None:
+    """The key under which an act's PDF is stored once its content is fixed, None before.
+
+    The opening act is fixed once the ceremony is over (the election exists), its fingerprint
+    is fixed and its window is set; the closing act once voting has ended (closed, or its
+    window over by the clock). The key is the SHA-256 of what could still change what the act
+    prints — the window, the state and the board's head for the closing act, the deployed
+    application's integrity code, the language — so a rescheduled window or a new release
+    gets an act of its own."""
+    if kind == "inicio":
+        if not (election.fingerprint and election.opens_at and election.closes_at):
+            return None
+    else:
+        ended = election.state == "closed" or (
+            election.closes_at is not None
+            and _utc(election.closes_at) <= (now or dt.datetime.now(dt.UTC)))
+        if not ended:
+            return None
+    inputs = {"election": election.id, "kind": kind, "lang": lang,
+              "fingerprint": election.fingerprint, "opens": _iso(election.opens_at),
+              "closes": _iso(election.closes_at),
+              "application": integrity_codes()["application"]}
+    if kind == "cierre":
+        inputs.update(state=election.state, ballots=election.ballot_count,
+                      head=election.head_hash)
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode("utf-8")).hexdigest()
+
+
 def render_pdf(html: str) -> bytes:
     from weasyprint import HTML  # imported on use: it loads Pango and fonts
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vmre.core import audit
@@ -23,7 +24,7 @@ from vmre.voting import server_tally as closing
 from vmre.voting.api import DB, board
 from vmre.voting.board import loaded
 from vmre.voting.manifest import parse_manifest
-from vmre.voting.models import Election
+from vmre.voting.models import ActPdf, Election
 from vmre.web.deps import require_roles
 from vmre.web.security import check_csrf, language
 from vmre.web.templating import environment, render
@@ -230,12 +231,31 @@ def act_pdf(request: Request, election_id: str, kind: str, s: Session = DB):
     lang = language(request)
     if kind not in ("inicio", "cierre"):
         raise HTTPException(404, text("web.not_found", lang))
-    _election(s, election_id, lang)
-    data = acts.act_data(board(request), election_id)
-    html = environment().get_template("sivei/act.html").render(
-        act=data, kind=kind, lang=lang, t=lambda key, **p: text(key, lang, **p))
-    return Response(acts.render_pdf(html), media_type="application/pdf", headers={
+    election = _election(s, election_id, lang)
+    key = acts.cache_key(election, kind, lang)
+    stored = s.get(ActPdf, key) if key else None
+    if stored is not None:  # fixed content: served as made, never rendered again
+        pdf = stored.pdf
+    else:
+        data = acts.act_data(board(request), election_id)
+        html = environment().get_template("sivei/act.html").render(
+            act=data, kind=kind, lang=lang, t=lambda k, **p: text(k, lang, **p))
+        pdf = acts.render_pdf(html)
+        if key:
+            _store_act(request, ActPdf(cache_key=key, election_id=election_id, kind=kind,
+                                       lang=lang, pdf=pdf, created_at=dt.datetime.now(dt.UTC)))
+    return Response(pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'inline; filename="acta-{kind}-{election_id}.pdf"'})
+
+
+def _store_act(request: Request, row: ActPdf) -> None:
+    """Keep the act; when two first requests render at once, the first one stored is the
+    one served from then on."""
+    try:
+        with request.app.state.sessions() as session, session.begin():
+            session.add(row)
+    except IntegrityError:
+        pass
 
 
 ROUTERS = (staff, acts_router)

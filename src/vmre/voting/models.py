@@ -8,6 +8,7 @@ import hashlib
 from sqlalchemy import (
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -100,3 +101,17 @@ class TakenCode(Base):
 
 
 CAST, AUDIT = "cast", "audit"
+
+
+class ActPdf(Base):
+    """An act's PDF once its content is fixed (docs/sivei.md §5): rendered once, then served
+    as stored, so anonymous requests never make the server render it again. `cache_key` is
+    the SHA-256 of everything the act prints that could change (acts.cache_key)."""
+    __tablename__ = "voting_act_pdfs"
+
+    cache_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    election_id: Mapped[str] = mapped_column(ForeignKey("voting_elections.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # inicio or cierre
+    lang: Mapped[str] = mapped_column(String(2))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

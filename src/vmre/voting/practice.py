@@ -22,6 +22,7 @@ import statistics
 from sqlalchemy import Float, ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from vmre.core import csvsafe
 from vmre.core.audit import utcnow
 from vmre.core.database import Base, UtcDateTime
 from vmre.core.email import Mailer
@@ -163,7 +164,7 @@ def participation(s: Session, election_id: str) -> list[dict]:
 
 def export_csv(s: Session, election_id: str) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csvsafe.writer(buffer)  # the comment is the volunteer's free text
     writer.writerow(["entity", "enrolled", "activated", "voted", "responses", "mean_sus"])
     for item in participation(s, election_id):
         writer.writerow([item["entity"], item["enrolled"], item["activated"], item["voted"],

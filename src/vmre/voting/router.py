@@ -8,13 +8,9 @@ The server never receives a selection in clear for a counted ballot, nor the vot
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 import json
 import math
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
@@ -39,6 +35,7 @@ from vmre.voting.sms import FileSms, SmsSender
 from vmre.voting.voter_session import check_binding, current_voter
 from vmre.web import json_body
 from vmre.web.security import check_csrf, client_ip, language
+from vmre.web.sri import sri
 from vmre.web.templating import render
 
 voter = APIRouter(prefix="/voto", include_in_schema=False)
@@ -60,11 +57,9 @@ def allowed(request: Request, kind: str) -> bool:
 
 # -- helpers ----------------------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
 def bundle_integrity() -> str:
-    """Subresource Integrity of the ballot bundle, computed from the file actually served."""
-    data = (resources.files("vmre.web") / "static" / "vmre-ballot.js").read_bytes()
-    return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode("ascii")
+    """Subresource Integrity of the ballot bundle, computed at start-up (vmre.web.sri)."""
+    return sri("vmre-ballot.js")
 
 
 def sms_sender(request: Request) -> SmsSender:

@@ -13,6 +13,7 @@ from vmre.core import countries
 from vmre.core.clock import local_text
 from vmre.core.messages import text
 from vmre.web.security import csrf_token, language
+from vmre.web.sri import sri
 
 # Each part keeps its templates in vmre/<part>/templates; the web base layout comes last.
 TEMPLATE_PACKAGES = ("vmre.web", "vmre.voting", "vmre.registry", "vmre.cards", "vmre.service",
@@ -34,6 +35,8 @@ def environment() -> Environment:
     env.filters["mexico_time"] = local_text
     # `{{ code | country_name(lang) }}`: an ISO 3166-1 code as the country's name.
     env.filters["country_name"] = countries.name
+    # `integrity="{{ sri('name.js') }}"`: every script tag carries its SHA-384 (vmre.web.sri).
+    env.globals["sri"] = sri
     return env
 
 
