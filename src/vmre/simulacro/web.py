@@ -94,12 +94,15 @@ def password_for(voter: InternetVoter, seed: int) -> str:
     return f"Voto-{seed}-desde-lejos-{voter.folio[-6:]}"
 
 
+def _without_token(path: str) -> str:
+    return re.sub(r"/voto/activar/[A-Za-z0-9_-]{20,}", "/voto/activar/…", path)
+
+
 def _refused(response: httpx.Response) -> UserError:
-    # the path names the step, never the link's token
-    step = re.sub(r"/voto/activar/[A-Za-z0-9_-]{20,}", "/voto/activar/…",
-                  response.request.url.path)
-    return UserError("simulacro.web_refused", method=response.request.method, step=step,
-                     status=response.status_code, at=response.url.path)
+    # the paths name the step, never the link's token (the answer may have been redirected)
+    return UserError("simulacro.web_refused", method=response.request.method,
+                     step=_without_token(response.request.url.path),
+                     status=response.status_code, at=_without_token(response.url.path))
 
 
 def _csrf(page: httpx.Response) -> str:
