@@ -57,6 +57,7 @@ class Report:
     ballots: int = 0  # entries on the board
     counted: int = 0  # ballots counted (fewer than the entries under the "last" policy)
     spoiled: int = 0
+    policy: str = ""  # the revoting policy the record names (§6.6)
     results: dict = field(default_factory=dict)
     fingerprint: str = ""  # recomputed from the record's fingerprint.json (§2.4)
     fingerprint_checked: bool = False  # compared with a published value
@@ -204,7 +205,8 @@ def verify_record(path: str | Path, scheduler: str | None = None,
                   workers: int | None = None, chunk: int = CHUNK,
                   fingerprint: str | None = None, receipt: object = None) -> Report:
     """Every check of docs/record.md. `fingerprint`: the published value the record's keys
-    and rules must hash to (§2.4); `receipt`: a voter's receipt to find on the board (§7.6)."""
+    and rules must hash to (§2.4); `receipt`: a voter's receipt to find on the board (§7.6);
+    `progress(done, total)`: board entries checked so far, out of the entries on the board."""
     path = Path(path)
     if path.is_file() and zipfile.is_zipfile(path):
         with tempfile.TemporaryDirectory() as tmp:
@@ -322,17 +324,21 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
     chain = _Chain(ctx.base_hash.hex(), window)
     items = chain.items(_iter_raw(folder, layout.BOARD, "7", None), eligible, policy,
                         last_for, report)
-    total = -(-_count_lines(folder / layout.BOARD) // chunk)
+    lines = _count_lines(folder / layout.BOARD)
+    if progress:
+        progress(0, lines)
     election_text = json.dumps(election)
     results = map_chunks(chunk_checks.check_board_lines,
                          ((manifest_text, election_text, b) for b in chunked_iter(items, chunk)),
-                         scheduler, (lambda done: progress(done, total)) if progress else None,
-                         workers)
+                         scheduler,
+                         (lambda done: progress(min(done * chunk, lines), lines)) if progress
+                         else None, workers)
     if closing.get("final_hash") != chain.prev or closing.get("ballots") != chain.entries:
         report.fail("7.4", "closing hash and count", layout.CLOSING,
                     "final_hash/ballots differ from the board")
     report.ballots = chain.entries
     report.counted = chain.counted
+    report.policy = policy if isinstance(policy, str) else ""
     report.checks.append(f"§7 board chain ({chain.entries} entries, {chain.counted} counted"
                          f"{', window checked' if window else ''})")
     sums_list = []
