@@ -249,6 +249,7 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
     if ctx.base_hash.hex() != election.get("base_hash"):
         report.fail("2.3", "base hash", layout.ELECTION, "base_hash does not match its inputs")
     pinned = _check_fingerprint(folder, report, ctx, election, manifest.entities, published)
+    _check_layout(folder, ctx.custodians, report)
     report.checks.append("§2 manifest, context, base hash and fingerprint")
 
     # §4 opening ceremony ------------------------------------------------------------------
@@ -265,7 +266,8 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
             ctx.manifest_hash.hex() or (params["custodians"], params["threshold"]) != (
             ctx.custodians, ctx.threshold):
         report.fail("4.1", "ceremony parameters", layout.TRANSCRIPT, "differ from election.json")
-    for key in ("qualified", "disqualified", "joint_public_key", "verification_keys"):
+    for key in ("qualified", "disqualified", "accusations", "joint_public_key",
+                "verification_keys"):
         if transcript.get(key) != verdict[key]:
             report.fail("4.3", "ceremony verdict", f"{layout.TRANSCRIPT}:{key}",
                         "does not follow from the published announcements, shares and complaints")
@@ -417,6 +419,18 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
         for failure in verify_actas(folder, recomputed, manifest):
             report.fail(*failure)
         report.checks.append("§12 actas: electronic table, counting tables, entity counts")
+
+
+def _check_layout(folder: Path, custodians: int, report: Report) -> None:
+    """§1.1: the record holds the layout's files and nothing else (actas/ is listed file by
+    file in SHA256SUMS, §12.2), so nothing unchecked can travel inside it."""
+    allowed = set(layout.FIXED_FILES) | {layout.share_file(j) for j in range(1, custodians + 1)}
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if path.is_file() and name not in allowed and not name.startswith(
+                f"{layout.ACTAS_DIR}/"):
+            report.fail("1.1", "files in the layout", name,
+                        "not a file of the record's layout")
 
 
 def _compare(report: Report, section: str, check: str, name: str, found: dict,
