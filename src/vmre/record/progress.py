@@ -45,5 +45,5 @@ class ProgressLine:
         left = (total - done) / rate if rate > 0 else None
         self.write(bilingual(
             "record.verify.progress_line", done=f"{done:,}", total=f"{total:,}",
-            percent=f"{100 * done / total:.1f}" if total else "100.0",
+            percent=f"{100 * done / total if total else 100:.1f}",
             rate=f"{rate:,.0f}", left=_duration(left) if left is not None else "?"))

@@ -1,4 +1,4 @@
-"""`vmre verify`: re-check an election from its record alone (docs/record.md §11).
+"""`vmre verify`: re-check an election from its record alone (docs/record.md, §13).
 
 Reads nothing but the record folder (or its zip). Each failure names the spec section, the
 check and the item (file, ballot tracking code and position, custodian). Exit code 0 only if
@@ -246,6 +246,8 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
         ctx = ElectionContext.from_json(manifest, election)
     except (KeyError, ValueError, GroupError) as err:
         raise RecordError(Failure("2.2", "context parses", layout.ELECTION, str(err))) from None
+    if election.get("election_id") != ctx.election_id:
+        report.fail("2.2", "election id", layout.ELECTION, "is not the manifest's election_id")
     if ctx.base_hash.hex() != election.get("base_hash"):
         report.fail("2.3", "base hash", layout.ELECTION, "base_hash does not match its inputs")
     pinned = _check_fingerprint(folder, report, ctx, election, manifest.entities, published)
