@@ -5,7 +5,7 @@
 Honest records are whole small elections run through the real ceremony, board, closing, record
 writer and count; tampered records are copies of them changed the way an attacker would, with
 every digest, chain link and signature an earlier check would catch recomputed (with the
-election's own keys, which only this script holds), so that exactly the checks named in each
+election's own keys, which only this script holds), so that only the checks named in each
 vector's sidecar object. The seed fixes the voters, their choices, the absent custodians and
 what is tampered; keys, sealed shares and nonces are fresh on every run, so regenerated
 vectors differ in their bytes but not in what they prove.
