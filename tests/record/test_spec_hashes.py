@@ -64,3 +64,46 @@ def test_digests_of_the_record_follow_the_table_of_section_1_4():
     spoiled = (RECORD / "spoiled.jsonl").read_bytes()
     assert closing["spoiled"] == {"count": len(spoiled.splitlines()),
                                   "sha256": hashlib.sha256(spoiled).hexdigest()}
+
+
+L = 2**252 + 27742317777372353535851937790883648493
+
+
+def _hs(tag: str, *parts: bytes) -> int:
+    h = hashlib.sha512(_enc(tag.encode()))
+    for part in parts:
+        h.update(_enc(part))
+    return int.from_bytes(h.digest(), "little") % L
+
+
+def _schnorr_ok(tag: str, context: tuple[bytes, ...], key_hex: str, message: bytes,
+                c_hex: str, s_hex: str) -> bool:
+    """§3.1 with libsodium's ristretto255 operations only: R' = s·G − c·P."""
+    import pysodium
+
+    c, s = int.from_bytes(bytes.fromhex(c_hex), "little"), int.from_bytes(
+        bytes.fromhex(s_hex), "little")
+    key = bytes.fromhex(key_hex)
+    r = pysodium.crypto_core_ristretto255_sub(
+        pysodium.crypto_scalarmult_ristretto255_base(_int(s)),
+        pysodium.crypto_scalarmult_ristretto255(_int(c), key))
+    return _hs(tag, *context, key, r, message) == c
+
+
+def test_signatures_follow_the_table_of_section_1_4():
+    election = _read("election.json")
+    base = bytes.fromhex(election["base_hash"])
+    ballot = json.loads((RECORD / "board.jsonl").read_text().splitlines()[0])["ballot"]
+    body = _cj({k: v for k, v in ballot.items() if k != "signature"})
+    # the ballot signature's context is the base hash's raw bytes, not its hex text
+    assert _schnorr_ok("vmre/ballot/v1", (base,), ballot["credential"], body, *ballot["signature"])
+    assert not _schnorr_ok("vmre/ballot/v1", (election["base_hash"].encode(),),
+                           ballot["credential"], body, *ballot["signature"])
+    closing = _read("closing.json")
+    statement = _cj({k: v for k, v in closing.items() if k != "signature"})
+    assert _schnorr_ok("vmre/closing/v1", (), election["receipt_key"], statement,
+                       *closing["signature"])
+    listing = _read("credentials.json")
+    signed = _cj({k: v for k, v in listing.items() if k != "signature"})
+    assert _schnorr_ok("vmre/credential-list/v1", (), listing["issuer"], signed,
+                       listing["signature"]["challenge"], listing["signature"]["response"])
