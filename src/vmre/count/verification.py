@@ -115,13 +115,17 @@ def verify_actas(folder: Path, results: dict, manifest: Manifest) -> list[Failur
                      f"differs from its tables and the electronic table: {', '.join(wrong)}")
             if doc["figures_sha256"] != figures_hash(figures):
                 fail("12.5", "figures hash", name, "figures_sha256 does not match the figures")
-            _check_pdf(folder, doc, name, fail)
+            _check_pdf(folder, doc, name, fail,
+                       [c.id for c in manifest.contests_for(entity)])
         except (KeyError, TypeError, AttributeError, ValueError) as err:
             fail("12.5", "entity count fields", name, repr(err))
     return failures
 
 
-def _check_pdf(folder: Path, doc: dict, name: str, fail) -> None:
+def _check_pdf(folder: Path, doc: dict, name: str, fail, order: list[str]) -> None:
+    """§12.6. `order`: the entity's contests in manifest order, the order the acta prints
+    them, each under a heading that ends with its id in parentheses: a contest's totals must
+    be printed in its own section (from its heading to the next one)."""
     from vmre.count.acta_pdf import pdf_text
 
     pdf_name = doc["pdf"]
@@ -141,9 +145,19 @@ def _check_pdf(folder: Path, doc: dict, name: str, fail) -> None:
     if doc["figures_sha256"] not in flat:
         fail("12.6", "acta PDF integrity hash", pdf_name, "the PDF does not print it")
     label = "".join(text("count.pdf.total_votes", "es").split())
+    starts, at = {}, 0
+    for cid in order:
+        found = flat.find(f"({cid})", at)
+        starts[cid] = found
+        at = found + 1 if found >= 0 else at
+    ends = {cid: next((starts[c] for c in order[k + 1:] if starts[c] >= 0), len(flat))
+            for k, cid in enumerate(order)}
     for cid, data in doc["figures"]["contests"].items():
         totals = f"{label}{data['postal']['ballots']}{data['electronic']['ballots']}" \
                  f"{data['total']}"
-        if totals not in flat:
+        if starts.get(cid, -1) < 0:
+            fail("12.6", "acta PDF figures", f"{pdf_name}:{cid}",
+                 "the PDF does not print the contest's heading, in manifest order")
+        elif totals not in flat[starts[cid]:ends[cid]]:
             fail("12.6", "acta PDF figures", f"{pdf_name}:{cid}",
                  "the printed totals differ from the figures")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
 
 from vmre.core.messages import bilingual, text
+from vmre.record.progress import ProgressLine
 from vmre.record.verifier import verify_record
 
 console = Console(stderr=True)
@@ -25,6 +26,10 @@ def verify(
                    "(JSON) to find on the board (§7.6)."),
     scheduler: str | None = typer.Option(None, help="Dask scheduler (host:port)."),
     workers: int | None = typer.Option(None, help="Procesos locales / local processes."),
+    progress: bool = typer.Option(
+        False, "--progress",
+        help="Una línea por segundo con el avance (por omisión solo en una terminal) / "
+             "a progress line a second on stderr (by default only on a terminal)."),
 ) -> None:
     """Verifica una elección desde su registro / verify an election from its record."""
     for path in (record, receipt):
@@ -38,14 +43,10 @@ def verify(
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
             console.print(text("core.file.unreadable", path=str(receipt), reason=str(err)))
             raise typer.Exit(2) from None
-    with Progress(console=console, transient=True) as bar:
-        task = bar.add_task(text("record.verify.progress"), total=None)
-
-        def step(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        report = verify_record(record, scheduler, step, workers, fingerprint=fingerprint,
-                               receipt=receipt_doc)
+    shown = progress or sys.stderr.isatty()
+    line = ProgressLine(lambda message: typer.echo(message, err=True))
+    report = verify_record(record, scheduler, line.update if shown else None, workers,
+                           fingerprint=fingerprint, receipt=receipt_doc)
     for line in report.checks:
         typer.echo(f"ok  {line}")
     if report.fingerprint:
@@ -55,6 +56,9 @@ def verify(
             typer.echo(bilingual("record.verify.receipt_ok", tracking=report.receipt))
         typer.echo(bilingual("record.verify.ok", counted=report.counted, ballots=report.ballots,
                              spoiled=report.spoiled))
+        if report.policy == "last":
+            typer.echo(bilingual("record.verify.counted_last",
+                                 superseded=report.ballots - report.counted))
         typer.echo(bilingual("record.verify.fingerprint_matches" if report.fingerprint_checked
                              else "record.verify.fingerprint_unchecked",
                              fingerprint=report.fingerprint))

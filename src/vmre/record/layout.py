@@ -16,6 +16,9 @@ RESULTS = "results.json"
 ACTAS_DIR = "actas"
 SUMS = "SHA256SUMS"
 ELECTRONIC_ACTA = "actas/electronica.json"
+# Every file a record may hold besides shares/custodian-J.json (1 ≤ J ≤ n) and actas/ (§1.1).
+FIXED_FILES = (MANIFEST, ELECTION, FINGERPRINT, TRANSCRIPT, CREDENTIALS, BOARD, SPOILED, CLOSING,
+               AGGREGATE, RESULTS, SUMS)
 
 
 def entity_count_file(entity: str) -> str:

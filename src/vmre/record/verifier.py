@@ -1,4 +1,4 @@
-"""`vmre verify`: re-check an election from its record alone (docs/record.md §11).
+"""`vmre verify`: re-check an election from its record alone (docs/record.md, §13).
 
 Reads nothing but the record folder (or its zip). Each failure names the spec section, the
 check and the item (file, ballot tracking code and position, custodian). Exit code 0 only if
@@ -57,6 +57,7 @@ class Report:
     ballots: int = 0  # entries on the board
     counted: int = 0  # ballots counted (fewer than the entries under the "last" policy)
     spoiled: int = 0
+    policy: str = ""  # the revoting policy the record names (§6.6)
     results: dict = field(default_factory=dict)
     fingerprint: str = ""  # recomputed from the record's fingerprint.json (§2.4)
     fingerprint_checked: bool = False  # compared with a published value
@@ -204,7 +205,8 @@ def verify_record(path: str | Path, scheduler: str | None = None,
                   workers: int | None = None, chunk: int = CHUNK,
                   fingerprint: str | None = None, receipt: object = None) -> Report:
     """Every check of docs/record.md. `fingerprint`: the published value the record's keys
-    and rules must hash to (§2.4); `receipt`: a voter's receipt to find on the board (§7.6)."""
+    and rules must hash to (§2.4); `receipt`: a voter's receipt to find on the board (§7.6);
+    `progress(done, total)`: board entries checked so far, out of the entries on the board."""
     path = Path(path)
     if path.is_file() and zipfile.is_zipfile(path):
         with tempfile.TemporaryDirectory() as tmp:
@@ -244,9 +246,12 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
         ctx = ElectionContext.from_json(manifest, election)
     except (KeyError, ValueError, GroupError) as err:
         raise RecordError(Failure("2.2", "context parses", layout.ELECTION, str(err))) from None
+    if election.get("election_id") != ctx.election_id:
+        report.fail("2.2", "election id", layout.ELECTION, "is not the manifest's election_id")
     if ctx.base_hash.hex() != election.get("base_hash"):
         report.fail("2.3", "base hash", layout.ELECTION, "base_hash does not match its inputs")
     pinned = _check_fingerprint(folder, report, ctx, election, manifest.entities, published)
+    _check_layout(folder, ctx.custodians, report)
     report.checks.append("§2 manifest, context, base hash and fingerprint")
 
     # §4 opening ceremony ------------------------------------------------------------------
@@ -263,7 +268,8 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
             ctx.manifest_hash.hex() or (params["custodians"], params["threshold"]) != (
             ctx.custodians, ctx.threshold):
         report.fail("4.1", "ceremony parameters", layout.TRANSCRIPT, "differ from election.json")
-    for key in ("qualified", "disqualified", "joint_public_key", "verification_keys"):
+    for key in ("qualified", "disqualified", "accusations", "joint_public_key",
+                "verification_keys"):
         if transcript.get(key) != verdict[key]:
             report.fail("4.3", "ceremony verdict", f"{layout.TRANSCRIPT}:{key}",
                         "does not follow from the published announcements, shares and complaints")
@@ -322,17 +328,21 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
     chain = _Chain(ctx.base_hash.hex(), window)
     items = chain.items(_iter_raw(folder, layout.BOARD, "7", None), eligible, policy,
                         last_for, report)
-    total = -(-_count_lines(folder / layout.BOARD) // chunk)
+    lines = _count_lines(folder / layout.BOARD)
+    if progress:
+        progress(0, lines)
     election_text = json.dumps(election)
     results = map_chunks(chunk_checks.check_board_lines,
                          ((manifest_text, election_text, b) for b in chunked_iter(items, chunk)),
-                         scheduler, (lambda done: progress(done, total)) if progress else None,
-                         workers)
+                         scheduler,
+                         (lambda done: progress(min(done * chunk, lines), lines)) if progress
+                         else None, workers)
     if closing.get("final_hash") != chain.prev or closing.get("ballots") != chain.entries:
         report.fail("7.4", "closing hash and count", layout.CLOSING,
                     "final_hash/ballots differ from the board")
     report.ballots = chain.entries
     report.counted = chain.counted
+    report.policy = policy if isinstance(policy, str) else ""
     report.checks.append(f"§7 board chain ({chain.entries} entries, {chain.counted} counted"
                          f"{', window checked' if window else ''})")
     sums_list = []
@@ -411,6 +421,18 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
         for failure in verify_actas(folder, recomputed, manifest):
             report.fail(*failure)
         report.checks.append("§12 actas: electronic table, counting tables, entity counts")
+
+
+def _check_layout(folder: Path, custodians: int, report: Report) -> None:
+    """§1.1: the record holds the layout's files and nothing else (actas/ is listed file by
+    file in SHA256SUMS, §12.2), so nothing unchecked can travel inside it."""
+    allowed = set(layout.FIXED_FILES) | {layout.share_file(j) for j in range(1, custodians + 1)}
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if path.is_file() and name not in allowed and not name.startswith(
+                f"{layout.ACTAS_DIR}/"):
+            report.fail("1.1", "files in the layout", name,
+                        "not a file of the record's layout")
 
 
 def _compare(report: Report, section: str, check: str, name: str, found: dict,

@@ -256,8 +256,10 @@ def judge_transcript(transcript: dict, n: int, t: int, context: tuple) -> dict:
             disqualified[str(i)] = "dealt no shares"
             continue
         anns[i] = ann
-    for j_text, against in transcript["complaints"].items():
-        j = int(j_text)
+    # Complaints are judged by complaining custodian in increasing number (not in the order
+    # of the JSON object's keys, which the record sorts as text: "10" before "2").
+    for j, against in sorted((int(k), v) for k, v in transcript["complaints"].items()):
+        j_text = str(j)
         for i in against:
             if str(i) in disqualified:
                 continue

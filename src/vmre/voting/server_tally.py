@@ -68,7 +68,10 @@ def add_share(s: Session, board: Board, election_id: str, share: object) -> dict
     shares = json.loads(row.shares)
     shares[str(custodian)] = share
     row.shares = json.dumps(shares, sort_keys=True)
-    if len(shares) >= ctx.threshold and not row.results:
+    if len(shares) >= ctx.threshold:
+        # Combined again at every valid share: the counts never change, but the custodians
+        # used are always the t lowest-numbered valid ones, as the record's verifier expects
+        # (docs/record.md §11) even when a lower-numbered custodian's share arrives later.
         results = tally.combine_results(ctx, document, {int(j): d for j, d in shares.items()})
         row.results = json.dumps(results, sort_keys=True)
     return json.loads(row.results) if row.results else None

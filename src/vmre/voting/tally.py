@@ -1,6 +1,6 @@
 """The closing ceremony's mathematics: aggregation, partial decryptions, combination, counts.
 
-Documents (docs/record.md §8–§9):
+Documents (docs/record.md §9–§11):
 - aggregate: {"contests": {contest_id: {"ballots": n, "options": [[alpha, beta], ...]}}}
 - decryption share of custodian j: {"custodian": j, "contests": {contest_id: [[D, c, s], ...]}}
 - results: {"contests": {contest_id: {"ballots": n, "counts": {option_id: count}}}}
