@@ -36,7 +36,7 @@ from vmre.record.verifier import verify_record
 from vmre.record.writer import write_record
 from vmre.simulacro.election import ReadyElection, open_election
 from vmre.simulacro.run import passphrase
-from vmre.voting import closing
+from vmre.voting import closing, tally
 from vmre.voting.ballot import encrypt_ballot, reveal, tracking_code
 
 JAL = {"gob-jal": "pan+pri", "dip-migrante-jal": "mc"}
@@ -395,6 +395,21 @@ def test_wrong_decryption_share_proof_fails_alone(record: Path, change: str):
     write_json(record, layout.share_file(3), share)
     assert failures(record) == [("10.2", "decryption share proof", "custodian 3")]
     assert read_json(record, layout.RESULTS)["custodians_used"] == [1, 2]
+
+
+def test_closing_ceremony_sets_the_wrong_share_aside(election: Election):
+    """The same wrong share handed in at the closing ceremony: set aside by name, and the
+    results come from the custodians whose proofs hold."""
+    ready = election.ready
+    aggregate = closing.aggregate(ready.board, ready.ctx.election_id)
+    shares = {j: tally.decrypt_share(ready.ctx, aggregate, j, secret, key)
+              for j, (secret, key) in election.forger.key_shares.items()}
+    d, c, s = shares[3]["contests"]["gob-jal"][0]
+    shares[3]["contests"]["gob-jal"][0] = [d, c, hexs(scalar_from_hex(s) + 1)]
+    results, valid, rejected = closing.combine(ready.ctx, ready.ceremony.transcript(),
+                                               aggregate, list(shares.values()))
+    assert rejected == [3] and sorted(valid) == [1, 2]
+    assert results == read_json(election.record, layout.RESULTS)
 
 
 # -- the command an observer runs ----------------------------------------------------------
