@@ -10,6 +10,7 @@ expects exactly one failure: the section and check it names, at the item it name
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import shutil
 import subprocess
@@ -30,6 +31,7 @@ from support.resign import (
     with_contest,
     write_json,
 )
+from vmre.crypto import credentials
 from vmre.crypto.group import L, point_from_hex, scalar_from_hex
 from vmre.record import layout
 from vmre.record.verifier import verify_record
@@ -218,6 +220,30 @@ def test_credential_of_another_entity_fails_alone(election: Election, record: Pa
         "6.3", "ballot proofs and signature", label(entry), "wrong_contests")
 
 
+def test_non_canonical_point_in_a_re_signed_ballot_fails_alone(election: Election,
+                                                              record: Path):
+    """A ciphertext point written with the unused top bit set (libsodium 1.0.18 would decode
+    it as the same point): a second spelling of the ballot, refused on decoding."""
+    position = JAL_VOTER + 1
+    doc = copy.deepcopy(read_board(record)[position - 1]["ballot"])
+    raw = bytearray.fromhex(doc["contests"][0]["choices"][0]["alpha"])
+    raw[31] |= 0x80
+    doc["contests"][0]["choices"][0]["alpha"] = raw.hex()
+    entry = replace_ballot(election, record, position,
+                           sign_ballot(election.ctx, election.key(JAL_VOTER), doc))
+    failure = only_failure(record)
+    assert (failure.section, failure.check, failure.item, failure.detail) == (
+        "6.3", "ballot proofs and signature", label(entry),
+        "invalid_point reason=not a valid ristretto255 point")
+
+
+def test_ballot_of_a_credential_not_on_the_list_fails_alone(election: Election, record: Path):
+    stranger = credentials.signing_key(election.ctx.election_id, credentials.new_secret())
+    doc = encrypt_ballot(election.ctx, "JAL", stranger, JAL)[0]
+    entry = replace_ballot(election, record, JAL_VOTER + 1, doc)
+    assert failures(record) == [("6.1", "eligibility", label(entry))]
+
+
 # -- §6.5, §6.6, §8.2 one ballot per credential and code --------------------------------------
 
 def test_second_ballot_of_a_credential_fails_alone(election: Election, record: Path):
@@ -276,6 +302,43 @@ def test_position_skipped_fails_alone(election: Election, record: Path):
     docs = [e["ballot"] for e in read_board(record)]
     entries = rewrite(election, record, docs, kept={2: {"position": 7}})
     assert failures(record) == [("7.1", "positions consecutive", label(entries[2]))]
+
+
+def test_ballot_received_outside_the_window_fails_alone(election: Election, record: Path):
+    """Received an hour before the window the closing statement commits to; the chain and the
+    closing statement are computed over that time."""
+    board = read_board(record)
+    opens = dt.datetime.fromisoformat(read_json(record, layout.CLOSING)["opens_at"])
+    early = (opens - dt.timedelta(hours=1)).isoformat()
+    times = [early, *(e["received_at"] for e in board[1:])]
+    entries = rewrite(election, record, [e["ballot"] for e in board], received=times)
+    assert failures(record) == [("7.5", "received in the voting window", label(entries[0]))]
+
+
+CLOSING_CASES = {
+    "final hash": ({"final_hash": "ab" * 32}, "closing hash and count"),
+    "ballot count": ({"ballots": CAST + 1}, "closing hash and count"),
+    "fingerprint": ({"fingerprint": "ab" * 32}, "closing fingerprint"),
+    "window missing": ({"opens_at": None}, "voting window"),
+    "window reversed": ({"opens_at": "2100-01-01T00:00:00+00:00"}, "voting window"),
+    "another election": ({"election_id": "otra"}, "closing statement"),
+    "another policy": ({"revote_policy": "last"}, "closing statement"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CLOSING_CASES))
+def test_signed_closing_statement_naming_something_else_fails_alone(election: Election,
+                                                                    record: Path, case):
+    changes, check = CLOSING_CASES[case]
+    election.forger.reseal(record, closing_changes=changes)
+    assert failures(record) == [("7.4", check, layout.CLOSING)]
+
+
+def test_signed_closing_statement_committing_to_other_audits_fails_alone(election: Election,
+                                                                         record: Path):
+    election.forger.reseal(record, closing_changes={"spoiled": {"count": 0,
+                                                                "sha256": "ab" * 32}})
+    assert failures(record) == [("8.3", "spoiled list committed", layout.SPOILED)]
 
 
 # -- §1.2 one serialisation ----------------------------------------------------------------

@@ -8,6 +8,7 @@ import pytest
 
 from support.resign import one_hot, options, sign_ballot, with_contest
 from vmre.core.messages import UserError
+from vmre.crypto.group import L
 from vmre.simulacro.election import ReadyElection, open_election
 from vmre.voting.ballot import encrypt_ballot, reveal, tracking_code
 
@@ -82,6 +83,37 @@ def test_broken_sum_proof_is_refused(ready: ReadyElection, marks: list[int]):
     n = options(ready.ctx, "dip-migrante-jal")
     doc = with_contest(ready.ctx, ready.key(0), _honest(ready), 1, marks + [0] * (n - 2))
     _refused(ready, doc, "voting.ballot.bad_sum_proof", contest="dip-migrante-jal")
+
+
+def _top_bit(text: str) -> str:
+    raw = bytearray.fromhex(text)
+    raw[31] |= 0x80
+    return raw.hex()
+
+
+def _unreduced(text: str) -> str:
+    return (int.from_bytes(bytes.fromhex(text), "little") + L).to_bytes(32, "little").hex()
+
+
+@pytest.mark.parametrize(("change", "reason"), [
+    ("top bit", "not a valid ristretto255 point"),
+    ("identity", "identity point not allowed here"),
+    ("unreduced scalar", "scalar is not reduced"),
+])
+def test_second_spellings_in_a_re_signed_ballot_are_refused(ready: ReadyElection, change,
+                                                            reason):
+    """The same point or scalar written another way (or the identity, r = 0: the vote in
+    clear), signed by the voter: refused on decoding, never hashed."""
+    doc = _honest(ready)
+    choice = doc["contests"][0]["choices"][0]
+    if change == "top bit":
+        choice["alpha"] = _top_bit(choice["alpha"])
+    elif change == "identity":
+        choice["alpha"] = "00" * 32
+    else:
+        choice["proof"][3] = _unreduced(choice["proof"][3])
+    _refused(ready, sign_ballot(ready.ctx, ready.key(0), doc), "voting.ballot.invalid_point",
+             reason=reason)
 
 
 def test_second_ballot_of_a_voter_refused_in_one_append_batch(ready: ReadyElection):
