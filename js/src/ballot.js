@@ -256,7 +256,11 @@ export function proveBit(pk, ct, m, r, context, [w, cFake, sFake]) {
   return m === 0 ? [cReal, cFake, sReal, sFake] : [cFake, cReal, sFake, sReal];
 }
 
+/** A reduced scalar (a bigint in [0, L)): c + L or s + L would pass the equations. */
+const reduced = (...scalars) => scalars.every((k) => typeof k === 'bigint' && k >= 0n && k < L);
+
 export function verifyBit(pk, ct, [c0, c1, s0, s1], context) {
+  if (!reduced(c0, c1, s0, s1)) return false;
   const [a0, b0] = bitCommitments(pk, ct, 0, c0, s0);
   const [a1, b1] = bitCommitments(pk, ct, 1, c1, s1);
   const c = hashToScalar(BIT_TAG, ...context, pk, ct.alpha, ct.beta, a0, b0, a1, b1);
@@ -269,6 +273,7 @@ export function proveEqualLogs(tag, h, u, v, secret, context, w) {
 }
 
 export function verifyEqualLogs(tag, h, u, v, [c, s], context) {
+  if (!reduced(c, s)) return false;
   const a = baseMul(s).subtract(mul(u, c));
   const b = mul(h, s).subtract(mul(v, c));
   return hashToScalar(tag, ...context, h, u, v, a, b) === c;
@@ -280,6 +285,8 @@ export function schnorrSign(tag, secret, pub, message, context, k) {
 }
 
 export function schnorrVerify(tag, pub, message, [c, s], context) {
+  // the identity as key: s·G = R holds for any (R, s), so anyone could sign for it
+  if (!reduced(c, s) || pub.equals(IDENTITY)) return false;
   const commitment = baseMul(s).subtract(mul(pub, c));
   return hashToScalar(tag, ...context, pub, commitment, message) === c;
 }

@@ -60,9 +60,10 @@ T2,collected,2019-07-09T10:00:00+02:00,
 def test_requests_shipping_events_activation(db_url):
     factory = _factory(db_url)
     _seed(factory)
-    with transaction(factory) as s, pytest.raises(UserError):
+    with transaction(factory) as s, pytest.raises(UserError) as err:
         create_request(s, NewRequest("M9", "X", "US", dt.date(2019, 1, 1), "JAL", "ocurre",
                                      third_party_consent=True))
+    assert err.value.key == "cards.error.consent_home_only"
     # One bad row (unknown tracking) refuses the whole file.
     rows, report = courier.parse_csv(EVENTS + "T9,picked_up,2019-07-03T10:00:00-05:00,\n")
     report = courier.apply_all(factory, rows, report)
@@ -89,10 +90,12 @@ def test_requests_shipping_events_activation(db_url):
         assert figures(s, "status") == {"delivered": 1, "in_production": 1, "returned": 1}
         assert figures(s, "country") == {"ES": 1, "US": 2}
         assert figures(s, "entity", start=dt.date(2019, 1, 1)) == {"JAL": 2}
-        with pytest.raises(UserError):  # the card went back to Mexico
+        with pytest.raises(UserError) as err:  # the card went back to Mexico
             activate(s, "M1", "phone", "ana")
-        with pytest.raises(UserError):
+        assert err.value.key == "cards.error.not_activatable"
+        with pytest.raises(UserError) as err:
             activate(s, "M2", "web", "citizen", elector_key="WRONG")
+        assert err.value.key == "cards.error.activation_mismatch"
         activate(s, "M2", "phone", "ana")
         ship(s, "M1", "T1-bis", dt.date(2019, 9, 1))  # reshipped after return
         activate(s, KEY, "web", "citizen", elector_key=KEY)

@@ -23,15 +23,17 @@ def test_three_failed_attempts_then_ocurre_then_return():
     held_on = DAY + dt.timedelta(days=2)
     state = advance(state, Event.ATTEMPT_FAILED, held_on)
     assert state.status is S.AT_OCURRE and state.ocurre_since == held_on
-    with pytest.raises(UserError):  # day 29: still held
+    with pytest.raises(UserError) as err:  # day 29: still held
         advance(state, Event.RETURN_STARTED, held_on + dt.timedelta(days=29))
+    assert (err.value.key, err.value.params) == ("cards.error.ocurre_not_expired", {"days": 30})
     assert not ocurre_expired(state, held_on + dt.timedelta(days=29))
     assert ocurre_expired(state, held_on + dt.timedelta(days=30))
     state = advance(state, Event.RETURN_STARTED, held_on + dt.timedelta(days=30))
     state = advance(state, Event.RETURNED, held_on + dt.timedelta(days=40))
     assert state.status is S.RETURNED and state.closed_on == held_on + dt.timedelta(days=40)
-    with pytest.raises(UserError):
+    with pytest.raises(UserError) as err:
         advance(state, Event.DELIVERED, held_on + dt.timedelta(days=41))
+    assert err.value.key == "cards.error.transition"
 
 
 def test_collection_at_ocurre_and_third_party_consent():

@@ -61,8 +61,9 @@ def test_lockout_after_repeated_failures(sqlite_url):
 def test_weak_password_refused(sqlite_url):
     engine = make_engine(sqlite_url)
     migrate(engine)
-    with pytest.raises(UserError), transaction(session_factory(engine)) as s:
+    with pytest.raises(UserError) as err, transaction(session_factory(engine)) as s:
         create_user(s, "x", "corta", [Role.AGENT])
+    assert err.value.key == "core.staff.weak_password"
 
 
 def test_mail_reaches_a_real_smtp_server(smtp_server):

@@ -96,8 +96,9 @@ def test_double_capture_mismatch_needs_a_supervisor(sessions, manifest, table_ja
                             s.scalars(_user("revisor")).one(), one, "leído del acta")
         assert err.value.key == "count.capture.supervisor_only"
         supervisor = s.scalars(_user("supervisora")).one()
-        with pytest.raises(UserError):
+        with pytest.raises(UserError) as err:
             service.resolve(s, manifest, table_jal, "gob-jal", supervisor, one, " ")
+        assert err.value.key == "count.capture.reason_required"
         acta = service.resolve(s, manifest, table_jal, "gob-jal", supervisor, one,
                                "cifras leídas del acta en papel")
         assert acta.status == "valid" and acta.decided_by == "supervisora"
@@ -135,8 +136,9 @@ def test_inconsistent_acta_is_blocked_and_recaptured_with_history(sessions, mani
         with pytest.raises(UserError) as err:
             service.capture(s, manifest, table_jal, "dip-migrante-jal", "op3", ok)
         assert err.value.key == "count.capture.closed"
-        with pytest.raises(UserError):
+        with pytest.raises(UserError) as err:
             service.recapture(s, table_jal, "dip-migrante-jal", "op1", "")
+        assert err.value.key == "count.capture.reason_required"
         service.recapture(s, table_jal, "dip-migrante-jal", "op1", "error de captura")
         service.capture(s, manifest, table_jal, "dip-migrante-jal", "op1", ok)
         assert service.capture(s, manifest, table_jal, "dip-migrante-jal", "op3",

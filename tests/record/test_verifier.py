@@ -47,12 +47,15 @@ def test_pristine_record_and_its_zip_verify(pristine_record):
 
 
 def test_results_match_the_votes_actually_cast(pristine_record):
-    totals = {cid: sum(c["counts"].values()) for cid, c in
-              pristine_record.results["contests"].items()}
-    ballots = {cid: c["ballots"] for cid, c in pristine_record.results["contests"].items()}
-    assert totals == ballots  # exactly one option per counted ballot and contest
-    assert sum(ballots[c] for c in ("gob-gto", "jefatura-cdmx", "gob-pue", "gob-jal")) \
-        == pristine_record.cast
+    """The decrypted counts are, option by option, what the simulated voters chose."""
+    results = pristine_record.results["contests"]
+    counted = {cid: {o: n for o, n in c["counts"].items() if n} for cid, c in results.items()}
+    chosen = {cid: dict(c) for cid, c in pristine_record.chosen.items()}
+    assert {cid: c for cid, c in counted.items() if c} == chosen
+    totals = {cid: sum(c["counts"].values()) for cid, c in results.items()}
+    assert totals == {cid: c["ballots"] for cid, c in results.items()}  # one option each
+    assert sum(results[c]["ballots"] for c in ("gob-gto", "jefatura-cdmx", "gob-pue",
+                                               "gob-jal")) == pristine_record.cast
 
 
 CASES = {

@@ -87,8 +87,9 @@ def test_issue_mail_store_public_only_and_sign(env, smtp_server, tmp_path, monke
     assert held["credentials"] == document["credentials"]
     tampered = json.loads(json.dumps(document))
     tampered["credentials"][0]["entity"] = "ZAC"
-    with pytest.raises(UserError):
+    with pytest.raises(UserError) as err:
         verify_credential_list(tampered)
+    assert err.value.key == "voting.credentials.bad_signature"
 
 
 def test_mail_server_down_stores_nothing(env, smtp_server, tmp_path, monkeypatch):

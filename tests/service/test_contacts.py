@@ -44,8 +44,9 @@ def test_contacts_lookup_and_figures(db_url):
         log_contact(s, agent="ana", channel="phone", origin="mexico", topic="card",
                     occurred_at=dt.datetime(2020, 2, 29, 23, 30,
                                             tzinfo=dt.timezone(dt.timedelta(hours=-6))))
-        with pytest.raises(UserError):
+        with pytest.raises(UserError) as err:
             log_contact(s, agent="ana", channel="fax", origin="us", topic="card")
+        assert (err.value.key, err.value.params) == ("service.error.channel", {"value": "fax"})
     with factory() as s:
         assert [c.notes for c in find_contacts(s, " M20180000042 ")] == ["reenvío"]
         assert len(find_contacts(s, "F-7")) == 1 and find_contacts(s, "") == []
@@ -81,8 +82,9 @@ def test_contact_import_is_all_or_nothing(db_url):
     with transaction(factory) as s:
         report = imports.import_contacts(s, good, "ana")
     assert report.ok and report.accepted == 2
-    with pytest.raises(UserError):
+    with pytest.raises(UserError) as err:
         imports.import_contacts(None, "channel,origin\nphone,us\n", "ana")
+    assert err.value.key == "service.import.columns"
 
 
 SOCIAL_CSV = """account,platform,month,period_start,period_end,publications,impressions,interactions

@@ -10,6 +10,8 @@ import make_vectors
 import pytest
 from jsenv import JS, need_node
 
+from support.resign import sign_ballot
+from vmre.crypto import credentials
 from vmre.crypto.encoding import canonical_json
 from vmre.voting import ballot as ballots
 
@@ -48,8 +50,12 @@ def test_vectors_are_not_vacuous(vectors):
     bad = json.loads(json.dumps(case["ballot"]))
     proof = bad["contests"][0]["choices"][0]["proof"]
     proof[0], proof[1] = proof[1], proof[0]
-    with pytest.raises(ballots.BallotError):
+    with pytest.raises(ballots.BallotError, match=r"^bad_signature$"):
         ballots.verify_ballot(ctx, ballots.parse_ballot(ctx, bad), case["entity"])
+    key = credentials.signing_key(ctx.election_id, case["credential_secret"])
+    with pytest.raises(ballots.BallotError, match=r"^bad_option_proof$"):  # re-signed
+        ballots.verify_ballot(ctx, ballots.parse_ballot(ctx, sign_ballot(ctx, key, bad)),
+                              case["entity"])
     wrong = {**case["reveal"], "selections": {**case["selections"], "gob-jal": "mc"}}
     with pytest.raises(ballots.BallotError, match="reveal_mismatch"):
         ballots.check_reveal(ctx, ballots.parse_ballot(ctx, case["ballot"]), wrong)

@@ -52,8 +52,9 @@ def test_wrong_passphrase_is_refused_and_nothing_written(tmp_path):
 
 def test_bad_threshold_and_missing_announcements(tmp_path):
     c = Ceremony(tmp_path / "c")
-    with pytest.raises(UserError):
+    with pytest.raises(UserError) as err:
         c.init(default_manifest_text(), 3, 4)
+    assert err.value.key == "voting.ceremony.bad_threshold"
     c.init(default_manifest_text(), 3, 2)
     c.keygen(1, "frase-correcta", tmp_path / "s1")
     with pytest.raises(UserError) as err:

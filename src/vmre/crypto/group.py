@@ -143,7 +143,9 @@ def point_from_bytes(data: bytes, allow_identity: bool = False) -> Point:
         if allow_identity:
             return IDENTITY
         raise GroupError("identity point not allowed here")
-    if _lib.crypto_core_ristretto255_is_valid_point(data) != 1:
+    # libsodium 1.0.18 (Debian 12) ignores the unused top bit: without this, every point
+    # would have a second spelling that decodes to it (later libsodium refuses it too).
+    if data[31] & 0x80 or _lib.crypto_core_ristretto255_is_valid_point(data) != 1:
         raise GroupError("not a valid ristretto255 point")
     return Point(data)
 

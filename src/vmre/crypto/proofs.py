@@ -62,6 +62,8 @@ def prove_bit(pk: Point, ct: Ciphertext, m: int, r: int, context: tuple,
 
 
 def verify_bit(pk: Point, ct: Ciphertext, proof: BitProof, context: tuple) -> bool:
+    if not all(0 <= x < L for x in (proof.c0, proof.c1, proof.s0, proof.s1)):
+        return False  # one spelling per proof: c + L or s + L would pass the equations
     a0, b0 = _bit_commitments(pk, ct, 0, proof.c0, proof.s0)
     a1, b1 = _bit_commitments(pk, ct, 1, proof.c1, proof.s1)
     c = hash_to_scalar(BIT_TAG, *context, pk, ct.alpha, ct.beta, a0, b0, a1, b1)

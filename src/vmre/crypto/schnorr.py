@@ -28,6 +28,8 @@ def sign(tag: str, secret: int, public: Point, message: bytes, context: tuple = 
 def verify(tag: str, public: Point, message: bytes, sig: Signature, context: tuple = ()) -> bool:
     if not (0 <= sig.challenge < L and 0 <= sig.response < L):
         return False
+    if public.is_identity:  # s·G = R holds for any (R, s): anyone could sign for this key
+        return False
     commitment = base_mul(sig.response) - public * sig.challenge
     return hash_to_scalar(tag, *context, public, commitment, message) == sig.challenge
 
