@@ -28,6 +28,7 @@ from vmre.core.ratelimit import RateLimiter
 from vmre.core.staff import Role, StaffUser
 from vmre.registry import (
     documents,
+    internet_lnere,
     issuance,
     issuer_key,
     lists,
@@ -570,12 +571,14 @@ def list_export(request: Request, election: str, audience: str = "opl", addendum
         if audience != "opl":  # contact data is for the registry's administrators only
             require_roles(Role.ADMINISTRATOR)(request, user, None)
         entity = user.entity if not user.has(Role.SUPERVISOR) else None
-    lnere = audience == "postal-lnere"  # the count's format, docs/count.md §2.1
+    lnere = audience in ("postal-lnere", "internet-lnere")  # the count's, docs/count.md §2
     try:
         with transaction(_sessions(request)) as session:
             buffer = io.StringIO()
-            if lnere:
+            if audience == "postal-lnere":
                 postal_lnere.write(session, election, buffer, entity, addendum)
+            elif audience == "internet-lnere":
+                internet_lnere.write(session, election, buffer, entity, addendum)
             else:
                 lists.export_csv(session, election, buffer, audience, entity, addendum)
             audit.record(session, user.username, "registry.list_exported", election,
