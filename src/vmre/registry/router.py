@@ -750,6 +750,14 @@ def api_close(election: str, request: Request, entity: str | None = None,
     return out
 
 
+def _known_process(session, election: str, lang: str) -> None:
+    """404 for an election id the registry does not hold (before any other check)."""
+    try:
+        service.get_process(session, election)
+    except UserError as err:
+        raise HTTPException(404, err.message(lang)) from None
+
+
 def _issuer_secret(request: Request) -> int:
     """The issuer scalar, when this server holds the issuer key (VMRE_REGISTRY_ISSUER_KEY and
     VMRE_REGISTRY_ISSUER_PASSPHRASE); 503 otherwise."""
@@ -764,6 +772,8 @@ def api_issue(election: str, request: Request, user: StaffUser = Depends(ADMINIS
     """Issue and mail the pending credentials, handing the re-signed list and the accounts to
     the voting server (vmre.voting.handover)."""
     _api_csrf(request)
+    with transaction(_sessions(request)) as session:
+        _known_process(session, election, language(request))
     try:
         count = issuance.issue_credentials(_sessions(request), election, user.username,
                                            _issuer_secret(request))
@@ -777,6 +787,8 @@ def api_credential_list(election: str, request: Request, user: StaffUser = Depen
     """The signed public credential list, when this server holds the issuer key
     (VMRE_REGISTRY_ISSUER_KEY and VMRE_REGISTRY_ISSUER_PASSPHRASE)."""
     lang = language(request)
+    with transaction(_sessions(request)) as session:
+        _known_process(session, election, lang)
     try:
         secret = _issuer_secret(request)
         with transaction(_sessions(request)) as session:
@@ -796,6 +808,7 @@ def _csv_response(writer: Callable[[io.StringIO], None], name: str) -> Streaming
 def api_figures_csv(election: str, request: Request, user: StaffUser = Depends(SEE_LISTS)):
     only = user.entity if not user.has(Role.SUPERVISOR) else None
     with transaction(_sessions(request)) as session:
+        _known_process(session, election, language(request))
         return _csv_response(lambda out: lists.figures_csv(session, election, out, only),
                              f"lnere-{election}-figures.csv")
 
