@@ -760,10 +760,11 @@ def _known_process(session, election: str, lang: str) -> None:
 
 def _issuer_secret(request: Request) -> int:
     """The issuer scalar, when this server holds the issuer key (VMRE_REGISTRY_ISSUER_KEY and
-    VMRE_REGISTRY_ISSUER_PASSPHRASE); 503 otherwise."""
+    VMRE_REGISTRY_ISSUER_PASSPHRASE); 409 otherwise (the request is sound, this server's set-up
+    cannot serve it: not a server error)."""
     path = os.environ.get("VMRE_REGISTRY_ISSUER_KEY")
     if not path:
-        raise HTTPException(503, text("registry.issuer.not_configured", language(request)))
+        raise HTTPException(409, text("registry.issuer.not_configured", language(request)))
     return issuer_key.load(Path(path), os.environ.get("VMRE_REGISTRY_ISSUER_PASSPHRASE", ""))
 
 
