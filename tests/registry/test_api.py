@@ -102,8 +102,8 @@ def test_admin_issues_credentials_and_gets_the_signed_list(env, smtp_server, tmp
     monkeypatch.delenv("VMRE_REGISTRY_ISSUER_KEY", raising=False)
     unkeyed = env.client.post(f"/api/v1/registry/credentials/{VOTING}/issue",
                               headers={"X-CSRF-Token": token})
-    assert unkeyed.status_code == 503  # signing the hand-over's list needs the issuer key
-    assert env.client.get(f"/api/v1/registry/credentials/{VOTING}").status_code == 503
+    assert unkeyed.status_code == 409  # signing the hand-over's list needs the issuer key
+    assert env.client.get(f"/api/v1/registry/credentials/{VOTING}").status_code == 409
     key = tmp_path / "issuer.key"
     secret = issuer_key.load(key, PASSPHRASE)  # made and pinned with the election
     monkeypatch.setenv("VMRE_REGISTRY_ISSUER_KEY", str(key))

@@ -124,8 +124,33 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Apply every pending migration of every part."""
-    command.upgrade(alembic_config(engine), "heads")
+    """Apply every pending migration of every part.
+
+    Safe when several `vmre` processes start at once on the same database: the upgrade runs
+    under a lock that every one of them takes (a file lock beside a SQLite file, an advisory
+    lock on PostgreSQL, taken in the migrations' environment), so the second finds the schema
+    already made instead of creating the same tables again."""
+    with _migration_lock(engine):
+        command.upgrade(alembic_config(engine), "heads")
+
+
+MIGRATION_LOCK_KEY = 0x766D7265  # "vmre": PostgreSQL advisory lock held while migrating
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        yield  # PostgreSQL: locked inside the migration's transaction (migrations/env.py)
+        return
+    import fcntl  # POSIX; a SQLite file shared by processes on one machine
+
+    with open(f"{database}.migrate-lock", "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

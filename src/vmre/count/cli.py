@@ -81,6 +81,29 @@ def packages(election_id: str,
     console.print(text("count.cli.packages", count=len(made), folder=str(out)))
 
 
+@count_app.command("internet-lnere")
+def internet_lnere(election_id: str,
+                   lnere: Path = typer.Argument(..., **FILE_ARG,
+                                                help="LNERE de internet (vmre/internet-lnere/v1),"
+                                                     " de `vmre registry export --kind "
+                                                     "internet-lnere`."),
+                   db: str | None = DB) -> None:
+    """Marca a quienes votan por internet: su sobre postal se rechaza / mark the internet
+    voters: a postal envelope of theirs is refused (one modality per voter)."""
+    from vmre.core.database import transaction
+    from vmre.count import postal
+
+    listed = postal.read_internet_lnere(lnere.read_bytes())  # the whole file is checked first
+    with transaction(_sessions(db)) as s:
+        _manifest(s, election_id)
+        outcome = postal.import_internet_lnere(s, election_id, listed)
+    for voter, what in outcome.postal:
+        console.print(text(f"count.cli.internet_{what}", line=voter.line, folio=voter.voter_id),
+                      highlight=False)
+    console.print(text("count.cli.internet_lnere_imported", marked=outcome.marked,
+                       already=outcome.already, postal=len(outcome.postal)), highlight=False)
+
+
 @count_app.command("courier-events")
 def courier_events(events: Path, db: str | None = DB) -> None:
     """Importa eventos de la mensajería (CSV) / import courier events."""

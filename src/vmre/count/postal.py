@@ -13,18 +13,17 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import random
 import re
 import secrets
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from vmre.core import audit, csvsafe
+from vmre.core import audit, csvsafe, lnere_file
 from vmre.core.entities import BY_ID as ENTITIES
 from vmre.core.messages import UserError
 from vmre.count.models import (
@@ -62,22 +61,12 @@ class PostalVoter:
 # -- the postal LNERE (docs/count.md §2.1) -----------------------------------------------------
 
 LNERE_FORMAT = "vmre/postal-lnere/v1"
-LNERE_HEADER = ("addendum", "election_id", "entity", "format", "voters")
 LNERE_COLUMNS = ("address", "country", "country_name", "entity", "envelope", "folio",
                  "full_name")
-MAX_LINE = 4096
-_FOLIO = re.compile(r"[A-Z0-9][A-Z0-9-]{0,63}")
 _ENVELOPE = re.compile(r"VMR[0-9]{15}")
 _COUNTRY = re.compile(r"[A-Z]{2}")
-_NAME_OF_COLUMN = re.compile(r"[A-Za-z_]{1,40}")
 
-
-@dataclass(frozen=True)
-class PostalLnere:
-    election_id: str
-    entity: str | None  # None: every entity of the election
-    addendum: bool
-    voters: list[PostalVoter] = field(default_factory=list)
+PostalLnere = lnere_file.LnereFile  # of PostalVoter
 
 
 def check_digit(digits: str) -> str:
@@ -90,49 +79,6 @@ def valid_envelope(code: str) -> bool:
     return bool(_ENVELOPE.fullmatch(code)) and check_digit(code[3:-1]) == code[-1]
 
 
-class _Duplicate(ValueError):
-    pass
-
-
-def _no_constant(name: str) -> object:
-    raise ValueError(name)  # NaN and Infinity are not JSON
-
-
-def _pairs(pairs: list[tuple[str, object]]) -> dict:
-    out: dict = {}
-    for key, value in pairs:
-        if key in out:
-            raise _Duplicate(key)
-        out[key] = value
-    return out
-
-
-def _column_label(key: object) -> str:
-    # A column name is echoed only if it looks like one: a stray value is never repeated.
-    return key if isinstance(key, str) and _NAME_OF_COLUMN.fullmatch(key) else "?"
-
-
-def _object(text: str, line: int, expected: tuple[str, ...]) -> dict:
-    if len(text) > MAX_LINE:
-        raise UserError("count.lnere.line_too_long", line=line, limit=MAX_LINE)
-    try:
-        obj = json.loads(text, object_pairs_hook=_pairs, parse_constant=_no_constant)
-    except _Duplicate as dup:
-        raise UserError("count.lnere.duplicate_column", line=line,
-                        column=_column_label(str(dup))) from None
-    except (ValueError, RecursionError):
-        raise UserError("count.lnere.not_json", line=line) from None
-    if not isinstance(obj, dict):
-        raise UserError("count.lnere.not_json", line=line)
-    for key in expected:
-        if key not in obj:
-            raise UserError("count.lnere.missing_column", line=line, column=key)
-    for key in obj:
-        if key not in expected:
-            raise UserError("count.lnere.unknown_column", line=line, column=_column_label(key))
-    return obj
-
-
 def _text(value: object, limit: int) -> bool:
     return isinstance(value, str) and 0 < len(value.strip()) <= limit and value.isprintable()
 
@@ -140,53 +86,15 @@ def _text(value: object, limit: int) -> bool:
 def read_lnere(content: str | bytes) -> PostalLnere:
     """Reads and checks a whole postal LNERE file; refuses it at the first fault, naming the
     line and the column (never the value: it is personal data)."""
-    if isinstance(content, bytes):
-        try:
-            content = content.decode("utf-8")
-        except UnicodeDecodeError as err:
-            raise UserError("count.lnere.not_utf8",
-                            line=content[:err.start].count(b"\n") + 1) from None
-    content = content.removeprefix("\ufeff")
-    lines = content.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()  # the final newline
-    if not lines:
-        raise UserError("count.lnere.empty")
-    head = _object(lines[0].removesuffix("\r"), 1, LNERE_HEADER)
-    if head["format"] != LNERE_FORMAT:
-        raise UserError("count.lnere.format", expected=LNERE_FORMAT)
-    entity = head["entity"]
-    checks = {"election_id": isinstance(head["election_id"], str)
-              and bool(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,47}", head["election_id"])),
-              "entity": entity is None or entity in ENTITIES,
-              "addendum": isinstance(head["addendum"], bool),
-              "voters": isinstance(head["voters"], int) and not isinstance(head["voters"], bool)
-              and head["voters"] >= 0}
-    for column, ok in checks.items():
-        if not ok:
-            raise UserError("count.lnere.bad_value", line=1, column=column)
-    voters: list[PostalVoter] = []
-    folios: dict[str, int] = {}
-    envelopes: dict[str, int] = {}
-    for number, raw in enumerate(lines[1:], start=2):
-        row = _object(raw.removesuffix("\r"), number, LNERE_COLUMNS)
-        voter = _voter(row, number, entity)
-        for seen, key, column in ((folios, voter.voter_id, "folio"),
-                                  (envelopes, voter.envelope, "envelope")):
-            if key in seen:
-                raise UserError("count.lnere.repeated", line=number, column=column,
-                                first=seen[key])
-            seen[key] = number
-        voters.append(voter)
-    if len(voters) != head["voters"]:
-        raise UserError("count.lnere.count_mismatch", declared=head["voters"], found=len(voters))
-    return PostalLnere(head["election_id"], entity, head["addendum"], voters)
+    return lnere_file.read(content, LNERE_FORMAT, LNERE_COLUMNS, _voter,
+                           lambda v: (("folio", v.voter_id), ("envelope", v.envelope)),
+                           "count.lnere")
 
 
 def _voter(row: dict, line: int, entity: str | None) -> PostalVoter:
     address = row["address"]
     checks = {
-        "folio": isinstance(row["folio"], str) and bool(_FOLIO.fullmatch(row["folio"])),
+        "folio": isinstance(row["folio"], str) and bool(lnere_file.FOLIO.fullmatch(row["folio"])),
         "entity": row["entity"] in ENTITIES and (entity is None or row["entity"] == entity)
         if isinstance(row["entity"], str) else False,
         "full_name": _text(row["full_name"], 200),
@@ -253,6 +161,96 @@ def import_lnere(session: Session, election_id: str, lnere: PostalLnere,
                  f"entity={lnere.entity or 'all'} addendum={int(lnere.addendum)} "
                  f"packages={len(outcome.packages)} other_modality={len(outcome.other_modality)} "
                  f"already={outcome.already}")
+    return outcome
+
+
+# -- the internet LNERE (docs/count.md §2.2) ---------------------------------------------------
+
+INTERNET_LNERE_FORMAT = "vmre/internet-lnere/v1"
+INTERNET_LNERE_COLUMNS = ("entity", "folio")
+WITHDRAWN = "withdrawn"  # a postal voter found on the internet LNERE before their envelope came
+KEPT_POSTAL = "kept_postal"  # … after it came: counted once, by post
+
+
+@dataclass(frozen=True)
+class InternetVoter:
+    voter_id: str  # the folio
+    entity: str
+    line: int = 0
+
+
+def _internet_voter(row: dict, line: int, entity: str | None) -> InternetVoter:
+    checks = {
+        "folio": isinstance(row["folio"], str) and bool(lnere_file.FOLIO.fullmatch(row["folio"])),
+        "entity": isinstance(row["entity"], str) and row["entity"] in ENTITIES
+        and (entity is None or row["entity"] == entity),
+    }
+    for column in INTERNET_LNERE_COLUMNS:
+        if not checks[column]:
+            raise UserError("count.internet_lnere.bad_value", line=line, column=column)
+    return InternetVoter(row["folio"], row["entity"], line)
+
+
+def read_internet_lnere(content: str | bytes) -> lnere_file.LnereFile[InternetVoter]:
+    """Reads and checks a whole internet LNERE file (the same envelope and refusals as the
+    postal LNERE, under `count.internet_lnere.*`)."""
+    return lnere_file.read(content, INTERNET_LNERE_FORMAT, INTERNET_LNERE_COLUMNS,
+                           _internet_voter, lambda v: (("folio", v.voter_id),),
+                           "count.internet_lnere")
+
+
+@dataclass
+class InternetImport:
+    marked: int  # voters now known to the count as internet voters
+    already: int  # internet voters of an earlier import, skipped
+    postal: list[tuple[InternetVoter, str]]  # voters on the postal list: WITHDRAWN or KEPT_POSTAL
+
+
+def import_internet_lnere(session: Session, election_id: str,
+                          lnere: lnere_file.LnereFile[InternetVoter]) -> InternetImport:
+    """Marks every voter of the internet LNERE as an internet voter of the count, so a postal
+    envelope of theirs is refused (`other_modality`) and a later postal LNERE gives them no
+    package. A voter the count already holds as postal is listed: if their envelope has not
+    come back, their package is withdrawn (status `other_modality`) and they become an
+    internet voter; if it has, they stay postal (their vote was received and is counted
+    once, by post)."""
+    if lnere.election_id != election_id:
+        raise UserError("count.internet_lnere.other_election", found=lnere.election_id,
+                        expected=election_id)
+    modalities = dict(session.execute(select(VoterModality.voter_ref, VoterModality.modality)
+                                      .where(VoterModality.election_id == election_id)).all())
+    outcome = InternetImport(0, 0, [])
+    for voter in lnere.voters:
+        known = modalities.get(voter.voter_id)
+        if known == INTERNET:
+            outcome.already += 1
+            continue
+        if known is None:
+            session.add(VoterModality(election_id=election_id, voter_ref=voter.voter_id,
+                                      entity=voter.entity, modality=INTERNET))
+            modalities[voter.voter_id] = INTERNET
+            outcome.marked += 1
+            continue
+        package = session.scalar(select(Package).where(
+            Package.election_id == election_id, Package.voter_ref == voter.voter_id))
+        if package is not None and package.received_at is not None:
+            outcome.postal.append((voter, KEPT_POSTAL))
+            continue
+        row = session.scalar(select(VoterModality).where(
+            VoterModality.election_id == election_id,
+            VoterModality.voter_ref == voter.voter_id))
+        row.modality = INTERNET
+        modalities[voter.voter_id] = INTERNET
+        if package is not None:
+            package.status = OTHER_MODALITY
+        outcome.postal.append((voter, WITHDRAWN))
+        outcome.marked += 1
+    session.flush()  # the unique key refuses a concurrent second modality here
+    withdrawn = sum(1 for _v, what in outcome.postal if what == WITHDRAWN)
+    audit.record(session, "count", "count.internet_lnere_imported", election_id,
+                 f"entity={lnere.entity or 'all'} addendum={int(lnere.addendum)} "
+                 f"marked={outcome.marked} already={outcome.already} withdrawn={withdrawn} "
+                 f"kept_postal={len(outcome.postal) - withdrawn}")
     return outcome
 
 

@@ -29,8 +29,11 @@ def tables_of(session: Session, election_id: str, entity: str | None = None,
     return list(session.scalars(query.order_by(CountingTable.entity, CountingTable.number)))
 
 
+MAX_ID = 2**63 - 1  # the largest integer key either database holds
+
+
 def table(session: Session, table_id: int) -> CountingTable:
-    row = session.get(CountingTable, table_id)
+    row = session.get(CountingTable, table_id) if 0 < table_id <= MAX_ID else None
     if row is None:
         raise UserError("count.table.unknown", table=table_id)
     return row

@@ -146,16 +146,17 @@ def figures(election: str = ELECTION, db: str | None = DB_OPTION) -> None:
 @registry_app.command("export")
 def export(election: str = ELECTION,
            audience: str = typer.Option("full", "--audience", "--kind",
-                                        help="full | opl | shipping | postal-lnere "
-                                             "(docs/count.md §2.1)"),
+                                        help="full | opl | shipping | postal-lnere | "
+                                             "internet-lnere (docs/count.md §2.1, §2.2)"),
            entity: str | None = None, out: Path = typer.Option(...),
            addendum: bool = typer.Option(False, help="Solo la adenda / addendum only."),
            db: str | None = DB_OPTION) -> None:
-    """Exporta la lista (CSV; la LNERE postal en JSON Lines) / export the list (CSV; the
-    postal LNERE as JSON Lines, for `vmre count packages`)."""
+    """Exporta la lista (CSV; las LNERE postal y de internet en JSON Lines) / export the list
+    (CSV; the postal and internet LNERE as JSON Lines, for `vmre count packages` and `vmre
+    count internet-lnere`)."""
     from vmre.core import audit
     from vmre.core.database import transaction
-    from vmre.registry import lists, postal_lnere
+    from vmre.registry import internet_lnere, lists, postal_lnere
 
     # Written beside the target and renamed into place once the transaction commits, so a
     # refused export never leaves a partial file behind.
@@ -165,6 +166,8 @@ def export(election: str = ELECTION,
                 "w", newline="", encoding="utf-8") as handle:
             if audience == "postal-lnere":
                 n = postal_lnere.write(session, election, handle, entity, addendum)
+            elif audience == "internet-lnere":
+                n = internet_lnere.write(session, election, handle, entity, addendum)
             else:
                 n = lists.export_csv(session, election, handle, audience, entity, addendum)
             audit.record(session, _actor(), "registry.list_exported", election,
@@ -173,8 +176,9 @@ def export(election: str = ELECTION,
         partial.replace(out)
     finally:
         partial.unlink(missing_ok=True)
-    typer.echo(bilingual("registry.lnere.written" if audience == "postal-lnere"
-                         else "core.cli.done", count=n, path=str(out)))
+    written = {"postal-lnere": "registry.lnere.written",
+               "internet-lnere": "registry.internet_lnere.written"}
+    typer.echo(bilingual(written.get(audience, "core.cli.done"), count=n, path=str(out)))
 
 
 @registry_app.command("notices")

@@ -9,13 +9,13 @@ voted.
 
 from __future__ import annotations
 
-import json
 import secrets
 from typing import IO
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from vmre.core import lnere_file
 from vmre.core.countries import name as country_name
 from vmre.core.messages import UserError
 from vmre.registry.models import Closure, Modality, Request, Status
@@ -38,9 +38,11 @@ def envelope_code() -> str:
     return ENVELOPE_PREFIX + digits + check_digit(digits)
 
 
-def _scope(election_id: str, entity_id: str | None, addendum_only: bool) -> list:
+def scope(election_id: str, entity_id: str | None, addendum_only: bool,
+          modality: Modality = Modality.POSTAL) -> list:
+    """The voters of an LNERE export: included, of the modality, entity and addendum asked."""
     where = [Request.election_id == election_id, Request.status == Status.INCLUDED.value,
-             Request.modality == Modality.POSTAL.value]
+             Request.modality == modality.value]
     if entity_id:
         where.append(Request.entity_id == entity_id)
     if addendum_only:
@@ -48,18 +50,21 @@ def _scope(election_id: str, entity_id: str | None, addendum_only: bool) -> list
     return where
 
 
-def _check_closed(session: Session, election_id: str, entity_id: str | None) -> None:
+def check_closed(session: Session, election_id: str, entity_id: str | None,
+                 modality: Modality = Modality.POSTAL, keys: str = "registry.lnere") -> None:
+    """Only a closed list is handed over: refuses an export while the list of `modality` of
+    any entity in scope is open (`keys`: the catalogue prefix of the refusals)."""
     process = get_process(session, election_id)
-    if Modality.POSTAL.value not in process.modality_list():
-        raise UserError("registry.lnere.no_postal", election=election_id)
+    if modality.value not in process.modality_list():
+        raise UserError(f"{keys}.no_{modality.value}", election=election_id)
     wanted = [entity_id] if entity_id else process.entity_ids()
     if entity_id and entity_id not in process.entity_ids():
         raise UserError("registry.list.unknown_entity", entity=entity_id)
     closed = set(session.scalars(select(Closure.entity_id).where(
-        Closure.election_id == election_id, Closure.modality == Modality.POSTAL.value)))
+        Closure.election_id == election_id, Closure.modality == modality.value)))
     still_open = [e for e in wanted if e not in closed]
     if still_open:
-        raise UserError("registry.lnere.not_closed", entities=",".join(still_open))
+        raise UserError(f"{keys}.not_closed", entities=",".join(still_open))
 
 
 def assign_envelopes(session: Session, election_id: str, entity_id: str | None = None,
@@ -68,7 +73,7 @@ def assign_envelopes(session: Session, election_id: str, entity_id: str | None =
     assigned = 0
     while True:
         ids = list(session.scalars(select(Request.id).where(
-            *_scope(election_id, entity_id, addendum_only), Request.envelope_code.is_(None))
+            *scope(election_id, entity_id, addendum_only), Request.envelope_code.is_(None))
             .order_by(Request.id).limit(_BATCH)))
         if not ids:
             return assigned
@@ -95,13 +100,11 @@ def write(session: Session, election_id: str, out: IO[str], entity_id: str | Non
           addendum_only: bool = False) -> int:
     """Writes the postal LNERE (closed lists only) as `vmre/postal-lnere/v1`; returns the
     number of voters. Streams the rows, so a large list never sits in memory."""
-    _check_closed(session, election_id, entity_id)
+    check_closed(session, election_id, entity_id)
     assign_envelopes(session, election_id, entity_id, addendum_only)
-    where = _scope(election_id, entity_id, addendum_only)
+    where = scope(election_id, entity_id, addendum_only)
     total = session.scalar(select(func.count()).where(*where)) or 0
-    header = {"format": FORMAT, "election_id": election_id, "entity": entity_id,
-              "addendum": addendum_only, "voters": int(total)}
-    out.write(_line(header))
+    out.write(lnere_file.header(FORMAT, election_id, entity_id, addendum_only, total))
     columns = (Request.folio, Request.entity_id, Request.given_names, Request.first_surname,
                Request.second_surname, Request.street, Request.city, Request.region,
                Request.postal_code, Request.country, Request.envelope_code)
@@ -111,7 +114,7 @@ def write(session: Session, election_id: str, out: IO[str], entity_id: str | Non
     n = 0
     for (folio, entity, given, first, second, street, city, region, postal_code, country,
          code) in rows:
-        out.write(_line({
+        out.write(lnere_file.line({
             "folio": folio, "entity": entity,
             "full_name": " ".join(p for p in (given, first, second) if p),
             "address": label_lines(street, city, region, postal_code),
@@ -120,6 +123,3 @@ def write(session: Session, election_id: str, out: IO[str], entity_id: str | Non
         n += 1
     return n
 
-
-def _line(obj: dict) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n"

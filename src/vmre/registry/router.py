@@ -28,6 +28,7 @@ from vmre.core.ratelimit import RateLimiter
 from vmre.core.staff import Role, StaffUser
 from vmre.registry import (
     documents,
+    internet_lnere,
     issuance,
     issuer_key,
     lists,
@@ -570,12 +571,14 @@ def list_export(request: Request, election: str, audience: str = "opl", addendum
         if audience != "opl":  # contact data is for the registry's administrators only
             require_roles(Role.ADMINISTRATOR)(request, user, None)
         entity = user.entity if not user.has(Role.SUPERVISOR) else None
-    lnere = audience == "postal-lnere"  # the count's format, docs/count.md §2.1
+    lnere = audience in ("postal-lnere", "internet-lnere")  # the count's, docs/count.md §2
     try:
         with transaction(_sessions(request)) as session:
             buffer = io.StringIO()
-            if lnere:
+            if audience == "postal-lnere":
                 postal_lnere.write(session, election, buffer, entity, addendum)
+            elif audience == "internet-lnere":
+                internet_lnere.write(session, election, buffer, entity, addendum)
             else:
                 lists.export_csv(session, election, buffer, audience, entity, addendum)
             audit.record(session, user.username, "registry.list_exported", election,
@@ -747,12 +750,21 @@ def api_close(election: str, request: Request, entity: str | None = None,
     return out
 
 
+def _known_process(session, election: str, lang: str) -> None:
+    """404 for an election id the registry does not hold (before any other check)."""
+    try:
+        service.get_process(session, election)
+    except UserError as err:
+        raise HTTPException(404, err.message(lang)) from None
+
+
 def _issuer_secret(request: Request) -> int:
     """The issuer scalar, when this server holds the issuer key (VMRE_REGISTRY_ISSUER_KEY and
-    VMRE_REGISTRY_ISSUER_PASSPHRASE); 503 otherwise."""
+    VMRE_REGISTRY_ISSUER_PASSPHRASE); 409 otherwise (the request is sound, this server's set-up
+    cannot serve it: not a server error)."""
     path = os.environ.get("VMRE_REGISTRY_ISSUER_KEY")
     if not path:
-        raise HTTPException(503, text("registry.issuer.not_configured", language(request)))
+        raise HTTPException(409, text("registry.issuer.not_configured", language(request)))
     return issuer_key.load(Path(path), os.environ.get("VMRE_REGISTRY_ISSUER_PASSPHRASE", ""))
 
 
@@ -761,6 +773,8 @@ def api_issue(election: str, request: Request, user: StaffUser = Depends(ADMINIS
     """Issue and mail the pending credentials, handing the re-signed list and the accounts to
     the voting server (vmre.voting.handover)."""
     _api_csrf(request)
+    with transaction(_sessions(request)) as session:
+        _known_process(session, election, language(request))
     try:
         count = issuance.issue_credentials(_sessions(request), election, user.username,
                                            _issuer_secret(request))
@@ -774,6 +788,8 @@ def api_credential_list(election: str, request: Request, user: StaffUser = Depen
     """The signed public credential list, when this server holds the issuer key
     (VMRE_REGISTRY_ISSUER_KEY and VMRE_REGISTRY_ISSUER_PASSPHRASE)."""
     lang = language(request)
+    with transaction(_sessions(request)) as session:
+        _known_process(session, election, lang)
     try:
         secret = _issuer_secret(request)
         with transaction(_sessions(request)) as session:
@@ -793,6 +809,7 @@ def _csv_response(writer: Callable[[io.StringIO], None], name: str) -> Streaming
 def api_figures_csv(election: str, request: Request, user: StaffUser = Depends(SEE_LISTS)):
     only = user.entity if not user.has(Role.SUPERVISOR) else None
     with transaction(_sessions(request)) as session:
+        _known_process(session, election, language(request))
         return _csv_response(lambda out: lists.figures_csv(session, election, out, only),
                              f"lnere-{election}-figures.csv")
 

@@ -40,9 +40,9 @@ def postal_entities(manifest: Manifest) -> list[str]:
 
 def run_postal(record: Path, manifest: Manifest, results: dict, seed: int,
                sessions: sessionmaker[Session], postal_list: Path,
-               internet: dict[str, list[str]]) -> dict:
+               internet_list: Path) -> dict:
     """Runs the postal vote and the count for the voters on `postal_list` (the registry's
-    postal LNERE), with `internet` (entity -> folios) the internet list kept apart from it;
+    postal LNERE), with `internet_list` (the registry's internet LNERE) kept apart from it;
     returns the summary the command line prints."""
     rng = random.Random(seed + 404)
     election_id = manifest.election_id
@@ -51,17 +51,18 @@ def run_postal(record: Path, manifest: Manifest, results: dict, seed: int,
     entities = postal_entities(manifest)
     lnere = postal.read_lnere(postal_list.read_bytes())
 
+    internet = postal.read_internet_lnere(internet_list.read_bytes())
     with transaction(sessions) as s:
-        for entity, refs in internet.items():
-            for ref in refs:
-                postal.register_internet_voter(s, election_id, ref, entity)
+        marked = postal.import_internet_lnere(s, election_id, internet)
+        if marked.postal:  # the registry keeps one modality per voter
+            raise UserError("count.postal.lists_overlap", count=len(marked.postal))
         postal.set_deadline(s, election_id, postal.legal_deadline(ELECTION_DAY,
                                                                   manifest.time_zone))
         imported = postal.import_lnere(s, election_id, lnere, rng)
         if imported.other_modality:  # the registry keeps one modality per voter
             raise UserError("count.postal.lists_overlap", count=len(imported.other_modality))
         # Credentials are only for voters who are not on the postal list.
-        postal.check_internet_list(s, election_id, [r for v in internet.values() for r in v])
+        postal.check_internet_list(s, election_id, [v.voter_id for v in internet.voters])
         packs = postal.packages(s, election_id)
         per_entity = [(e, [p for p in packs if p.entity == e]) for e in entities]
         per_entity = [(e, mine) for e, mine in per_entity if mine]

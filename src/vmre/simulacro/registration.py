@@ -26,7 +26,7 @@ from vmre.core.database import transaction
 from vmre.core.email import Mailer
 from vmre.core.messages import text
 from vmre.core.parallel import chunked
-from vmre.registry import lists, notify, postal_lnere, service
+from vmre.registry import internet_lnere, lists, notify, postal_lnere, service
 from vmre.registry.issuance import issue_credentials
 from vmre.registry.models import Modality, Request, Status
 from vmre.registry.rules import FieldErrors
@@ -75,6 +75,7 @@ class Registration:
     funnel: Funnel
     internet: list[InternetVoter]
     postal_list: Path  # the registry's postal LNERE (vmre/postal-lnere/v1), for the count
+    internet_list: Path  # the registry's internet LNERE (vmre/internet-lnere/v1), for the count
     folios: dict[int, str]  # citizen index -> folio of the stored request
 
 
@@ -151,7 +152,10 @@ def register(sessions: sessionmaker[Session], election_id: str, name: str,
     postal_list = folder / "lnere-postal.jsonl"  # the one format the count reads
     with transaction(sessions) as s, postal_list.open("w", encoding="utf-8") as f:
         postal_lnere.write(s, election_id, f)
-    return Registration(funnel, internet, postal_list, folios)
+    internet_list = folder / "lnere-internet.jsonl"  # who the count refuses envelopes from
+    with transaction(sessions) as s, internet_list.open("w", encoding="utf-8") as f:
+        internet_lnere.write(s, election_id, f)
+    return Registration(funnel, internet, postal_list, internet_list, folios)
 
 
 def _open_process(sessions: sessionmaker[Session], election_id: str, name: str,

@@ -249,11 +249,8 @@ def run(voters: int, out: str | Path, custodians: int = 5, threshold: int = 3, a
     say("record")
     write_record(outcome.record, board, election_id, closing_doc, aggregate_doc, valid, results)
     # The postal vote and the count add their actas to the record before it is archived.
-    internet_refs: dict[str, list[str]] = {}
-    for voter in registration.internet:
-        internet_refs.setdefault(voter.entity, []).append(voter.folio)
     outcome.postal = run_postal(outcome.record, manifest, results, seed, sessions,
-                                registration.postal_list, internet_refs)
+                                registration.postal_list, registration.internet_list)
     archive(outcome.record)
     say("verify")
     outcome.report = verify_record(outcome.record, scheduler)

@@ -138,7 +138,11 @@ def schedule(request: Request, election_id: str, opens: str = Form(""), closes: 
 def close(request: Request, election_id: str, csrf: str = Form(""),
           user: StaffUser = Depends(administrator), s: Session = DB):
     check_csrf(request, csrf)
-    summary = board(request).close(election_id)
+    _election(s, election_id, language(request))
+    try:
+        summary = board(request).close(election_id)
+    except UserError as err:  # already closed, not yet open: said on the page, not a 500
+        return _election_view(request, s, election_id, user, err)
     audit.record(s, user.username, "sivei_close", election_id, summary["final_hash"])
     return _redirect(f"/admin/sivei/{election_id}?aviso=cerrada")
 
@@ -171,8 +175,9 @@ async def volunteers(request: Request, election_id: str, csrf: str = Form(""),
 
 
 @staff.get("/{election_id}/simulacro.csv")
-def practice_export(election_id: str, user: StaffUser = Depends(viewer),
+def practice_export(request: Request, election_id: str, user: StaffUser = Depends(viewer),
                     s: Session = DB):
+    _election(s, election_id, language(request))  # the file is named after a real election
     return Response(practice.export_csv(s, election_id), media_type="text/csv",
                     headers={"Content-Disposition":
                              f'attachment; filename="simulacro-{election_id}.csv"'})

@@ -6,11 +6,13 @@ import os
 from importlib import resources
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 
 from vmre.cards import router as cards_routes
 from vmre.core.database import make_engine, migrate, session_factory
+from vmre.core.messages import text
 from vmre.count import router as count_router
 from vmre.registry.router import router as registry_router
 from vmre.reports.router import router as reports_router
@@ -18,8 +20,9 @@ from vmre.service.router import router as service_router
 from vmre.voting.router import ROUTERS as VOTING_ROUTERS
 from vmre.web import admin, home
 from vmre.web.deps import StaffRequired
+from vmre.web.nul import RefuseNul
 from vmre.web.openapi import openapi_router
-from vmre.web.security import SecurityHeaders
+from vmre.web.security import SecurityHeaders, language
 from vmre.web.sessions import ServerSessions
 
 
@@ -42,9 +45,19 @@ def create_app(database: str | None = None, *, secret_key: str | None = None,
     app.state.sessions = session_factory(engine)
     app.state.https = https
     app.add_middleware(ServerSessions, factory=app.state.sessions, secure=https)
+    app.add_middleware(RefuseNul)  # before any session look-up; under the strict headers
     app.add_middleware(SecurityHeaders, hsts=https)
     app.mount("/static", StaticFiles(directory=str(resources.files("vmre.web") / "static")),
               name="static")
+
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    async def _bad_value(request: Request, _exc: Exception):
+        # The database refused a value that came with the request (a number beyond its
+        # integers, text it cannot store): the request is at fault, not the server.
+        return JSONResponse({"error": "web.request.bad_value",
+                             "message": text("web.request.bad_value", language(request))},
+                            status_code=400)
 
     @app.exception_handler(StaffRequired)
     async def _to_login(request: Request, _exc: StaffRequired):

@@ -10,7 +10,8 @@ a catalogue key (`web.json.*`) and an HTTP status (`STATUS`):
 - UTF-8 text of one JSON value, nested at most `max_depth` (default 32) deep;
 - no NaN, Infinity or fractional/exponent numbers (no document here holds a float), integers
   of at most 18 digits;
-- no key twice in one object.
+- no key twice in one object;
+- no NUL character (U+0000) in a key or a string (PostgreSQL's text refuses it).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ MAX_DEPTH = 32  # a ballot is 6 levels deep
 MAX_INT_DIGITS = 18
 
 STATUS = {"web.json.too_large": 413, "web.json.malformed": 400, "web.json.too_deep": 400,
-          "web.json.number": 400, "web.json.duplicate_key": 400}
+          "web.json.number": 400, "web.json.duplicate_key": 400, "web.json.nul": 400}
 
 
 def _no_constant(name: str) -> object:
@@ -59,11 +60,18 @@ _DECODER = json.JSONDecoder(parse_float=_no_float, parse_int=_bounded_int,
 
 
 def _depth(value: object, limit: int) -> None:
-    """Refuse nesting deeper than `limit` (iteratively: no recursion on hostile input)."""
+    """Refuse nesting deeper than `limit` and NUL in keys and strings (iteratively: no
+    recursion on hostile input)."""
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise UserError("web.json.nul")
+            continue
         if isinstance(item, dict):
+            if any("\x00" in key for key in item):
+                raise UserError("web.json.nul")
             children = item.values()
         elif isinstance(item, list):
             children = item

@@ -65,7 +65,8 @@ def csrf_token(request: Request) -> str:
 
 def check_csrf(request: Request, submitted: str | None) -> None:
     expected = request.session.get("csrf")
-    if not expected or not submitted or not hmac.compare_digest(expected, submitted):
+    if not expected or not submitted or not hmac.compare_digest(
+            expected.encode("utf-8", "surrogatepass"), submitted.encode("utf-8", "surrogatepass")):
         raise HTTPException(status_code=403, detail=text("web.csrf", language(request)))
 
 

@@ -13,5 +13,11 @@ with engine.connect() as connection:
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # One process migrates at a time; the next reads the version table after the
+            # first commits (vmre.core.database.migrate).
+            from vmre.core.database import MIGRATION_LOCK_KEY
+
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
         context.run_migrations()
     connection.commit()
