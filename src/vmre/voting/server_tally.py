@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 from sqlalchemy import ForeignKey, Text, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from vmre.core.database import Base
@@ -33,7 +34,11 @@ class Closing(Base):
 
 
 def aggregate(s: Session, board: Board, election_id: str) -> dict:
-    """The aggregate of the counted ballots, computed once, after the close."""
+    """The aggregate of the counted ballots, computed once, after the close.
+
+    Two server processes may compute it at the same time (a custodian's upload, the public
+    API): the second to store it finds the first one's row, the same sums of the same closed
+    board, and keeps that one instead of failing its request."""
     row = s.get(Closing, election_id)
     if row is not None:
         return json.loads(row.aggregate)
@@ -41,7 +46,12 @@ def aggregate(s: Session, board: Board, election_id: str) -> dict:
     if election.state != "closed":
         raise UserError("sivei.count.not_closed")
     document = closing.aggregate(board, election_id)
-    s.add(Closing(election_id=election_id, aggregate=json.dumps(document, sort_keys=True)))
+    try:
+        with s.begin_nested():
+            s.add(Closing(election_id=election_id,
+                          aggregate=json.dumps(document, sort_keys=True)))
+    except IntegrityError:
+        return json.loads(s.get(Closing, election_id).aggregate)
     return document
 
 
