@@ -20,6 +20,7 @@ from vmre.core.messages import UserError
 from vmre.crypto.group import point_from_hex
 from vmre.record.writer import archive, write_record
 from vmre.voting import closing, tally
+from vmre.voting.appender import lock_election
 from vmre.voting.board import Board, loaded
 from vmre.voting.models import Election
 
@@ -56,9 +57,12 @@ def aggregate(s: Session, board: Board, election_id: str) -> dict:
 
 
 def add_share(s: Session, board: Board, election_id: str, share: object) -> dict | None:
-    """Check one custodian's partial decryption; the results once `threshold` are valid."""
+    """Check one custodian's partial decryption; the results once `threshold` are valid.
+
+    The proofs are checked first; then, under the lock on the election row, the stored shares
+    are read afresh and this one added, so that two custodians uploading at the same instant
+    to two server processes both have their share kept."""
     document = aggregate(s, board, election_id)
-    row = s.get(Closing, election_id)
     election = board.election(election_id)
     ctx = loaded(election).context
     transcript = json.loads(election.transcript)
@@ -75,6 +79,8 @@ def add_share(s: Session, board: Board, election_id: str, share: object) -> dict
     ok, where = tally.check_share(ctx, document, share, verification)  # type: ignore[arg-type]
     if not ok:
         raise UserError("sivei.count.bad_share", custodian=custodian, where=where)
+    lock_election(s.connection(), election_id, (Election.id,))  # one writer of the shares
+    row = s.get(Closing, election_id, populate_existing=True)
     shares = json.loads(row.shares)
     shares[str(custodian)] = share
     row.shares = json.dumps(shares, sort_keys=True)
