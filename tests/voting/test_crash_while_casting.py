@@ -27,7 +27,7 @@ from vmre.simulacro.election import ReadyElection, open_election
 from vmre.voting.ballot import encrypt_ballot, tracking_code
 from vmre.voting.board import verify_receipt
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 VOTERS = 200
 KILL_AFTER = 60  # receipts received before the kill

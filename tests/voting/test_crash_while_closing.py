@@ -18,6 +18,8 @@ from vmre.simulacro.election import ReadyElection, open_election
 from vmre.voting import server_tally
 from vmre.voting.ballot import encrypt_ballot, reveal
 
+pytestmark = pytest.mark.slow
+
 CHOICES = ({"gob-jal": "pan+pri", "dip-migrante-jal": "mc"},
            {"gob-jal": "morena", "dip-migrante-jal": "nulo"})
 VOTERS = 6

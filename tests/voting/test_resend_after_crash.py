@@ -20,6 +20,8 @@ from vmre.simulacro.election import ReadyElection, open_election
 from vmre.voting.ballot import encrypt_ballot, tracking_code
 from vmre.voting.board import verify_receipt
 
+pytestmark = pytest.mark.slow
+
 CHOICE = {"gob-jal": "pan+pri", "dip-migrante-jal": "mc"}
 OTHER = {"gob-jal": "morena", "dip-migrante-jal": "nulo"}
 
