@@ -15,6 +15,22 @@ import time
 import httpx
 
 
+def _running_in_group(pgid: int) -> bool:
+    """Whether a process of group `pgid` still runs (a zombie, dead but not yet reaped by
+    init, does not count)."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -63,12 +79,12 @@ class ServerProcess:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=30)
-        for _ in range(300):  # the workers too (they are not this process's children)
-            try:
-                os.killpg(self.process.pid, 0)
-            except ProcessLookupError:
+        for _ in range(600):  # the workers too (they are not this process's children)
+            if not _running_in_group(self.process.pid):
                 break
             time.sleep(0.05)
+        else:
+            raise RuntimeError("the server's workers outlived SIGKILL")
         self.process = None
 
     def stop(self) -> None:
