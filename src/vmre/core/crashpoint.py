@@ -9,8 +9,9 @@ setting, and unset (as in every deployment) a point costs one look-up in the env
 The points, in the order a step reaches them:
 
 - `board-committed`: a batch of ballots is committed to the board, no receipt signed yet;
-- `write:<file name>`: half of a file written by `vmre.core.atomic` (closing.json,
-  aggregate.json, a custodian's share, record.zip);
+- `write:<file name>`: a file of `vmre.core.atomic` half written under its temporary name
+  (closing.json, aggregate.json, a custodian's share, an acta, SHA256SUMS); for a zip
+  (record.zip), written whole under its temporary name but not yet renamed;
 - `election-tally:published`: the tally's results committed, the record not yet written;
 - `record:board`: half of the record's board.jsonl written.
 """
