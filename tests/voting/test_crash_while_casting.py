@@ -6,7 +6,8 @@ ballot page's script) to `uvicorn --workers 2`; once some of them have their rec
 server's whole process group gets SIGKILL while others are still in flight. The server is
 started again on the same database; every voter who got no answer sends the same ballot
 again and gets a receipt (201 if the ballot never reached the board, 200 with the receipt of
-its one entry if it was committed before the kill). Then every receipt handed out is on the
+its one entry if it was committed before the kill); a ballot answered before the kill, sent
+once more, gets the very receipt given then. Then every receipt handed out is on the
 board as it says, the board holds each ballot once, and the closing, the tally and the record
 end in a record that `vmre verify` accepts."""
 
@@ -110,6 +111,12 @@ def test_a_server_killed_while_casting_loses_no_receipt_and_counts_nothing_twice
         for i, answer in again.items():
             assert answer is not None and answer.status_code in (200, 201), (i, answer)
             answers[i] = answer
+        # ballots answered before the kill, sent once more: the very receipts given then
+        answered = sorted(set(range(VOTERS)) - set(unanswered))[:10]
+        for i in answered:
+            repeat = send(server.url, voters[i], cast_path(eid, i), ballots[i])
+            assert repeat is not None and repeat.status_code == 200, (i, repeat)
+            assert repeat.json() == answers[i].json(), i
 
         # every receipt handed out is on the board as it says; nothing is there twice
         key = point_from_hex(httpx.get(f"{server.url}/api/v1/elections/{eid}",
