@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vmre.core import atomic
 from vmre.count import acta_pdf
 from vmre.count.actas import ELECTRONIC_TABLE, entity_figures, figures_hash
 from vmre.count.models import ELECTRONIC, EntityCount
@@ -91,11 +92,9 @@ def write_actas(session: Session, manifest: Manifest, election_id: str,
         row = compute(session, manifest, election_id, entity)
         written[f"{ACTAS_DIR}/computo/{entity}.json"] = file_text(entity_document(row)).encode()
         written[f"{ACTAS_DIR}/computo/{entity}.pdf"] = row.pdf or b""
-    for name, data in written.items():
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    (folder / SUMS).write_text(sums_text(written), encoding="utf-8")
+    for name, data in written.items():  # each whole or not at all; SUMS last
+        atomic.write_bytes(folder / name, data)
+    atomic.write_text(folder / SUMS, sums_text(written))
     return sorted(written)
 
 

@@ -26,6 +26,7 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from vmre.core import crashpoint
 from vmre.core.messages import UserError
 from vmre.voting.chain import entry_hash
 from vmre.voting.models import AUDIT, CAST, BoardEntry, Election, TakenCode
@@ -118,6 +119,7 @@ def append_batch(sessions: sessionmaker[Session], election_id: str, batch: list[
     for attempt in (1, 2):
         try:
             _append(sessions, election_id, batch)
+            crashpoint.reached("board-committed")  # durable, no receipt signed yet
             return
         except IntegrityError as err:
             if attempt == 2:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from vmre.core import atomic, crashpoint
 from vmre.core.database import make_engine, migrate, session_factory, transaction
 from vmre.core.messages import UserError, text
 from vmre.crypto.group import GroupError, point_from_hex
@@ -85,7 +86,7 @@ def decrypt(aggregate: Path, out: Path, index: int = INDEX, secret: Path = SECRE
     """Descifrado parcial del cómputo / this custodian's partial decryption."""
     share = closing.custodian_decrypt(Ceremony(folder), json.loads(aggregate.read_text()), index,
                                       _passphrase(), str(secret))
-    out.write_text(json.dumps(share, indent=1), encoding="utf-8")
+    atomic.write_text(out, json.dumps(share, indent=1))
     _done("voting.cli.decrypted", index=index, out=out)
 
 
@@ -156,13 +157,15 @@ def schedule(election: str, opens: dt.datetime, closes: dt.datetime, db: str | N
 @election_app.command("close")
 def close(election: str, out: Path = Path("closing"), db: str | None = DB,
           scheduler: str | None = None) -> None:
-    """Cierra la urna y calcula el agregado cifrado / close and aggregate."""
+    """Cierra la urna y calcula el agregado cifrado / close and aggregate. Se puede repetir:
+    tras un corte, volver a ejecutarlo termina el paso / may be run again: after a crash,
+    running it again finishes the step (the same statement, the same aggregate)."""
     board = _board(db)
     out.mkdir(parents=True, exist_ok=True)
-    closing_doc = board.close(election)
-    (out / "closing.json").write_text(json.dumps(closing_doc, indent=1))
-    (out / "aggregate.json").write_text(json.dumps(closing.aggregate(board, election, scheduler),
-                                                   indent=1))
+    closing_doc = board.close(election)  # once closed, the same signed statement every time
+    atomic.write_text(out / "closing.json", json.dumps(closing_doc, indent=1))
+    atomic.write_text(out / "aggregate.json", json.dumps(
+        closing.aggregate(board, election, scheduler), indent=1))
     _done("voting.cli.closed", ballots=closing_doc["ballots"], hash=closing_doc["final_hash"],
           out=out)
 
@@ -170,7 +173,9 @@ def close(election: str, out: Path = Path("closing"), db: str | None = DB,
 @election_app.command("tally")
 def tally_cmd(election: str, shares: list[Path], closing_dir: Path = Path("closing"),
               folder: Path = FOLDER, record: Path = Path("record"), db: str | None = DB) -> None:
-    """Combina las partes de descifrado y escribe el registro / combine shares, write record."""
+    """Combina las partes de descifrado y escribe el registro / combine shares, write record.
+    Se puede repetir / may be run again: the results are kept in one transaction, the record
+    folder and its zip replace any earlier (or half-written) version whole."""
     from vmre.record.writer import archive, write_record
     from vmre.voting import server_tally
 
@@ -182,6 +187,7 @@ def tally_cmd(election: str, shares: list[Path], closing_dir: Path = Path("closi
     board = _board(db)
     with transaction(board.sessions) as s:  # published: listed on /resultados like a web tally
         server_tally.record_tally(s, board, election, aggregate_doc, valid, results)
+    crashpoint.reached("election-tally:published")
     write_record(record, board, election, json.loads((closing_dir / "closing.json")
                  .read_text()), aggregate_doc, valid, results)
     archive(record)

@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 from sqlalchemy import ForeignKey, Text, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from vmre.core.database import Base
@@ -19,6 +20,7 @@ from vmre.core.messages import UserError
 from vmre.crypto.group import point_from_hex
 from vmre.record.writer import archive, write_record
 from vmre.voting import closing, tally
+from vmre.voting.appender import lock_election
 from vmre.voting.board import Board, loaded
 from vmre.voting.models import Election
 
@@ -33,7 +35,11 @@ class Closing(Base):
 
 
 def aggregate(s: Session, board: Board, election_id: str) -> dict:
-    """The aggregate of the counted ballots, computed once, after the close."""
+    """The aggregate of the counted ballots, computed once, after the close.
+
+    Two server processes may compute it at the same time (a custodian's upload, the public
+    API): the second to store it finds the first one's row, the same sums of the same closed
+    board, and keeps that one instead of failing its request."""
     row = s.get(Closing, election_id)
     if row is not None:
         return json.loads(row.aggregate)
@@ -41,14 +47,22 @@ def aggregate(s: Session, board: Board, election_id: str) -> dict:
     if election.state != "closed":
         raise UserError("sivei.count.not_closed")
     document = closing.aggregate(board, election_id)
-    s.add(Closing(election_id=election_id, aggregate=json.dumps(document, sort_keys=True)))
+    try:
+        with s.begin_nested():
+            s.add(Closing(election_id=election_id,
+                          aggregate=json.dumps(document, sort_keys=True)))
+    except IntegrityError:
+        return json.loads(s.get(Closing, election_id).aggregate)
     return document
 
 
 def add_share(s: Session, board: Board, election_id: str, share: object) -> dict | None:
-    """Check one custodian's partial decryption; the results once `threshold` are valid."""
+    """Check one custodian's partial decryption; the results once `threshold` are valid.
+
+    The proofs are checked first; then, under the lock on the election row, the stored shares
+    are read afresh and this one added, so that two custodians uploading at the same instant
+    to two server processes both have their share kept."""
     document = aggregate(s, board, election_id)
-    row = s.get(Closing, election_id)
     election = board.election(election_id)
     ctx = loaded(election).context
     transcript = json.loads(election.transcript)
@@ -65,6 +79,8 @@ def add_share(s: Session, board: Board, election_id: str, share: object) -> dict
     ok, where = tally.check_share(ctx, document, share, verification)  # type: ignore[arg-type]
     if not ok:
         raise UserError("sivei.count.bad_share", custodian=custodian, where=where)
+    lock_election(s.connection(), election_id, (Election.id,))  # one writer of the shares
+    row = s.get(Closing, election_id, populate_existing=True)
     shares = json.loads(row.shares)
     shares[str(custodian)] = share
     row.shares = json.dumps(shares, sort_keys=True)

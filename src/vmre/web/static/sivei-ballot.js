@@ -14,6 +14,11 @@
   var info = null; // public election data from /api/v1
   var current = 0;
   var busy = false;
+  // A cast that got no answer (the connection dropped, the server restarted) may have been
+  // received. The next press of "cast" sends that very ballot again, so that its receipt comes
+  // back (200) rather than a fresh encryption being refused as a second vote; only while the
+  // credential code and the selections are the ones it was made from.
+  var unanswered = null;
 
   function fmt(template, params) {
     return template.replace(/\{(\w+)\}/g, function (_, k) { return params[k] !== undefined ? params[k] : ''; });
@@ -127,19 +132,19 @@
       if (!e.eligible) throw new Error(T.tNotEligible);
       var chosen = selections();
       var made = VmreBallot.encryptBallot(election, entity, key, chosen);
-      return { election: election, ballot: made.ballot, chosen: chosen,
+      return { election: election, ballot: made.ballot, chosen: chosen, code: code,
         disclosure: VmreBallot.reveal(made.ballot, chosen, made.randomness) };
     });
   }
 
-  function run(action) {
+  function run(action, prepare) {
     if (busy) return;
     busy = true;
     reviewError('');
     statusLine.textContent = T.tEncrypting;
     // let the status line paint before the (short) computation
     window.setTimeout(function () {
-      Promise.resolve().then(encryptNow).then(action).catch(function (err) {
+      Promise.resolve().then(prepare || encryptNow).then(action).catch(function (err) {
         reviewError(err && err.message ? err.message : T.tNetwork);
       }).then(function () { busy = false; });
     }, 30);
@@ -162,16 +167,30 @@
     });
   }
 
+  function sameAsUnanswered() {
+    return unanswered !== null && unanswered.code === document.getElementById('credential').value &&
+      JSON.stringify(unanswered.chosen) === JSON.stringify(selections());
+  }
+
   function cast() {
+    var again = sameAsUnanswered() ? unanswered : null;
     run(function (made) {
       statusLine.textContent = T.tSending;
+      unanswered = null;
       return post('/voto/emitir', { ballot: made.ballot }).then(function (res) {
+        if (res.status >= 500) { // an answer, but not the server's decision: may be received
+          unanswered = made;
+          throw new Error(T.tNoAnswer);
+        }
         // 200: this very ballot was already received (an earlier answer was lost)
         if (res.status !== 201 && res.status !== 200) throw new Error(res.data.message || T.tNetwork);
         try { window.sessionStorage.removeItem('vmre-credential'); } catch (e) { /* ignore */ }
         window.location.assign('/voto/recibo');
+      }, function () { // no answer at all: the ballot may be on the board
+        unanswered = made;
+        throw new Error(T.tNoAnswer);
       });
-    });
+    }, again ? function () { return again; } : null);
   }
 
   steps.forEach(function (section, index) {
