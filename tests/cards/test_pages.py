@@ -12,7 +12,7 @@ from vmre.web.app import create_app
 
 REQUESTS = ("request_id,consulate,country,appointment_date,entity,mechanism,email,phone\n"
             "Q1,Chicago,US,2018-05-01,JAL,home,q1@correo.example,\n"
-            "Q2,Houston,US,2017-05-01,GTO,ocurre,,+17135550000\n")
+            "Q2,Houston,US,2017-05-01,GTO,alternate,,+17135550000\n")
 
 
 def _csrf(html: str) -> str:

@@ -13,6 +13,9 @@ from vmre.core.messages import bilingual, text
 app = typer.Typer(no_args_is_help=True, help="Credenciales en el extranjero / voter cards abroad.")
 campaign_app = typer.Typer(no_args_is_help=True, help="Campañas de aviso / reminder campaigns.")
 app.add_typer(campaign_app, name="campaign")
+rules_app = typer.Typer(no_args_is_help=True,
+                        help="Reglas de entrega (MOCE) / delivery rules of the process.")
+app.add_typer(rules_app, name="rules")
 DB_OPTION = typer.Option(None, "--db", help="URL de la base / database URL (VMRE_DATABASE_URL).")
 
 
@@ -77,13 +80,44 @@ def import_events(path: Path, db: str | None = DB_OPTION) -> None:
 @app.command("expire-ocurre")
 def expire_ocurre(today: str = typer.Option(None, help="AAAA-MM-DD (hoy / today)"),
                   db: str | None = DB_OPTION) -> None:
-    """Devuelve a México lo que lleva 30 días en Ocurre / start returns after 30 days."""
+    """Devuelve a México lo que cumplió sus días en Ocurre (30, MOCE) / start the returns of
+    cards held their days at Ocurre (30 by the MOCE)."""
     from vmre.cards.service import expire_ocurre as run
     from vmre.core.database import transaction
 
     day = dt.date.fromisoformat(today) if today else clock.today()
     with transaction(_factory(db)) as session:
         typer.echo(bilingual("cards.cli.returning", count=run(session, day)))
+
+
+@rules_app.command("show")
+def rules_show(db: str | None = DB_OPTION) -> None:
+    """Reglas de entrega vigentes y su fuente / the delivery rules in force and their source."""
+    from vmre.cards import rules
+
+    with _factory(db)() as session:
+        now = rules.current(session)
+    typer.echo(bilingual("cards.cli.rules", attempts=now.attempts, days=now.ocurre_days,
+                         source=now.source))
+
+
+@rules_app.command("set")
+def rules_set(attempts: int = typer.Option(..., help="Intentos / delivery attempts."),
+              ocurre_days: int = typer.Option(..., help="Días en Ocurre / days at Ocurre."),
+              source: str = typer.Option(..., help="Fuente (acuerdo, manual) / source."),
+              actor: str = typer.Option(..., "--by", help="Usuario / user name."),
+              db: str | None = DB_OPTION) -> None:
+    """Fija nuevas reglas de entrega con su fuente / set new delivery rules, with a source."""
+    from vmre.cards import rules
+    from vmre.core import audit
+    from vmre.core.database import transaction
+
+    with transaction(_factory(db)) as session:
+        now = rules.set_rules(session, attempts, ocurre_days, source, actor)
+        audit.record(session, actor, "cards_rules_set", "delivery",
+                     f"attempts={now.attempts} ocurre_days={now.ocurre_days}")
+    typer.echo(bilingual("cards.cli.rules", attempts=now.attempts, days=now.ocurre_days,
+                         source=now.source))
 
 
 @app.command("activate")

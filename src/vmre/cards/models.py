@@ -24,9 +24,14 @@ class Mechanism(StrEnum):
     """The four delivery mechanisms of the operating model (MOCE, INE/CG61/2020)."""
 
     HOME = "home"  # residence; optional consent for someone else there to receive it
-    ALTERNATE = "alternate"  # an alternate address the citizen authorised
-    OCURRE = "ocurre"  # the courier's office, "Ocurre" service
+    ALTERNATE = "alternate"  # an alternate address the citizen authorised; the same consent
+    OCURRE = "ocurre"  # the courier's office, "Ocurre": the fallback, never chosen
     PO_BOX = "po_box"  # a P.O. Box the citizen authorised
+
+
+# What a citizen may choose on the request: a), b) and d). Ocurre (c) is only the fallback
+# when delivery at a) or b) fails (INE/CG61/2020).
+CHOOSABLE = (Mechanism.HOME, Mechanism.ALTERNATE, Mechanism.PO_BOX)
 
 
 class RequestStatus(StrEnum):

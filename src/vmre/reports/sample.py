@@ -15,7 +15,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from vmre.cards.campaigns import create_campaign
-from vmre.cards.models import Campaign, CardRequest, Mechanism, Notice, RequestStatus
+from vmre.cards.models import CHOOSABLE, Campaign, CardRequest, Notice, RequestStatus
 from vmre.core.clock import day_start
 from vmre.core.entities import ENTITIES
 from vmre.core.messages import UserError
@@ -98,7 +98,7 @@ def _load_campaign(session: Session, spec: dict, rng: random.Random) -> None:
     """The card requests of 2018 or earlier never activated, and one notice per person."""
     campaign = create_campaign(session, spec["code"], spec["name"], spec["requested_until"])
     total = spec["calls"] + spec["emails"]
-    mechanisms = [m.value for m in Mechanism]
+    mechanisms = [m.value for m in CHOOSABLE]
     requests = []
     for n in range(total):
         consulate, country = CONSULATES[n % len(CONSULATES)]
