@@ -236,7 +236,10 @@ def act_pdf(request: Request, election_id: str, kind: str, s: Session = DB):
     if kind not in ("inicio", "cierre"):
         raise HTTPException(404, text("web.not_found", lang))
     election = _election(s, election_id, lang)
-    key = acts.cache_key(election, kind, lang)
+    from vmre.voting import attendance
+
+    key = acts.cache_key(election, kind, lang, attendance=attendance.digest(
+        attendance.listed(s, election_id, kind)))
     stored = s.get(ActPdf, key) if key else None
     if stored is not None:  # fixed content: served as made, never rendered again
         pdf = stored.pdf

@@ -79,6 +79,29 @@ def finalize(folder: Path = FOLDER) -> None:
           disqualified=json.dumps(transcript["disqualified"], ensure_ascii=False))
 
 
+@ceremony_app.command("attendance")
+def attendance_cmd(
+        election: str,
+        act: str = typer.Option(..., help="inicio (apertura / opening) | cierre (closing)"),
+        custodian: list[str] = typer.Option([], help="Custodio presente / present: N=Nombre"),
+        absent: list[str] = typer.Option([], help="Custodio ausente / absent: N=Nombre"),
+        staff: list[str] = typer.Option([], help="Personal que condujo / staff who ran it"),
+        party: list[str] = typer.Option([], help="Representación / party: PARTIDO=Nombre"),
+        oficialia: list[str] = typer.Option([], help="Oficialía Electoral (da fe / attests)"),
+        db: str | None = DB) -> None:
+    """Quién estuvo en la ceremonia: lo imprime el acta, con una línea de firma por persona /
+    who was there: the act names them, with a signature line for each."""
+    from vmre.core import audit as audit_log
+    from vmre.voting import attendance
+
+    people = attendance.people(custodian, absent, staff, party, oficialia)
+    board = _board(db)
+    with transaction(board.sessions) as s:
+        rows = attendance.record(s, election, act, people)
+        audit_log.record(s, "cli", "sivei_attendance", election, f"act={act} people={len(rows)}")
+    _done("voting.cli.attendance_recorded", act=act, election=election, count=len(rows))
+
+
 @ceremony_app.command("decrypt")
 def decrypt(aggregate: Path, out: Path, index: int = INDEX, secret: Path = SECRET,
             folder: Path = FOLDER) -> None:
