@@ -33,7 +33,7 @@ def test_card_commands(sqlite_url, tmp_path, smtp_server):
     status = run(cards, ["figures", "--by", "status", *db])
     assert "Enviada\t1" in status.output and "Solicitada\t1" in status.output
     assert run(cards, ["campaign", "create", "c1", "Aviso", "--requested-until", "2018-12-31",
-                       *db]).exit_code == 0
+                       "--channel", "call", *db]).exit_code == 0
     calls = tmp_path / "calls.csv"
     sent = run(cards, ["campaign", "run", "c1", "--calls", str(calls), *db])
     assert sent.exit_code == 0 and "+13125550000" in calls.read_text(encoding="utf-8")

@@ -123,6 +123,11 @@ class Campaign(Base):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     requested_until: Mapped[dt.date] = mapped_column(Date)  # rule: requested on or before
+    # One channel per campaign ("sendas campañas"): email or call; "" is a campaign of the
+    # first schema that used both. Its audience: whom the rule matched at the last run.
+    channel: Mapped[str] = mapped_column(String(10), default="")
+    audience: Mapped[int] = mapped_column(Integer, default=0)
+    unreachable: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

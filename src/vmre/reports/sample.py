@@ -95,8 +95,13 @@ def _load_contacts(session: Session, counts: dict, rng: random.Random, start: dt
 
 
 def _load_campaign(session: Session, spec: dict, rng: random.Random) -> None:
-    """The card requests of 2018 or earlier never activated, and one notice per person."""
-    campaign = create_campaign(session, spec["code"], spec["name"], spec["requested_until"])
+    """The card requests of 2018 or earlier never activated, and one notice per person: the
+    report's two campaigns ("sendas campañas"), one by automated call, one by e-mail."""
+    by_call = create_campaign(session, f"{spec['code']}-llamada", spec["name"],
+                              spec["requested_until"], "call")
+    by_mail = create_campaign(session, f"{spec['code']}-correo", spec["name"],
+                              spec["requested_until"], "email")
+    by_call.audience, by_mail.audience = spec["calls"], spec["emails"]
     total = spec["calls"] + spec["emails"]
     mechanisms = [m.value for m in CHOOSABLE]
     requests = []
@@ -126,7 +131,7 @@ def _load_campaign(session: Session, spec: dict, rng: random.Random) -> None:
     call_at = dt.datetime.combine(spec["calls_sent_on"], noon)
     notices = [
         {
-            "campaign_id": campaign.id,
+            "campaign_id": by_mail.id if r["email"] else by_call.id,
             "request_id": ids[r["request_id"]],
             "channel": "email" if r["email"] else "call",
             "sent_at": email_at if r["email"] else call_at,
