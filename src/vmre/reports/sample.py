@@ -48,10 +48,22 @@ def _instant(rng: random.Random, start: dt.date, end: dt.date) -> dt.datetime:
     return day_start(day) + dt.timedelta(hours=rng.randint(8, 17), minutes=rng.randint(0, 59))
 
 
+def _sample_codes() -> list[str]:
+    code = sample_data()["campaign"]["code"]
+    return [f"{code}-llamada", f"{code}-correo"]
+
+
+def is_loaded(session: Session) -> bool:
+    """Whether the database holds the sample quarter: every report made from it is then
+    marked as sample data."""
+    return session.scalar(select(Campaign.id).where(Campaign.code.in_(_sample_codes()))
+                          .limit(1)) is not None
+
+
 def load_sample(session: Session) -> None:
     """Load the sample quarter into an empty service and campaign store."""
     data = sample_data()
-    if session.scalar(select(Campaign).where(Campaign.code == data["campaign"]["code"])):
+    if is_loaded(session):
         raise UserError("reports.error.sample_loaded")
     rng = random.Random(SEED)
     start, end = data["period"]["start"], data["period"]["end"]
@@ -155,9 +167,9 @@ def _load_social(session: Session, rows: list[dict]) -> None:
 
 def _load_media(session: Session, spec: dict, rng: random.Random, start: dt.date,
                 end: dt.date) -> None:
-    outlets, summaries = spec["outlets"], spec["summaries"]
+    # The source gives the total (110) and the four media, nothing of each note: the sample
+    # notes name no outlet, summary or link, and their split by medium is illustrative.
     for medium in ("press", "television", "internet", "radio"):
-        for n in range(spec[medium]):
+        for _n in range(spec[medium]):
             day = start + dt.timedelta(days=rng.randint(0, (end - start).days))
-            add_media_note(session, published_on=day, outlet=outlets[n % len(outlets)],
-                           medium=medium, summary=summaries[rng.randrange(len(summaries))])
+            add_media_note(session, published_on=day, outlet=spec["outlet"], medium=medium)

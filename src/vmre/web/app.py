@@ -12,8 +12,8 @@ from fastapi.staticfiles import StaticFiles
 from vmre.cards import router as cards_routes
 from vmre.core.database import make_engine, migrate, session_factory
 from vmre.count import router as count_router
+from vmre.observation.router import router as observers_router
 from vmre.registry.router import router as registry_router
-from vmre.reports.observers import router as observers_router
 from vmre.reports.router import router as reports_router
 from vmre.service.router import router as service_router
 from vmre.voting.router import ROUTERS as VOTING_ROUTERS
