@@ -10,6 +10,7 @@ import hashlib
 import json
 import shutil
 
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from vmre.cli import app, register_parts
@@ -21,6 +22,7 @@ from vmre.crypto.group import random_scalar
 from vmre.voting import practice
 from vmre.voting.board import Board
 from vmre.voting.credential_list import sign_credential_list
+from vmre.web.app import create_app
 
 ELECTION = "pel-2024-extranjero"
 
@@ -88,6 +90,9 @@ def test_the_window_opens_only_after_two_published_audits_by_distinct_firms(
     assert "2 de 2" in listed and listed.count("https://ine.example/") == 3
 
     assert _cli("election", "schedule", *window).exit_code == 0
+    public = TestClient(create_app(db, secret_key="test")).get("/integridad").text
+    assert "https://ine.example/dictamen-2.pdf" in public and digest in public
+    assert "Revisión de Sistemas Electorales, S.A." in public
     sessions = session_factory(make_engine(db))
     assert Board(sessions).election(ELECTION).audit_exemption == ""
     with transaction(sessions) as s:

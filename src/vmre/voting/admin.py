@@ -224,9 +224,14 @@ def acts_page(request: Request, s: Session = DB):
 
 @acts_router.get("/integridad")
 def integrity_page(request: Request, s: Session = DB):
+    from vmre.voting.audits import SystemAudit
+
     elections = s.scalars(select(Election).order_by(Election.id))
+    # the published audits of the system (LGIPE, thirteenth transitory): made public here
+    published = s.scalars(select(SystemAudit).where(SystemAudit.public_link != "")
+                          .order_by(SystemAudit.election_id, SystemAudit.id))
     return render(request, "sivei/integrity.html", codes=acts.integrity_codes(),
-                  fingerprints=acts.election_fingerprints(elections))
+                  fingerprints=acts.election_fingerprints(elections), audits=list(published))
 
 
 @acts_router.get("/actas/{election_id}/{kind}.pdf")
