@@ -98,6 +98,13 @@ def set_up_election(op: Operator, folder: Path, manifest: Path, secret: dict[int
     assert "1, 2, 3" in op.run("ceremony", "finalize", "--dir", str(folder))
     assert election in op.run("election", "register", "--dir", str(folder), "--issuer", issuer,
                               "--db", db)
+    # the two published audits by distinct firms the window needs (docs/ceremony.md)
+    for n, firm in enumerate(("Auditora Uno, S.C.", "Revisores Dos, S.A."), 1):
+        opinion = folder / f"dictamen-{n}.pdf"
+        opinion.write_bytes(f"dictamen de {firm}".encode())
+        op.run("election", "audit", "add", election, "--firm", firm, "--scope", "SIVEI",
+               "--from", "2026-01-05", "--to", "2026-02-05", "--opinion", str(opinion),
+               "--link", f"https://ine.example/dictamen-{n}", "--db", db)
     # the window with an explicit offset (Mexico City's), a day either side of now
     opens = dt.datetime.now(dt.timezone(dt.timedelta(hours=-6))).replace(microsecond=0)
     opens -= dt.timedelta(days=1)

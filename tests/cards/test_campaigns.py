@@ -40,28 +40,34 @@ def test_campaign_reaches_each_person_once(db_url, smtp_server, tmp_path):
         create_batch(s, "L1", dt.date(2018, 7, 1), ["C"])
         ship(s, "C", "TC", dt.date(2018, 7, 2))
         activate(s, "C", "phone", "ana")
-        create_campaign(s, "aviso-3", "Tercer aviso", dt.date(2018, 12, 31))
+        create_campaign(s, "aviso-3", "Tercer aviso", dt.date(2018, 12, 31), "email")
+        create_campaign(s, "aviso-3-tel", "Tercer aviso", dt.date(2018, 12, 31), "call")
     calls = tmp_path / "llamadas.csv"
     with transaction(factory) as s:
         result = run_campaign(s, campaign_by_code(s, "aviso-3"), Mailer(), CallListFile(calls))
-    assert (result.emails, result.calls, result.unreachable) == (1, 1, 1)
+        by_phone = run_campaign(s, campaign_by_code(s, "aviso-3-tel"), Mailer(),
+                                CallListFile(calls))
+    assert (result.emails, result.calls, result.unreachable) == (1, 0, 2)  # B and E: no mail
+    assert (by_phone.emails, by_phone.calls, by_phone.unreachable) == (0, 2, 1)  # E: none
     assert [m["To"] for m in smtp_server.messages] == ["a@correo.example"]
     assert "(solicitud A)" in smtp_server.messages[0].get_payload(decode=True).decode()
     with calls.open(encoding="utf-8") as fh:
-        assert [r["phone"] for r in csv.DictReader(fh)] == ["+13125550002"]
+        assert [r["phone"] for r in csv.DictReader(fh)] == ["+13125550001", "+13125550002"]
 
     # Running again reaches nobody twice; a newly matching request is reached.
     with transaction(factory) as s:
         _request(s, "F", 2018, email="f@correo.example")
     with transaction(factory) as s:
         again = run_campaign(s, campaign_by_code(s, "aviso-3"), Mailer(), CallListFile(calls))
-        record_outcome(s, campaign_by_code(s, "aviso-3"), "B", "answered")
+        record_outcome(s, campaign_by_code(s, "aviso-3-tel"), "B", "answered")
     assert (again.emails, again.calls) == (1, 0)
     assert [m["To"] for m in smtp_server.messages] == ["a@correo.example", "f@correo.example"]
     today = dt.date.today()
     with factory() as s:
-        [figures] = campaign_figures(s, Period(today - dt.timedelta(days=1), today))
+        calls_figures, figures = campaign_figures(s, Period(today - dt.timedelta(days=1), today))
         outcomes = sorted(s.scalars(select(Notice.outcome)))
         none = campaign_figures(s, Period(dt.date(2020, 1, 1), dt.date(2020, 1, 31)))
-    assert figures.by_channel == {"email": 2, "call": 1} and figures.total == 3
-    assert outcomes == ["answered", "sent", "sent"] and none == []
+    assert figures.by_channel == {"email": 2, "call": 0} and figures.total == 2
+    assert calls_figures.by_channel == {"email": 0, "call": 2} and calls_figures.total == 2
+    assert calls_figures.outcomes == {"answered": 1, "queued": 1}
+    assert outcomes == ["answered", "queued", "sent", "sent"] and none == []

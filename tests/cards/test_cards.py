@@ -39,7 +39,7 @@ def _seed(factory) -> None:
     with transaction(factory) as s:
         create_request(s, NewRequest("M1", "Chicago", "us", dt.date(2018, 3, 1), "MICH", "home",
                                      third_party_consent=False, elector_key=KEY.lower()))
-        create_request(s, NewRequest("M2", "Madrid", "ES", dt.date(2019, 5, 2), "JAL", "ocurre"))
+        create_request(s, NewRequest("M2", "Madrid", "ES", dt.date(2019, 5, 2), "JAL", "home"))
         create_request(s, NewRequest("M3", "Chicago", "US", dt.date(2019, 6, 3), "JAL", "po_box"))
         create_batch(s, "L-2019-01", dt.date(2019, 7, 1), ["M1", "M2", "M3"])
         ship(s, "M1", "T1", dt.date(2019, 7, 2))
@@ -52,6 +52,7 @@ T1,attempt_failed,2019-07-05T10:00:00-05:00,
 T1,attempt_failed,2019-07-06T10:00:00-05:00,
 T1,attempt_failed,2019-07-07T10:00:00-05:00,
 T2,picked_up,2019-07-03T10:00:00+02:00,
+T2,attempt_failed,2019-07-03T18:00:00+02:00,
 T2,arrived_ocurre,2019-07-04T10:00:00+02:00,
 T2,collected,2019-07-09T10:00:00+02:00,
 """
@@ -61,23 +62,23 @@ def test_requests_shipping_events_activation(db_url):
     factory = _factory(db_url)
     _seed(factory)
     with transaction(factory) as s, pytest.raises(UserError) as err:
-        create_request(s, NewRequest("M9", "X", "US", dt.date(2019, 1, 1), "JAL", "ocurre",
+        create_request(s, NewRequest("M9", "X", "US", dt.date(2019, 1, 1), "JAL", "po_box",
                                      third_party_consent=True))
-    assert err.value.key == "cards.error.consent_home_only"
+    assert err.value.key == "cards.error.consent_address_only"
     # One bad row (unknown tracking) refuses the whole file.
     rows, report = courier.parse_csv(EVENTS + "T9,picked_up,2019-07-03T10:00:00-05:00,\n")
     report = courier.apply_all(factory, rows, report)
-    assert [n for n, _ in report.refused] == [9] and report.accepted == 0
+    assert [n for n, _ in report.refused] == [10] and report.accepted == 0
     with factory() as s:
         assert s.scalar(select(func.count()).select_from(CourierEvent)) == 0
     rows, report = courier.parse_csv(EVENTS)
-    assert courier.apply_all(factory, rows, report).accepted == 7
+    assert courier.apply_all(factory, rows, report).accepted == 8
     # The courier resends, with the instants written in UTC this time: nothing changes.
     resent = EVENTS.replace("2019-07-03T10:00:00-05:00", "2019-07-03T15:00:00+00:00")
     rows, report = courier.parse_csv(resent)
-    assert courier.apply_all(factory, rows, report).accepted == 7
+    assert courier.apply_all(factory, rows, report).accepted == 8
     with factory() as s:
-        assert s.scalar(select(func.count()).select_from(CourierEvent)) == 7
+        assert s.scalar(select(func.count()).select_from(CourierEvent)) == 8
         t1 = s.scalar(select(Shipment).where(Shipment.tracking == "T1"))
         assert (t1.status, t1.attempts, t1.ocurre_since) == ("at_ocurre", 3, dt.date(2019, 7, 7))
     with transaction(factory) as s:
@@ -114,7 +115,9 @@ def test_courier_endpoint_and_pages(sqlite_url, monkeypatch):
     _seed(app.state.sessions)
     client = TestClient(app)
     body = [{"tracking": "T2", "event": "picked_up", "occurred_at": "2019-07-03T10:00:00+02:00"},
-            {"tracking": "T2", "event": "collected", "occurred_at": "2019-07-04T10:00:00+02:00"}]
+            {"tracking": "T2", "event": "collected", "occurred_at": "2019-07-04T10:00:00+02:00"},
+            {"tracking": "T2", "event": "attempt_failed",
+             "occurred_at": "2019-07-03T18:00:00+02:00"}]
     url = "/api/v1/cards/courier-events"
     assert client.post(url, json=body).status_code == 401
     monkeypatch.setenv("VMRE_COURIER_TOKEN", "s3cret")
@@ -122,8 +125,8 @@ def test_courier_endpoint_and_pages(sqlite_url, monkeypatch):
     refused = client.post(url, json=body, headers=auth)
     assert refused.status_code == 422
     assert [r["row"] for r in refused.json()["detail"]["refused"]] == [2]
-    body[1]["event"] = "arrived_ocurre"
-    assert client.post(url, json=body, headers=auth).json() == {"accepted": 2, "refused": []}
+    body[1]["event"] = "arrived_ocurre"  # after the failed attempt (INE/CG61/2020)
+    assert client.post(url, json=body, headers=auth).json() == {"accepted": 3, "refused": []}
 
     # Web activation: wrong key and unknown request get the same answer.
     page = client.get("/cards/activate")
@@ -148,7 +151,7 @@ def test_courier_endpoint_and_pages(sqlite_url, monkeypatch):
     agent.post("/admin/login", data={"username": "ana", "password": "contraseña-de-prueba",
                                      "csrf": _csrf(login.text)})
     found = agent.get("/admin/cards/requests?ref=M2")
-    assert found.status_code == 200 and "Oficina Ocurre" in found.text
+    assert found.status_code == 200 and "Domicilio" in found.text
     done = agent.post("/admin/cards/activate", data={"ref": "M2", "csrf": _csrf(found.text)})
     assert done.status_code == 200 and "Credencial activada" in done.text
     with app.state.sessions() as s:

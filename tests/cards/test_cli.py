@@ -9,9 +9,10 @@ from vmre.service.cli import app as service
 
 REQUESTS = ("request_id,consulate,country,appointment_date,entity,mechanism,email,phone\n"
             "C1,Chicago,US,2018-05-01,JAL,home,,+13125550000\n"
-            "C2,Madrid,ES,2019-05-01,ZAC,ocurre,,\n")
+            "C2,Madrid,ES,2019-05-01,ZAC,home,,\n")
 EVENTS = ("tracking,event,occurred_at\n"
           "TC2,picked_up,2019-06-01T10:00:00+02:00\n"
+          "TC2,attempt_failed,2019-06-01T18:00:00+02:00\n"
           "TC2,arrived_ocurre,2019-06-02T10:00:00+02:00\n")
 
 
@@ -25,14 +26,14 @@ def test_card_commands(sqlite_url, tmp_path, smtp_server):
     assert run(cards, ["batch", "L1", "2019-05-20", "C2", *db]).exit_code == 0
     assert run(cards, ["ship", "C2", "TC2", "2019-05-31", *db]).exit_code == 0
     bad = run(cards, ["import-events", str(tmp_path / "bad.csv"), *db])
-    assert bad.exit_code == 1 and "Línea 4" in bad.output
+    assert bad.exit_code == 1 and "Línea 5" in bad.output
     assert run(cards, ["import-events", str(tmp_path / "e.csv"), *db]).exit_code == 0
     expired = run(cards, ["expire-ocurre", "--today", "2019-07-02", *db])
     assert expired.exit_code == 0 and ": 1" in expired.output
     status = run(cards, ["figures", "--by", "status", *db])
     assert "Enviada\t1" in status.output and "Solicitada\t1" in status.output
     assert run(cards, ["campaign", "create", "c1", "Aviso", "--requested-until", "2018-12-31",
-                       *db]).exit_code == 0
+                       "--channel", "call", *db]).exit_code == 0
     calls = tmp_path / "calls.csv"
     sent = run(cards, ["campaign", "run", "c1", "--calls", str(calls), *db])
     assert sent.exit_code == 0 and "+13125550000" in calls.read_text(encoding="utf-8")

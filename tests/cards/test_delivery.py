@@ -43,7 +43,11 @@ def test_collection_at_ocurre_and_third_party_consent():
     assert err.value.key == "cards.error.no_consent"
     assert advance(state, Event.DELIVERED, DAY, third_party=True,
                    consent=True).status is S.DELIVERED
-    at_office = advance(state, Event.ARRIVED_OCURRE, DAY)
+    with pytest.raises(UserError) as err:  # Ocurre only after a failed attempt
+        advance(state, Event.ARRIVED_OCURRE, DAY)
+    assert err.value.key == "cards.error.ocurre_fallback_only"
+    failed = advance(state, Event.ATTEMPT_FAILED, DAY)
+    at_office = advance(failed, Event.ARRIVED_OCURRE, DAY)
     done = advance(at_office, Event.COLLECTED, DAY + dt.timedelta(days=12))
     assert done.status is S.DELIVERED and done.closed_on == DAY + dt.timedelta(days=12)
 

@@ -12,7 +12,7 @@ from vmre.web.app import create_app
 
 REQUESTS = ("request_id,consulate,country,appointment_date,entity,mechanism,email,phone\n"
             "Q1,Chicago,US,2018-05-01,JAL,home,q1@correo.example,\n"
-            "Q2,Houston,US,2017-05-01,GTO,ocurre,,+17135550000\n")
+            "Q2,Houston,US,2017-05-01,GTO,alternate,,+17135550000\n")
 
 
 def _csrf(html: str) -> str:
@@ -42,12 +42,13 @@ def test_supervisor_imports_and_runs_a_campaign(sqlite_url, smtp_server, tmp_pat
                   files={"file": ("r.csv", REQUESTS)})
     assert ok.status_code == 200 and "Se importaron 2 filas" in ok.text
     page = sup.get("/admin/cards/campaigns")
-    made = sup.post("/admin/cards/campaigns", data={
-        "code": "aviso-1", "name": "Primer aviso", "requested_until": "2018-12-31",
-        "csrf": _csrf(page.text)})
-    assert made.status_code == 200 and "Primer aviso" in made.text
-    ran = sup.post("/admin/cards/campaigns/aviso-1/run", data={"csrf": _csrf(page.text)})
-    assert ran.status_code == 200
+    for code, channel in (("aviso-1", "email"), ("aviso-1-tel", "call")):
+        made = sup.post("/admin/cards/campaigns", data={
+            "code": code, "name": "Primer aviso", "requested_until": "2018-12-31",
+            "channel": channel, "csrf": _csrf(page.text)})
+        assert made.status_code == 200 and "Primer aviso" in made.text
+        ran = sup.post(f"/admin/cards/campaigns/{code}/run", data={"csrf": _csrf(page.text)})
+        assert ran.status_code == 200
     assert [m["To"] for m in smtp_server.messages] == ["q1@correo.example"]
     assert "+17135550000" in (tmp_path / "llamadas.csv").read_text(encoding="utf-8")
 

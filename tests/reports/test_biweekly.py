@@ -22,7 +22,7 @@ HEADER = ("request_id,consulate,country,appointment_date,entity,mechanism,"
           "third_party_consent,elector_key,email,phone\n")
 REQUESTS = HEADER + """R1,Chicago,US,2020-02-03,JAL,home,sí,,r1@correo.example,
 R2,Dallas,US,2020-02-20,JAL,alternate,,,,+12145550000
-R3,Madrid,ES,2020-01-10,ZAC,ocurre,,,,
+R3,Madrid,ES,2020-01-10,ZAC,home,,,,
 R4,Montreal,CA,2020-02-25,MICH,po_box,,,,
 """
 

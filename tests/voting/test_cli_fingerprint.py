@@ -82,6 +82,7 @@ def test_first_list_pins_its_signer_and_the_window_waits_for_the_fingerprint(
     now = dt.datetime.now(dt.UTC)
     window = [(now - dt.timedelta(minutes=1)).isoformat(), (now + dt.timedelta(hours=1))
               .isoformat()]
+    window += ["--audit-exemption", "simulacro"]  # a mock election (docs/ceremony.md)
     _refused(_cli("election", "schedule", ELECTION, *window, "--db", db),
              "voting.board.no_fingerprint")
     issuer = random_scalar()

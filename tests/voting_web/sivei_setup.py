@@ -17,6 +17,7 @@ from vmre.core.database import transaction
 from vmre.crypto import credentials
 from vmre.crypto.group import random_scalar
 from vmre.voting import accounts
+from vmre.voting.audits import SIMULACRO
 from vmre.voting.board import Board
 from vmre.voting.ceremony import Ceremony
 from vmre.voting.context import ElectionContext
@@ -63,7 +64,8 @@ def open_election(sessions, folder: Path, voters: list[Voter] | None, open_now: 
     board.load_credentials(ELECTION, listing)
     now = dt.datetime.now(dt.UTC)
     if open_now:
-        board.schedule(ELECTION, now - dt.timedelta(hours=1), now + dt.timedelta(hours=8))
+        board.schedule(ELECTION, now - dt.timedelta(hours=1), now + dt.timedelta(hours=8),
+                       audit_exemption=SIMULACRO)
     return ctx
 
 
@@ -138,3 +140,14 @@ def voting_site(db_url: str, folder: Path, count: int, open_now: bool = True
     voters = make_voters(count)
     ctx = open_election(app.state.sessions, folder / "ceremony", voters, open_now=open_now)
     return app, ctx, voters
+
+
+def publish_two_audits(sessions, election: str = ELECTION) -> None:
+    """Two published audits by distinct firms: what a real election's window needs before it
+    opens (docs/ceremony.md)."""
+    from vmre.voting import audits
+
+    with transaction(sessions) as s:
+        for firm in ("Auditora Uno, S.C.", "Revisores Dos, S.A."):
+            audits.add(s, election, firm, "SIVEI", dt.date(2026, 1, 5), dt.date(2026, 2, 5),
+                       audits.opinion_digest(firm.encode()), f"https://ine.example/{firm[:4]}")

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 from fastapi.testclient import TestClient
-from sivei_setup import ELECTION, csrf, make_voters, open_election
+from sivei_setup import ELECTION, csrf, make_voters, open_election, publish_two_audits
 from sqlalchemy import select
 
 from vmre.core.database import transaction
@@ -24,6 +24,7 @@ STAFF_PASSWORD = "contraseña-de-prueba"
 def site(db_url, tmp_path, monkeypatch):
     app = create_app(db_url, secret_key="test")
     open_election(app.state.sessions, tmp_path / "ceremony", make_voters(1), open_now=False)
+    publish_two_audits(app.state.sessions)
     renders: list[int] = []
     real = acts.render_pdf
 

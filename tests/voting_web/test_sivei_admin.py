@@ -20,6 +20,7 @@ from sivei_setup import (
     login,
     next_code,
     open_election,
+    publish_two_audits,
     signed_in,
     voting_site,
 )
@@ -88,7 +89,9 @@ def test_window_in_local_time_close_and_acts(site, tmp_path):
     assert codes["application"] in client.get("/integridad").text
     assert codes["application"][:40] in text.replace("\n", "")
 
-    # a window tomorrow, 08:00–18:00 Mexico City time (UTC−6): not open yet
+    # a window tomorrow, 08:00–18:00 Mexico City time (UTC−6): not open yet, once the two
+    # audits are published (docs/ceremony.md)
+    publish_two_audits(app.state.sessions)
     day = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).date().isoformat()
     r = client.post(f"/admin/sivei/{ELECTION}/ventana", data={
         "opens": f"{day}T08:00", "closes": f"{day}T18:00", "csrf": csrf(page.text)})
@@ -109,7 +112,7 @@ def test_window_in_local_time_close_and_acts(site, tmp_path):
     # open now, one ballot, close: the closing act carries the final hash and the count
     now = dt.datetime.now(dt.UTC)
     Board(app.state.sessions).schedule(ELECTION, now - dt.timedelta(minutes=5),
-                                       now + dt.timedelta(hours=1))
+                                       now + dt.timedelta(hours=1))  # audited above
     receipt = first.post(f"/api/v1/elections/{ELECTION}/ballots", json={"ballot": ballot},
                          headers=first_headers).json()
     second, second_headers = signed_in(app, voters[1])
@@ -155,7 +158,7 @@ def test_practice_election_with_volunteers(practice_site, smtp_server):
     assert Board(app.state.sessions).election(ELECTION).fingerprint
     now = dt.datetime.now(dt.UTC)
     Board(app.state.sessions).schedule(ELECTION, now - dt.timedelta(minutes=5),
-                                       now + dt.timedelta(hours=1))
+                                       now + dt.timedelta(hours=1), audit_exemption="practice")
 
     body = smtp_server.messages[0].get_payload(decode=True).decode("utf-8")
     token, secret = re.search(r"/voto/activar/([\w-]+)#credencial=([0-9A-Z-]+)", body).groups()
@@ -210,7 +213,8 @@ def test_electronic_count_from_custodian_files(site, tmp_path):
     app, ctx, voters = site
     now = dt.datetime.now(dt.UTC)
     board = Board(app.state.sessions)
-    board.schedule(ELECTION, now - dt.timedelta(minutes=5), now + dt.timedelta(hours=1))
+    board.schedule(ELECTION, now - dt.timedelta(minutes=5), now + dt.timedelta(hours=1),
+                   audit_exemption="simulacro")
     client = staff_client(app)
     for voter, choice in zip(voters, ("pan+pri", "mc"), strict=True):
         key = credentials.signing_key(ELECTION, voter.secret)

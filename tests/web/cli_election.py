@@ -71,6 +71,16 @@ class CliElection:
         return self.election_id
 
     def schedule(self, opens: str, closes: str) -> None:
+        """The two published audits the window needs (docs/ceremony.md), then the window."""
+        if "Empresas distintas con dictamen publicado: 2" not in self.run(
+                "election", "audit", "list", self.election_id, "--db", self.db):
+            for n, firm in enumerate(("Auditora Uno, S.C.", "Revisores Dos, S.A."), 1):
+                opinion = self.tmp / f"dictamen-{n}.pdf"
+                opinion.write_bytes(f"dictamen de {firm}".encode())
+                self.run("election", "audit", "add", self.election_id, "--firm", firm,
+                         "--scope", "SIVEI", "--from", "2026-01-05", "--to", "2026-02-05",
+                         "--opinion", str(opinion), "--link", f"https://ine.example/d{n}",
+                         "--db", self.db)
         self.run("election", "schedule", self.election_id, opens, closes, "--db", self.db)
 
     def cast(self, client: TestClient, index: int, entity: str, selections: dict) -> None:

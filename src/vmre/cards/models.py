@@ -24,9 +24,14 @@ class Mechanism(StrEnum):
     """The four delivery mechanisms of the operating model (MOCE, INE/CG61/2020)."""
 
     HOME = "home"  # residence; optional consent for someone else there to receive it
-    ALTERNATE = "alternate"  # an alternate address the citizen authorised
-    OCURRE = "ocurre"  # the courier's office, "Ocurre" service
+    ALTERNATE = "alternate"  # an alternate address the citizen authorised; the same consent
+    OCURRE = "ocurre"  # the courier's office, "Ocurre": the fallback, never chosen
     PO_BOX = "po_box"  # a P.O. Box the citizen authorised
+
+
+# What a citizen may choose on the request: a), b) and d). Ocurre (c) is only the fallback
+# when delivery at a) or b) fails (INE/CG61/2020).
+CHOOSABLE = (Mechanism.HOME, Mechanism.ALTERNATE, Mechanism.PO_BOX)
 
 
 class RequestStatus(StrEnum):
@@ -118,6 +123,11 @@ class Campaign(Base):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     requested_until: Mapped[dt.date] = mapped_column(Date)  # rule: requested on or before
+    # One channel per campaign ("sendas campañas"): email or call; "" is a campaign of the
+    # first schema that used both. Its audience: whom the rule matched at the last run.
+    channel: Mapped[str] = mapped_column(String(10), default="")
+    audience: Mapped[int] = mapped_column(Integer, default=0)
+    unreachable: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

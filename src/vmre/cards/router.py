@@ -193,7 +193,8 @@ def campaigns(request: Request, session: Session = DB,
 
 @admin.post("/campaigns")
 def new_campaign(request: Request, code: str = Form(""), name: str = Form(""),
-                 requested_until: str = Form(""), csrf: str = Form(""),
+                 requested_until: str = Form(""), channel: str = Form(""),
+                 csrf: str = Form(""),
                  session: Session = DB, user: StaffUser = Depends(supervisors)):
     check_csrf(request, csrf)
     lang = language(request)
@@ -202,7 +203,7 @@ def new_campaign(request: Request, code: str = Form(""), name: str = Form(""),
     except ValueError:
         return _campaigns_page(request, session, user, 422, error=text("reports.error.date", lang))
     try:
-        create_campaign(session, code.strip(), name.strip(), until)
+        create_campaign(session, code.strip(), name.strip(), until, channel.strip())
     except UserError as err:
         return _campaigns_page(request, session, user, 422, error=err.message(lang))
     audit.record(session, user.username, "cards.campaign_create", code)

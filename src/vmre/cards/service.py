@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from vmre.cards.delivery import DeliveryState, Event, advance, ocurre_expired
+from vmre.cards import rules
+from vmre.cards.delivery import ADDRESSES, DeliveryState, Event, advance, ocurre_expired
 from vmre.cards.models import (
+    CHOOSABLE,
     ActivationChannel,
     CardRequest,
     CourierEvent,
@@ -58,8 +60,10 @@ def check_request(new: NewRequest) -> NewRequest:
         mechanism = Mechanism(new.mechanism).value
     except ValueError:
         raise UserError("cards.error.mechanism", value=new.mechanism) from None
-    if new.third_party_consent and mechanism != Mechanism.HOME.value:
-        raise UserError("cards.error.consent_home_only")
+    if mechanism not in CHOOSABLE:  # Ocurre is where a failed delivery ends, not a choice
+        raise UserError("cards.error.ocurre_not_choosable")
+    if new.third_party_consent and mechanism not in ADDRESSES:
+        raise UserError("cards.error.consent_address_only")
     key = (new.elector_key or "").strip().upper() or None
     if key is not None and not ELECTOR_KEY.match(key):
         raise UserError("cards.error.elector_key")
@@ -177,7 +181,8 @@ def apply_event(session: Session, report: CourierReport) -> bool:
         return False
     request = session.get(CardRequest, shipment.request_id)
     state = advance(_state(shipment), event, mexico_day(report.occurred_at),
-                    third_party=report.third_party, consent=request.third_party_consent)
+                    third_party=report.third_party, consent=request.third_party_consent,
+                    mechanism=shipment.mechanism, rules=rules.current(session))
     _store(shipment, request, state)
     session.add(CourierEvent(shipment_id=shipment.id, kind=event.value, occurred_at=at,
                              detail=report.detail))
@@ -186,15 +191,17 @@ def apply_event(session: Session, report: CourierReport) -> bool:
 
 
 def expire_ocurre(session: Session, today: dt.date) -> int:
-    """Start the return to Mexico of every card held 30 days at an Ocurre office."""
+    """Start the return to Mexico of every card held its days (the process's rule, 30 by the
+    MOCE) at an Ocurre office."""
+    in_force = rules.current(session)
     held = session.scalars(select(Shipment).where(
         Shipment.status == ShipmentStatus.AT_OCURRE.value))
     moved = 0
     for shipment in held:
-        if ocurre_expired(_state(shipment), today):
+        if ocurre_expired(_state(shipment), today, in_force):
             apply_event(session, CourierReport(
                 shipment.tracking, Event.RETURN_STARTED.value,
-                day_start(today), detail="30 days"))
+                day_start(today), detail=f"{in_force.ocurre_days} days"))
             moved += 1
     return moved
 

@@ -26,6 +26,14 @@ class Role(StrEnum):
     AGENT = "agent"  # citizen service (INETEL)
     OUTREACH = "outreach"
     SECRETARIAT = "secretariat"
+    # Observers, read-only (docs/registry.md §5.2): a political party's representative, the
+    # National Surveillance Commission (CNV), an auditor of the system.
+    PARTY_REP = "party_rep"
+    CNV = "cnv"
+    AUDITOR = "auditor"
+
+
+OBSERVERS = (Role.PARTY_REP, Role.CNV, Role.AUDITOR)
 
 
 class StaffUser(Base):

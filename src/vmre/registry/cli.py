@@ -323,3 +323,102 @@ def credential_list(election: str = ELECTION,
     out.write_text(json.dumps(document, indent=2, sort_keys=True), encoding="utf-8")
     typer.echo(bilingual("registry.credentials.written", count=len(document["credentials"]),
                          path=str(out)))
+
+
+# -- the LNERE as the law has it: observations, validity, the in-country files -------------
+lnere_app = typer.Typer(no_args_is_help=True,
+                        help="Observaciones, declaración de validez y bajas temporales de la "
+                             "LNERE / observations, validity and the in-country files.")
+registry_app.add_typer(lnere_app, name="lnere")
+
+
+@lnere_app.command("observe")
+def lnere_observe(election: str = ELECTION, entity: str = typer.Option(...),
+                  filer_kind: str = typer.Option(..., "--filer-kind",
+                                                 help="party | cnv"),
+                  filer: str = typer.Option(..., help="Partido (siglas) o CNV / party or CNV."),
+                  subject: str = typer.Option(..., help="La observación / the observation."),
+                  db: str | None = DB_OPTION) -> None:
+    """Registra una observación de un partido o de la CNV / file an observation."""
+    from vmre.core.database import transaction
+    from vmre.registry import validity
+
+    with transaction(_factory(db)) as session:
+        row = validity.file_observation(session, election, entity, filer_kind, filer, subject,
+                                        _actor())
+        typer.echo(bilingual("registry.lnere.observation_filed", id=row.id,
+                             entity=row.entity_id))
+
+
+@lnere_app.command("answer")
+def lnere_answer(observation: int, election: str = ELECTION,
+                 outcome: str = typer.Option(..., help="upheld | partly_upheld | dismissed"),
+                 answer: str = typer.Option(..., help="La respuesta / the answer."),
+                 db: str | None = DB_OPTION) -> None:
+    """Responde una observación con su resultado / answer an observation with its outcome."""
+    from vmre.core.database import transaction
+    from vmre.registry import validity
+
+    with transaction(_factory(db)) as session:
+        row = validity.answer_observation(session, election, observation, answer, outcome,
+                                          _actor())
+        typer.echo(bilingual("registry.lnere.observation_answered", id=row.id,
+                             outcome=row.outcome))
+
+
+@lnere_app.command("observations")
+def lnere_observations(election: str = ELECTION, entity: str | None = None,
+                       db: str | None = DB_OPTION) -> None:
+    """Observaciones: presentadas, respondidas y su resultado / filed, answered, outcome."""
+    from vmre.registry import validity
+
+    with _factory(db)() as session:
+        for row in validity.observations(session, election, entity):
+            state = row.outcome or bilingual("registry.lnere.pending")
+            typer.echo(bilingual("registry.lnere.observation_line", id=row.id,
+                                 entity=row.entity_id, filer=f"{row.filer_kind}:{row.filer}",
+                                 state=state))
+
+
+@lnere_app.command("declare-valid")
+def lnere_declare_valid(election: str = ELECTION, entity: str = typer.Option(...),
+                        agreement: str = typer.Option(..., help="Acuerdo / agreement."),
+                        election_day: dt.datetime = typer.Option(
+                            ..., "--election-day", formats=["%Y-%m-%d"],
+                            help="Jornada electoral / election day (AAAA-MM-DD)."),
+                        db: str | None = DB_OPTION) -> None:
+    """Declara válida y definitiva la LNERE de una entidad / declare an entity's LNERE valid."""
+    from vmre.core.database import transaction
+    from vmre.registry import validity
+
+    with transaction(_factory(db)) as session:
+        row = validity.declare_valid(session, election, entity, agreement,
+                                     election_day.date(), _actor())
+        typer.echo(bilingual("registry.lnere.declared", entity=row.entity_id,
+                             agreement=row.agreement, included=row.included))
+
+
+@lnere_app.command("in-country")
+def lnere_in_country(election: str = ELECTION, entity: str = typer.Option(...),
+                     kind: str = typer.Option(..., help="removal (baja temporal) | "
+                                                        "restoration (reincorporación)"),
+                     out: Path = typer.Option(...),
+                     today: dt.datetime | None = typer.Option(
+                         None, formats=["%Y-%m-%d"], help="Hoy / today (AAAA-MM-DD)."),
+                     db: str | None = DB_OPTION) -> None:
+    """Archivo para la lista nominal en territorio nacional: baja temporal de quienes están
+    en la LNERE, o su reincorporación tras la elección / the in-country list's file."""
+    from vmre.core.database import transaction
+    from vmre.registry import validity
+
+    partial = out.with_name(out.name + ".partial")
+    try:
+        with transaction(_factory(db)) as session, partial.open(
+                "w", newline="", encoding="utf-8") as handle:
+            n = validity.export_in_country(session, election, entity, kind, handle, _actor(),
+                                           today.date() if today else None)
+        partial.replace(out)
+    finally:
+        partial.unlink(missing_ok=True)
+    typer.echo(bilingual("registry.lnere.in_country_written", kind=kind, count=n,
+                         path=str(out)))

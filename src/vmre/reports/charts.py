@@ -20,32 +20,52 @@ def _png(fig) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def bars(labels: list[str], values: list[int], title: str, horizontal: bool = True) -> str:
+def bars_figure(labels: list[str], values: list[int], title: str, horizontal: bool = True):
+    """Bars on a linear scale (one value dwarfing the rest shows as it is), each labelled
+    with its figure so the small ones stay readable."""
     fig, ax = plt.subplots(figsize=(6.4, 0.45 * len(labels) + 1.2 if horizontal else 3.2))
     if horizontal:
         ax.barh(labels[::-1], values[::-1], color=COLOURS[0])
-        ax.set_xscale("symlog")  # one channel dwarfs the rest: keep the small ones visible
+        ax.set_xscale("linear")
+        ax.set_xlim(0, max(values or [1]) * 1.15)  # room for the last label
         for y, v in enumerate(values[::-1]):
             ax.annotate(f"{v:,}", (v, y), xytext=(4, 0), textcoords="offset points",
                         va="center", fontsize=8)
     else:
         ax.bar(labels, values, color=COLOURS[0])
+        ax.set_yscale("linear")
+        ax.set_ylim(0, max(values or [1]) * 1.15)
         for x, v in enumerate(values):
             ax.annotate(f"{v:,}", (x, v), xytext=(0, 3), textcoords="offset points",
                         ha="center", fontsize=8)
     ax.set_title(title, fontsize=10)
     ax.spines[["top", "right"]].set_visible(False)
-    return _png(fig)
+    return fig
 
 
-def grouped_bars(groups: list[str], series: dict[str, list[int]], title: str) -> str:
+def bars(labels: list[str], values: list[int], title: str, horizontal: bool = True) -> str:
+    return _png(bars_figure(labels, values, title, horizontal))
+
+
+def grouped_figure(groups: list[str], series: dict[str, list[int]], title: str):
+    """Grouped bars on a linear scale, each bar labelled with its figure."""
     fig, ax = plt.subplots(figsize=(6.4, 3.2))
     width = 0.8 / max(len(series), 1)
+    top = max((v for values in series.values() for v in values), default=1) or 1
     for i, (name, values) in enumerate(series.items()):
         xs = [x + i * width for x in range(len(groups))]
         ax.bar(xs, values, width, label=name, color=COLOURS[i % len(COLOURS)])
+        for x, v in zip(xs, values, strict=True):
+            ax.annotate(f"{v:,}", (x, v), xytext=(0, 2), textcoords="offset points",
+                        ha="center", fontsize=7)
+    ax.set_yscale("linear")
+    ax.set_ylim(0, top * 1.15)
     ax.set_xticks([x + width * (len(series) - 1) / 2 for x in range(len(groups))], groups)
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
-    return _png(fig)
+    return fig
+
+
+def grouped_bars(groups: list[str], series: dict[str, list[int]], title: str) -> str:
+    return _png(grouped_figure(groups, series, title))

@@ -69,6 +69,10 @@ def biweekly(
 
     engine = make_engine(db)
     migrate(engine)
-    with session_factory(engine)() as session:
+    from vmre.core import audit
+    from vmre.core.database import transaction
+
+    with transaction(session_factory(engine)) as session:
         csv_path, pdf_path = write_biweekly(session, dt.date.fromisoformat(cutoff), out, entity)
+        audit.record(session, "cli", "reports.biweekly", f"{cutoff} {entity or 'all'} pdf+csv")
     typer.echo(bilingual("reports.cli.biweekly_written", csv=csv_path, pdf=pdf_path))

@@ -13,6 +13,7 @@ from vmre.cards.campaigns import CampaignFigures, campaign_figures
 from vmre.core.messages import text
 from vmre.reports import charts, providers
 from vmre.reports.document import render_document, write_pdf
+from vmre.reports.sample import is_loaded
 from vmre.service.activities import activities
 from vmre.service.models import Account, Channel, Origin, PressKind, SocialFigures
 from vmre.service.outreach import (
@@ -52,6 +53,8 @@ class QuarterlyData:
     activities: dict[str, list[str]]
     provided: dict[str, list[tuple[str, int]]]
     charts: dict[str, str]
+    sample: bool = False  # made from the sample quarter: every page says so
+    biweekly_reports: int = 0  # biweekly card reports made for local bodies in the period
 
     @property
     def media_total(self) -> int:
@@ -90,9 +93,24 @@ def gather(session: Session, period: Period) -> QuarterlyData:
         provided={s: providers.figures(s, session, period)
                   for s in ("coordination", "electronic_voting")},
         charts={},
+        sample=is_loaded(session),
+        biweekly_reports=_biweekly_reports(session, period),
     )
     data.charts = _charts(data)
     return data
+
+
+def _biweekly_reports(session: Session, period: Period) -> int:
+    """Biweekly card reports for the local bodies made in the period (audit log)."""
+    from sqlalchemy import func, select
+
+    from vmre.core.audit import AuditEvent
+
+    first, after = period.instants()
+    return session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "reports.biweekly", AuditEvent.at >= first,
+        AuditEvent.at < after)) or 0
+
 
 
 def month_label(month: dt.date) -> str:

@@ -78,6 +78,8 @@ def biweekly(request: Request, fmt: str, session: Session = DB,
         media = "application/pdf"
     else:
         raise HTTPException(status_code=404)
+    audit.record(session, user.username, "reports.biweekly",
+                 f"{cutoff.isoformat()} {entity or 'all'} {fmt}")
     name = f"cpve-quincenal-{cutoff.isoformat()}.{fmt}"
     return Response(body, media_type=media,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

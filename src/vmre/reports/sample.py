@@ -15,7 +15,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from vmre.cards.campaigns import create_campaign
-from vmre.cards.models import Campaign, CardRequest, Mechanism, Notice, RequestStatus
+from vmre.cards.models import CHOOSABLE, Campaign, CardRequest, Notice, RequestStatus
 from vmre.core.clock import day_start
 from vmre.core.entities import ENTITIES
 from vmre.core.messages import UserError
@@ -48,10 +48,22 @@ def _instant(rng: random.Random, start: dt.date, end: dt.date) -> dt.datetime:
     return day_start(day) + dt.timedelta(hours=rng.randint(8, 17), minutes=rng.randint(0, 59))
 
 
+def _sample_codes() -> list[str]:
+    code = sample_data()["campaign"]["code"]
+    return [f"{code}-llamada", f"{code}-correo"]
+
+
+def is_loaded(session: Session) -> bool:
+    """Whether the database holds the sample quarter: every report made from it is then
+    marked as sample data."""
+    return session.scalar(select(Campaign.id).where(Campaign.code.in_(_sample_codes()))
+                          .limit(1)) is not None
+
+
 def load_sample(session: Session) -> None:
     """Load the sample quarter into an empty service and campaign store."""
     data = sample_data()
-    if session.scalar(select(Campaign).where(Campaign.code == data["campaign"]["code"])):
+    if is_loaded(session):
         raise UserError("reports.error.sample_loaded")
     rng = random.Random(SEED)
     start, end = data["period"]["start"], data["period"]["end"]
@@ -95,10 +107,15 @@ def _load_contacts(session: Session, counts: dict, rng: random.Random, start: dt
 
 
 def _load_campaign(session: Session, spec: dict, rng: random.Random) -> None:
-    """The card requests of 2018 or earlier never activated, and one notice per person."""
-    campaign = create_campaign(session, spec["code"], spec["name"], spec["requested_until"])
+    """The card requests of 2018 or earlier never activated, and one notice per person: the
+    report's two campaigns ("sendas campañas"), one by automated call, one by e-mail."""
+    by_call = create_campaign(session, f"{spec['code']}-llamada", spec["name"],
+                              spec["requested_until"], "call")
+    by_mail = create_campaign(session, f"{spec['code']}-correo", spec["name"],
+                              spec["requested_until"], "email")
+    by_call.audience, by_mail.audience = spec["calls"], spec["emails"]
     total = spec["calls"] + spec["emails"]
-    mechanisms = [m.value for m in Mechanism]
+    mechanisms = [m.value for m in CHOOSABLE]
     requests = []
     for n in range(total):
         consulate, country = CONSULATES[n % len(CONSULATES)]
@@ -126,7 +143,7 @@ def _load_campaign(session: Session, spec: dict, rng: random.Random) -> None:
     call_at = dt.datetime.combine(spec["calls_sent_on"], noon)
     notices = [
         {
-            "campaign_id": campaign.id,
+            "campaign_id": by_mail.id if r["email"] else by_call.id,
             "request_id": ids[r["request_id"]],
             "channel": "email" if r["email"] else "call",
             "sent_at": email_at if r["email"] else call_at,
@@ -150,9 +167,9 @@ def _load_social(session: Session, rows: list[dict]) -> None:
 
 def _load_media(session: Session, spec: dict, rng: random.Random, start: dt.date,
                 end: dt.date) -> None:
-    outlets, summaries = spec["outlets"], spec["summaries"]
+    # The source gives the total (110) and the four media, nothing of each note: the sample
+    # notes name no outlet, summary or link, and their split by medium is illustrative.
     for medium in ("press", "television", "internet", "radio"):
-        for n in range(spec[medium]):
+        for _n in range(spec[medium]):
             day = start + dt.timedelta(days=rng.randint(0, (end - start).days))
-            add_media_note(session, published_on=day, outlet=outlets[n % len(outlets)],
-                           medium=medium, summary=summaries[rng.randrange(len(summaries))])
+            add_media_note(session, published_on=day, outlet=spec["outlet"], medium=medium)

@@ -24,6 +24,7 @@ class Section(StrEnum):
     DIGITAL_TOPICS = "digital_topics"  # 2.2.3 topics spread on digital platforms
     DIFFUSION = "diffusion"  # 2.2.4
     CIVIC_EDUCATION = "civic_education"  # 2.2.6
+    INFOGRAPHICS = "infographics"  # 2.2.6.1 the infographics' topics
     REPRESENTATION = "representation"  # 2.2.7
     IMPROVEMENTS = "improvements"  # 2.3
     ELECTRONIC_VOTING = "electronic_voting"  # 2.4

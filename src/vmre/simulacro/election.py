@@ -15,6 +15,7 @@ from vmre.core.database import make_engine, migrate, session_factory
 from vmre.crypto import credentials as creds
 from vmre.crypto.group import random_scalar
 from vmre.simulacro.run import default_manifest_text, run_ceremony
+from vmre.voting.audits import SIMULACRO
 from vmre.voting.board import Board
 from vmre.voting.ceremony import Ceremony
 from vmre.voting.context import ElectionContext
@@ -58,5 +59,6 @@ def open_election(folder: str | Path, url: str, entities: Sequence[str] = ("JAL"
     board.load_credentials(election_id, sign_credential_list(
         election_id, issuer, [(c.public, e) for c, e in voters]))
     now = dt.datetime.now(dt.UTC)
-    board.schedule(election_id, now - dt.timedelta(hours=1), now + dt.timedelta(hours=1))
+    board.schedule(election_id, now - dt.timedelta(hours=1), now + dt.timedelta(hours=1),
+                   audit_exemption=SIMULACRO)  # a mock election (docs/ceremony.md)
     return ReadyElection(folder, ceremony, ceremony.context(), board, voters, seed, issuer)

@@ -32,6 +32,7 @@ from vmre.simulacro.web import WebServer
 from vmre.simulacro.web import vote as web_vote
 from vmre.voting import closing
 from vmre.voting.accounts import VoterAccount
+from vmre.voting.audits import SIMULACRO
 from vmre.voting.ballot import encrypt_ballot, reveal
 from vmre.voting.board import Board
 from vmre.voting.ceremony import Ceremony
@@ -196,7 +197,8 @@ def run(voters: int, out: str | Path, custodians: int = 5, threshold: int = 3, a
         outcome.fingerprint, _inputs = board.fingerprint(election_id)  # fixed before the window
         plan = _voter_plan(manifest, registration.internet, seed, web_voters)
         now = dt.datetime.now(dt.UTC)
-        board.schedule(election_id, now - dt.timedelta(minutes=1), now + dt.timedelta(days=1))
+        board.schedule(election_id, now - dt.timedelta(minutes=1), now + dt.timedelta(days=1),
+                       audit_exemption=SIMULACRO)  # a mock election (docs/ceremony.md)
 
         say("voting")
         voting = [(v, sel, behaviour) for v, (_e, sel, behaviour)

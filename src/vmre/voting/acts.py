@@ -66,8 +66,14 @@ def _local(moment: dt.datetime | None, zone: str) -> str:
 
 
 def act_data(board: Board, election_id: str) -> dict:
-    """Everything both acts print, read from the board and the ceremony transcript."""
+    """Everything both acts print, read from the board, the ceremony transcript and who was
+    there. The opening act prints nothing of the board but what held when voting opened."""
+    from vmre.voting import attendance
+
     election = board.election(election_id)
+    with board.sessions() as s:
+        present = {act: attendance.as_dicts(attendance.listed(s, election_id, act))
+                   for act in attendance.ACTS}
     ctx = loaded(election).context
     manifest = ctx.manifest
     transcript = json.loads(election.transcript)
@@ -91,6 +97,7 @@ def act_data(board: Board, election_id: str) -> dict:
         "first_prev": entries[0].prev_hash if entries else election.head_hash,
         "spoiled": board.spoiled_count(election_id),
         "integrity": integrity_codes(),
+        "attendance": present,
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
     }
 
@@ -103,15 +110,18 @@ def _iso(moment: dt.datetime | None) -> str | None:
     return _utc(moment).isoformat() if moment is not None else None
 
 
-def cache_key(election, kind: str, lang: str, now: dt.datetime | None = None) -> str | None:
+def cache_key(election, kind: str, lang: str, now: dt.datetime | None = None,
+              attendance: str = "") -> str | None:
     """The key under which an act's PDF is stored once its content is fixed, None before.
 
     The opening act is fixed once the ceremony is over (the election exists), its fingerprint
     is fixed and its window is set; the closing act once voting has ended (closed, or its
     window over by the clock). The key is the SHA-256 of what could still change what the act
     prints — the window, the state and the board's head for the closing act, the deployed
-    application's integrity code, the language — so a rescheduled window or a new release
-    gets an act of its own."""
+    application's integrity code, the language, who was there (`attendance`, the digest of
+    vmre.voting.attendance) — so a rescheduled window or a new release gets an act of its
+    own. The opening act never prints the board's later state: ballots cast after it was
+    fixed do not change it."""
     if kind == "inicio":
         if not (election.fingerprint and election.opens_at and election.closes_at):
             return None
@@ -124,7 +134,7 @@ def cache_key(election, kind: str, lang: str, now: dt.datetime | None = None) ->
     inputs = {"election": election.id, "kind": kind, "lang": lang,
               "fingerprint": election.fingerprint, "opens": _iso(election.opens_at),
               "closes": _iso(election.closes_at),
-              "application": integrity_codes()["application"]}
+              "application": integrity_codes()["application"], "attendance": attendance}
     if kind == "cierre":
         inputs.update(state=election.state, ballots=election.ballot_count,
                       head=election.head_hash)

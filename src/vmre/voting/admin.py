@@ -22,6 +22,7 @@ from vmre.core.staff import Role, StaffUser
 from vmre.voting import acts, practice
 from vmre.voting import server_tally as closing
 from vmre.voting.api import DB, board
+from vmre.voting.audits import PRACTICE
 from vmre.voting.board import loaded
 from vmre.voting.manifest import parse_manifest
 from vmre.voting.models import ActPdf, Election
@@ -125,7 +126,10 @@ def schedule(request: Request, election_id: str, opens: str = Form(""), closes: 
     try:
         start = dt.datetime.fromisoformat(opens).replace(tzinfo=zone).astimezone(dt.UTC)
         end = dt.datetime.fromisoformat(closes).replace(tzinfo=zone).astimezone(dt.UTC)
-        board(request).schedule(election_id, start, end)
+        # a practice election opens under its documented exemption; any other needs its two
+        # published audits (docs/ceremony.md)
+        board(request).schedule(election_id, start, end,
+                                PRACTICE if practice.is_practice(s, election_id) else None)
     except ValueError:
         return _election_view(request, s, election_id, user, UserError("sivei.admin.bad_time"))
     except UserError as err:
@@ -225,9 +229,14 @@ def acts_page(request: Request, s: Session = DB):
 
 @acts_router.get("/integridad")
 def integrity_page(request: Request, s: Session = DB):
+    from vmre.voting.audits import SystemAudit
+
     elections = s.scalars(select(Election).order_by(Election.id))
+    # the published audits of the system (LGIPE, thirteenth transitory): made public here
+    published = s.scalars(select(SystemAudit).where(SystemAudit.public_link != "")
+                          .order_by(SystemAudit.election_id, SystemAudit.id))
     return render(request, "sivei/integrity.html", codes=acts.integrity_codes(),
-                  fingerprints=acts.election_fingerprints(elections))
+                  fingerprints=acts.election_fingerprints(elections), audits=list(published))
 
 
 @acts_router.get("/actas/{election_id}/{kind}.pdf")
@@ -237,7 +246,10 @@ def act_pdf(request: Request, election_id: str, kind: str, s: Session = DB):
     if kind not in ("inicio", "cierre"):
         raise HTTPException(404, text("web.not_found", lang))
     election = _election(s, election_id, lang)
-    key = acts.cache_key(election, kind, lang)
+    from vmre.voting import attendance
+
+    key = acts.cache_key(election, kind, lang, attendance=attendance.digest(
+        attendance.listed(s, election_id, kind)))
     stored = s.get(ActPdf, key) if key else None
     if stored is not None:  # fixed content: served as made, never rendered again
         pdf = stored.pdf

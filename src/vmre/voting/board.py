@@ -31,6 +31,7 @@ from vmre.crypto.group import (
     scalar_bytes,
     scalar_from_hex,
 )
+from vmre.voting import audits
 from vmre.voting import ballot as ballots
 from vmre.voting import fingerprint as fingerprints
 from vmre.voting.appender import (
@@ -230,15 +231,20 @@ class Board:
                 raise UserError("voting.board.fingerprint_changed", election=election_id)
             return election.fingerprint, document
 
-    def schedule(self, election_id: str, opens_at: dt.datetime, closes_at: dt.datetime) -> None:
+    def schedule(self, election_id: str, opens_at: dt.datetime, closes_at: dt.datetime,
+                 audit_exemption: str | None = None) -> None:
+        """The voting window. Refused unless two published audits by distinct firms are on
+        record (LGIPE, thirteenth transitory; vmre.voting.audits) or the documented exemption
+        `practice` / `simulacro` is named."""
         if closes_at <= opens_at:
             raise UserError("voting.board.bad_window")
         with self.sessions() as s, s.begin():
-            election = self._election(s, election_id, lock=True, light=True)
+            election = self._election(s, election_id, lock=True)
             if _ended(election):  # closing is final: no window opens again
                 raise UserError("voting.board.closed_final")
             if not election.fingerprint:  # published before the window opens, never after
                 raise UserError("voting.board.no_fingerprint", election=election_id)
+            audits.require(s, election, audit_exemption)
             election.opens_at, election.closes_at = opens_at, closes_at
             election.state = "scheduled"
 

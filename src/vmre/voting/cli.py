@@ -80,6 +80,29 @@ def finalize(folder: Path = FOLDER) -> None:
           disqualified=json.dumps(transcript["disqualified"], ensure_ascii=False))
 
 
+@ceremony_app.command("attendance")
+def attendance_cmd(
+        election: str,
+        act: str = typer.Option(..., help="inicio (apertura / opening) | cierre (closing)"),
+        custodian: list[str] = typer.Option([], help="Custodio presente / present: N=Nombre"),
+        absent: list[str] = typer.Option([], help="Custodio ausente / absent: N=Nombre"),
+        staff: list[str] = typer.Option([], help="Personal que condujo / staff who ran it"),
+        party: list[str] = typer.Option([], help="Representación / party: PARTIDO=Nombre"),
+        oficialia: list[str] = typer.Option([], help="Oficialía Electoral (da fe / attests)"),
+        db: str | None = DB) -> None:
+    """Quién estuvo en la ceremonia: lo imprime el acta, con una línea de firma por persona /
+    who was there: the act names them, with a signature line for each."""
+    from vmre.core import audit as audit_log
+    from vmre.voting import attendance
+
+    people = attendance.people(custodian, absent, staff, party, oficialia)
+    board = _board(db)
+    with transaction(board.sessions) as s:
+        rows = attendance.record(s, election, act, people)
+        audit_log.record(s, "cli", "sivei_attendance", election, f"act={act} people={len(rows)}")
+    _done("voting.cli.attendance_recorded", act=act, election=election, count=len(rows))
+
+
 @ceremony_app.command("decrypt")
 def decrypt(aggregate: Path, out: Path, index: int = INDEX, secret: Path = SECRET,
             folder: Path = FOLDER) -> None:
@@ -145,12 +168,23 @@ def _print_fingerprint(board: Board, election_id: str) -> None:
     _done("voting.cli.fingerprint", election=election_id, fingerprint=value)
 
 
+EXEMPTION = typer.Option(
+    None, "--audit-exemption",
+    help="Solo simulacros y elecciones de práctica: 'simulacro' o 'practice' abre la votación "
+         "sin las dos auditorías publicadas (docs/ceremony.md, Audits) / only mock and practice "
+         "elections: 'simulacro' or 'practice' opens the window without the two published "
+         "audits.")
+
+
 @election_app.command("schedule")
-def schedule(election: str, opens: dt.datetime, closes: dt.datetime, db: str | None = DB) -> None:
-    """Programa el periodo de votación (ISO 8601 con zona) / schedule the voting window."""
+def schedule(election: str, opens: dt.datetime, closes: dt.datetime, db: str | None = DB,
+             audit_exemption: str | None = EXEMPTION) -> None:
+    """Programa el periodo de votación (ISO 8601 con zona) / schedule the voting window.
+    Exige dos auditorías publicadas de empresas distintas (LGIPE, décimo tercero
+    transitorio) / requires two published audits by distinct firms."""
     if opens.tzinfo is None or closes.tzinfo is None:
         raise UserError("voting.cli.naive_time")
-    _board(db).schedule(election, opens, closes)
+    _board(db).schedule(election, opens, closes, audit_exemption)
     _done("voting.cli.scheduled", election=election, opens=opens, closes=closes)
 
 
@@ -194,3 +228,71 @@ def tally_cmd(election: str, shares: list[Path], closing_dir: Path = Path("closi
     typer.echo(json.dumps(results["contests"], indent=1, ensure_ascii=False))
     _done("voting.cli.tallied", used=", ".join(map(str, results["custodians_used"])),
           rejected=", ".join(map(str, rejected)) or "-", record=record)
+
+
+audit_app = typer.Typer(no_args_is_help=True,
+                        help="Auditorías del sistema (LGIPE, décimo tercero transitorio) / "
+                             "audits of the system before internet voting.")
+election_app.add_typer(audit_app, name="audit")
+
+
+def _audit_state(link: str) -> str:
+    return text("voting.cli.audit_published", link=link) if link else \
+        text("voting.cli.audit_unpublished")
+
+
+@audit_app.command("add")
+def audit_add(election: str,
+              firm: str = typer.Option(..., help="Empresa auditora / auditing firm."),
+              scope: str = typer.Option(..., help="Alcance / scope of the audit."),
+              started: dt.datetime = typer.Option(..., "--from", formats=["%Y-%m-%d"],
+                                                  help="Inicio / first day (AAAA-MM-DD)."),
+              ended: dt.datetime = typer.Option(..., "--to", formats=["%Y-%m-%d"],
+                                                help="Fin / last day (AAAA-MM-DD)."),
+              opinion: Path = typer.Option(..., help="Dictamen / the opinion document."),
+              link: str = typer.Option("", help="Enlace público al dictamen / public link."),
+              db: str | None = DB) -> None:
+    """Registra una auditoría y el SHA-256 de su dictamen / record an audit and its opinion's
+    SHA-256."""
+    from vmre.core import audit as audit_log
+    from vmre.voting import audits
+
+    try:
+        digest = audits.opinion_digest(opinion.read_bytes())
+    except OSError:
+        raise UserError("voting.audits.no_opinion", path=opinion) from None
+    board = _board(db)
+    with transaction(board.sessions) as s:
+        row = audits.add(s, election, firm, scope, started.date(), ended.date(), digest, link)
+        audit_log.record(s, "cli", "sivei_audit_add", election, f"{row.id} {row.firm}")
+        _done("voting.cli.audit_added", audit=row.id, firm=row.firm, election=election,
+              digest=digest, state=_audit_state(row.public_link))
+
+
+@audit_app.command("publish")
+def audit_publish(election: str, audit_id: int, link: str = typer.Option(...),
+                  db: str | None = DB) -> None:
+    """Enlace público del dictamen / the opinion's public link."""
+    from vmre.core import audit as audit_log
+    from vmre.voting import audits
+
+    board = _board(db)
+    with transaction(board.sessions) as s:
+        row = audits.publish(s, election, audit_id, link)
+        audit_log.record(s, "cli", "sivei_audit_publish", election, str(row.id))
+        _done("voting.cli.audit_added", audit=row.id, firm=row.firm, election=election,
+              digest=row.opinion_sha256, state=_audit_state(row.public_link))
+
+
+@audit_app.command("list")
+def audit_list(election: str, db: str | None = DB) -> None:
+    """Auditorías registradas y si se cumple la regla / recorded audits and the rule."""
+    from vmre.voting import audits
+
+    board = _board(db)
+    with board.sessions() as s:
+        for row in audits.listed(s, election):
+            _done("voting.cli.audit_line", audit=row.id, firm=row.firm, start=row.started_on,
+                  end=row.ended_on, digest=row.opinion_sha256, link=row.public_link or "-")
+        _done("voting.cli.audit_rule", firms=len(audits.published_firms(s, election)),
+              needed=audits.MIN_FIRMS)

@@ -48,7 +48,7 @@ def demo(voters: int = typer.Option(3, help="Votantes / voters (Jalisco)."),
     from vmre.core.database import transaction
     from vmre.crypto import credentials
     from vmre.crypto.group import random_scalar
-    from vmre.voting import accounts, handover, practice
+    from vmre.voting import accounts, audits, handover, practice
     from vmre.voting.board import Board
     from vmre.voting.ceremony import Ceremony
     from vmre.voting.credential_list import sign_credential_list
@@ -74,10 +74,12 @@ def demo(voters: int = typer.Option(3, help="Votantes / voters (Jalisco)."),
         for (email, phone, _code, (_token, hashed)), public in zip(people, publics,
                                                                     strict=True))), "demo")
     now = dt.datetime.now(dt.UTC)
-    board.schedule(election, now - dt.timedelta(minutes=1), now + dt.timedelta(days=1))
     if practice_run:
         with transaction(sessions) as s:
             practice.flag(s, election)
+    # a demo is a mock election: it opens under the documented exemption (docs/ceremony.md)
+    board.schedule(election, now - dt.timedelta(minutes=1), now + dt.timedelta(days=1),
+                   audit_exemption=audits.PRACTICE if practice_run else audits.SIMULACRO)
     for email, phone, code, (token, _hashed) in people:
         typer.echo(f"{email}\tphone …{phone[-4:]}\t{accounts.activation_link(token, code)}")
     typer.echo(f"ceremony folder: {folder} (custodian 1, passphrase demostracion-vmre)")

@@ -17,7 +17,17 @@ def electronic_voting(session: Session, period: Period) -> list[tuple[str, int]]
         BoardEntry.received_at >= first, BoardEntry.received_at < after)) or 0
     audited = session.scalar(select(func.count()).select_from(SpoiledBallot).where(
         SpoiledBallot.received_at >= first, SpoiledBallot.received_at < after)) or 0
-    return [("voting.fig.ballots_cast", cast), ("voting.fig.ballots_audited", audited)]
+    from vmre.voting.audits import SystemAudit, firm_key
+
+    # audits of the system (docs/ceremony.md, "Audits before the window") recorded in the
+    # period, and the distinct firms among them whose opinion is public
+    audits = list(session.scalars(select(SystemAudit).where(
+        SystemAudit.recorded_at >= period.instants()[0],
+        SystemAudit.recorded_at < period.instants()[1])))
+    firms = {firm_key(a.firm) for a in audits if a.public_link}
+    return [("voting.fig.ballots_cast", cast), ("voting.fig.ballots_audited", audited),
+            ("voting.fig.system_audits", len(audits)),
+            ("voting.fig.audit_firms_published", len(firms))]
 
 
 register("electronic_voting", electronic_voting)

@@ -113,6 +113,8 @@ AREAS = (
     ("/admin/service/", "web.admin.area.service",
      (Role.AGENT, Role.SUPERVISOR, Role.SECRETARIAT, Role.OUTREACH)),
     ("/admin/reports/", "web.admin.area.reports", (Role.SECRETARIAT, Role.OPL)),
+    ("/admin/observacion/", "web.admin.area.observers",
+     (Role.PARTY_REP, Role.CNV, Role.AUDITOR)),
 )
 
 

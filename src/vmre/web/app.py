@@ -14,6 +14,7 @@ from vmre.cards import router as cards_routes
 from vmre.core.database import make_engine, migrate, session_factory
 from vmre.core.messages import text
 from vmre.count import router as count_router
+from vmre.observation.router import router as observers_router
 from vmre.registry.router import router as registry_router
 from vmre.reports.router import router as reports_router
 from vmre.service.router import router as service_router
@@ -74,6 +75,7 @@ def create_app(database: str | None = None, *, secret_key: str | None = None,
     app.include_router(cards_routes.admin)
     app.include_router(cards_routes.public)
     app.include_router(reports_router)
+    app.include_router(observers_router)
     for router in count_router.ROUTERS:
         app.include_router(router)
     app.include_router(registry_router)

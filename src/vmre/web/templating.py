@@ -17,7 +17,7 @@ from vmre.web.sri import sri
 
 # Each part keeps its templates in vmre/<part>/templates; the web base layout comes last.
 TEMPLATE_PACKAGES = ("vmre.web", "vmre.voting", "vmre.registry", "vmre.cards", "vmre.service",
-                     "vmre.count", "vmre.reports")
+                     "vmre.count", "vmre.reports", "vmre.observation")
 
 
 @lru_cache(maxsize=1)
