@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pytest
 from fastapi.testclient import TestClient
 
+from staff_login import sign_in
 from vmre.core.database import transaction
 from vmre.core.entities import ENTITIES
 from vmre.core.staff import Role, StaffUser, hash_password
@@ -54,10 +55,9 @@ class Env:
     padron: SyntheticPadron
 
     def login(self, username: str) -> None:
-        page = self.client.get("/admin/login")
-        r = self.client.post("/admin/login", data={"username": username, "password": PASSWORD,
-                                                   "csrf": csrf_of(page.text)})
+        r = sign_in(self.client, username, PASSWORD)
         assert r.status_code == 200, r.text
+        assert str(r.url).endswith("/admin/"), r.text
 
     def csrf(self) -> str:
         return csrf_of(self.client.get("/registro/estado").text)

@@ -11,6 +11,7 @@ custodian recovers its key share from its secret file and the transcript.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from vmre.core.messages import UserError
@@ -18,6 +19,15 @@ from vmre.crypto import dkg, schnorr, sealing
 from vmre.crypto.group import L, Point, point_from_hex, scalar_bytes, scalar_from_hex
 from vmre.voting.context import ElectionContext, manifest_hash, transcript_hash
 from vmre.voting.manifest import Manifest, parse_manifest
+
+
+def write_private(path: Path, content: str) -> None:
+    """A new file readable and writable by its owner only (0600), created so from the first
+    byte (never written first and narrowed later); an existing file is refused."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.fchmod(fd, 0o600)  # whatever the umask
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(content)
 
 
 def _write(path: Path, data: dict) -> None:
@@ -78,7 +88,10 @@ class Ceremony:
 
     # -- custodian steps --------------------------------------------------------------------
     def keygen(self, index: int, passphrase: str, secret_path: str | Path) -> None:
-        self._check_index(index)
+        """This custodian's keys. A custodian's announcement or secret already made is never
+        overwritten: a second keygen would silently replace a published commitment (or the
+        only key to a share), so it is refused before anything is drawn."""
+        announcement = self.refuse_keygen_again(index, secret_path)
         poly = dkg.random_polynomial(self.params["threshold"])
         box_public, box_secret = sealing.box_keypair()
         ann = dkg.announce(index, poly, self.proof_context())
@@ -87,11 +100,20 @@ class Ceremony:
                   "box_public": box_public.hex(), "box_secret": box_secret.hex()}
         sealed = sealing.seal_with_passphrase(json.dumps(secret).encode(), passphrase,
                                               f"custodian-{index}")
-        Path(secret_path).write_text(json.dumps(sealed), encoding="utf-8")
-        _write(self.folder / f"announce-{index}.json", {
+        write_private(Path(secret_path), json.dumps(sealed))
+        _write(announcement, {
             "index": index, "box_public": box_public.hex(),
             "commitments": [c.hex() for c in ann.commitments],
             "proofs": [[_hex(p.challenge), _hex(p.response)] for p in ann.proofs]})
+
+    def refuse_keygen_again(self, index: int, secret_path: str | Path) -> Path:
+        """The announcement's path, if neither it nor the secret file exists yet."""
+        self._check_index(index)
+        announcement = self.folder / f"announce-{index}.json"
+        for existing in (announcement, Path(secret_path)):
+            if existing.exists():
+                raise UserError("voting.ceremony.keygen_exists", index=index, path=str(existing))
+        return announcement
 
     def _secret(self, secret_path: str | Path, passphrase: str) -> dict:
         sealed = _read(Path(secret_path))

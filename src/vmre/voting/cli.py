@@ -45,7 +45,9 @@ def init(manifest: Path, custodians: int = 5, threshold: int = 3, folder: Path =
 @ceremony_app.command("keygen")
 def keygen(index: int = INDEX, secret: Path = SECRET, folder: Path = FOLDER) -> None:
     """Genera la llave del custodio / generate this custodian's keys."""
-    Ceremony(folder).keygen(index, _passphrase(confirm=True), secret)
+    ceremony = Ceremony(folder)
+    ceremony.refuse_keygen_again(index, secret)  # before the passphrase is asked
+    ceremony.keygen(index, _passphrase(confirm=True), secret)
     _done("voting.cli.announced", index=index)
 
 

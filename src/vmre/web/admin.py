@@ -6,10 +6,19 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from vmre.core import audit
+from vmre.core import audit, totp
+from vmre.core.audit import utcnow
 from vmre.core.messages import UserError, text
 from vmre.core.ratelimit import RateLimiter
-from vmre.core.staff import Role, StaffUser, authenticate, change_password
+from vmre.core.staff import (
+    Role,
+    StaffUser,
+    authenticate,
+    change_password,
+    check_totp,
+    enrol_totp,
+    totp_uri,
+)
 from vmre.web.deps import DB, current_staff
 from vmre.web.security import check_csrf, client_ip, language
 from vmre.web.templating import render
@@ -48,8 +57,69 @@ def login(
     if isinstance(user, UserError):
         audit.record(session, username[:120], "login_failed")
         return render(request, "login.html", 401, error=user.message(lang), username=username)
+    # The password is right: the second factor follows. Nobody is signed in until then.
+    request.session.clear()
+    request.session["staff_pending"] = user.id
+    request.session["staff_pending_at"] = int(utcnow().timestamp())
+    audit.record(session, user.username, "login_password")
+    return RedirectResponse("/admin/codigo", status_code=303)
+
+
+PENDING_SECONDS = 5 * 60  # from the right password to the code
+
+
+def _pending(request: Request, session: Session) -> StaffUser | None:
+    """The account whose password was just given, if it was given in the last minutes."""
+    user_id = request.session.get("staff_pending")
+    started = request.session.get("staff_pending_at") or 0
+    if not isinstance(user_id, int) or utcnow().timestamp() - started > PENDING_SECONDS:
+        return None
+    return session.get(StaffUser, user_id)
+
+
+def _code_page(request: Request, user: StaffUser, status: int = 200, error: str | None = None):
+    """Enrolment (QR code, otpauth URI and the secret as text) or the code prompt."""
+    if user.totp_secret:
+        return render(request, "staff_code.html", status, error=error, enrol=False)
+    secret = request.session.get("staff_totp_pending")
+    if not secret:
+        secret = totp.new_secret()
+        request.session["staff_totp_pending"] = secret
+    uri = totp_uri(user, secret)
+    return render(request, "staff_code.html", status, error=error, enrol=True, secret=secret,
+                  uri=uri, qr=totp.qr_data_uri(uri))
+
+
+@router.get("/codigo")
+def code_page(request: Request, session: Session = DB):
+    user = _pending(request, session)
+    if user is None:
+        return RedirectResponse("/admin/login", status_code=303)
+    return _code_page(request, user)
+
+
+@router.post("/codigo")
+def code(request: Request, code: str = Form(""), csrf: str = Form(""), session: Session = DB):
+    check_csrf(request, csrf)
+    lang = language(request)
+    user = _pending(request, session)
+    if user is None:
+        return RedirectResponse("/admin/login", status_code=303)
+    if not login_limiter(request).allow(client_ip(request)):
+        return _code_page(request, user, 429, text("web.login.rate_limited", lang))
+    enrolling = not user.totp_secret
+    if enrolling:
+        secret = request.session.get("staff_totp_pending") or ""
+        result = enrol_totp(session, user, secret, code[:12])
+    else:
+        result = check_totp(session, user, code[:12])
+    if isinstance(result, UserError):
+        audit.record(session, user.username, "login_code_failed")
+        return _code_page(request, user, 400, result.message(lang))
     request.session.clear()  # new session on privilege change: no fixation
     request.session["staff_id"] = user.id
+    if enrolling:
+        audit.record(session, user.username, "totp_enrolled")
     audit.record(session, user.username, "login")
     return RedirectResponse("/admin/", status_code=303)
 
