@@ -37,7 +37,15 @@ def environment() -> Environment:
     env.filters["country_name"] = countries.name
     # `integrity="{{ sri('name.js') }}"`: every script tag carries its SHA-384 (vmre.web.sri).
     env.globals["sri"] = sri
+    # `{{ roles | role_names(lang) }}`: role values as the catalogue names them.
+    env.filters["role_names"] = _role_names
     return env
+
+
+def _role_names(roles, lang: str) -> str:
+    from vmre.web.deps import role_names
+
+    return role_names(roles, lang)
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: object) -> HTMLResponse:
