@@ -34,7 +34,8 @@ def csrf_of(html: str) -> str:
     return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
 
 
-def make_process(session, election_id: str = ELECTION, *, open_now: bool = True):
+def make_process(session, election_id: str = ELECTION, *, open_now: bool = True,
+                 review_rule: str = "findings"):
     now = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=-6)))
     local = now.replace(tzinfo=None)
     if open_now:
@@ -45,7 +46,7 @@ def make_process(session, election_id: str = ELECTION, *, open_now: bool = True)
         session, election_id, "Proceso Electoral Local 2024", opens_at=opens, closes_at=closes,
         corrections_until=local + dt.timedelta(days=45), card_min_validity_year=CUTOFF_YEAR,
         entities=TEST_ENTITIES, timezone="America/Mexico_City",
-        voting_url="https://votar.example/")
+        voting_url="https://votar.example/", review_rule=review_rule)
 
 
 @dataclass
