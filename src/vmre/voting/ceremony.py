@@ -12,13 +12,34 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
-from vmre.core.messages import UserError
+from vmre.core.messages import UserError, text
 from vmre.crypto import dkg, schnorr, sealing
 from vmre.crypto.group import L, Point, point_from_hex, scalar_bytes, scalar_from_hex
 from vmre.voting.context import ElectionContext, manifest_hash, transcript_hash
 from vmre.voting.manifest import Manifest, parse_manifest
+
+# The transcript keeps each disqualification's reason in English (it is part of the public
+# record and its format is fixed); people read it through the catalogue in their language.
+_REASONS = (
+    (re.compile(r"no announcement"), "no_announcement"),
+    (re.compile(r"malformed announcement"), "malformed_announcement"),
+    (re.compile(r"invalid proof of knowledge"), "invalid_proof"),
+    (re.compile(r"dealt no shares"), "no_shares"),
+    (re.compile(r"unanswered complaint by custodian (?P<j>\d+)"), "unanswered"),
+    (re.compile(r"bad share for custodian (?P<j>\d+) \(complaint upheld\)"), "bad_share"),
+)
+
+
+def disqualification_text(reason: str, lang: str = "es") -> str:
+    """A transcript's disqualification reason as the catalogue says it in `lang`."""
+    for pattern, key in _REASONS:
+        found = pattern.fullmatch(reason)
+        if found:
+            return text(f"sivei.disqualified.{key}", lang, **found.groupdict())
+    return reason
 
 
 def write_private(path: Path, content: str) -> None:

@@ -13,7 +13,7 @@ from vmre.core.messages import UserError, text
 from vmre.crypto.group import GroupError, point_from_hex
 from vmre.voting import closing
 from vmre.voting.board import Board
-from vmre.voting.ceremony import Ceremony
+from vmre.voting.ceremony import Ceremony, disqualification_text
 
 ceremony_app = typer.Typer(no_args_is_help=True,
                            help="Ceremonia de apertura / opening key ceremony.")
@@ -78,7 +78,8 @@ def finalize(folder: Path = FOLDER) -> None:
     transcript = Ceremony(folder).finalize()
     _done("voting.cli.finalized", key=transcript["joint_public_key"],
           qualified=", ".join(map(str, transcript["qualified"])),
-          disqualified=json.dumps(transcript["disqualified"], ensure_ascii=False))
+          disqualified="; ".join(f"{who}: {disqualification_text(why)}" for who, why in
+                                 transcript["disqualified"].items()) or "-")
 
 
 @ceremony_app.command("decrypt")

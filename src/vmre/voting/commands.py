@@ -48,7 +48,7 @@ def demo(voters: int = typer.Option(3, help="Votantes / voters (Jalisco)."),
     from vmre.core.clock import local_text
     from vmre.core.config import public_url
     from vmre.core.database import transaction
-    from vmre.core.messages import bilingual
+    from vmre.core.messages import bilingual, bilingual_plural
     from vmre.crypto import credentials
     from vmre.crypto.group import random_scalar
     from vmre.voting import accounts, handover, practice
@@ -82,8 +82,8 @@ def demo(voters: int = typer.Option(3, help="Votantes / voters (Jalisco)."),
         with transaction(sessions) as s:
             practice.flag(s, election)
     closes = now + dt.timedelta(days=1)
-    typer.echo(bilingual("sivei.demo.made", election=election, voters=voters,
-                         closes=local_text(closes)))
+    typer.echo(bilingual_plural("sivei.demo.made", voters, election=election,
+                                closes=local_text(closes)))
     for email, phone, code, (token, _hashed) in people:
         typer.echo(f"{email}\tphone …{phone[-4:]}\t{accounts.activation_link(token, code)}")
     typer.echo(bilingual("sivei.demo.ceremony", folder=str(folder),
