@@ -128,3 +128,33 @@ def test_reset_2fa_ends_the_sessions_and_the_next_sign_in_enrols_again(sqlite_ur
                              capture_output=True, text=True, timeout=120)
     assert unknown.returncode == 2 and "Traceback" not in unknown.stderr
     assert text("core.staff.unknown_user", "es", username="nadie") in unknown.stderr
+
+
+def test_an_administrator_resets_a_lost_second_factor_on_the_staff_page(sqlite_url):
+    app = _app(sqlite_url)
+    with transaction(app.state.sessions) as s:
+        create_user(s, "revisora", PASSWORD, [Role.REVIEWER])
+    reviewer = TestClient(app)
+    sign_in(reviewer, "revisora")
+    refused = reviewer.get("/admin/personal/", headers={"Accept": "text/html"})
+    assert refused.status_code == 403
+    assert text("core.role.administrator", "es") in refused.text
+
+    boss = TestClient(app)
+    sign_in(boss, "jefa")
+    accounts = boss.get("/admin/personal/")
+    assert text("web.staff.enrolled", "es") in accounts.text
+    form = re.search(r'action="(/admin/personal/\d+/segundo-factor)"[^>]*>'
+                     r'<input type="hidden" name="csrf" value="([^"]+)"', accounts.text)
+    forms = dict(re.findall(r'<td>(\w+)</td><td>[^<]*</td>\s*<td>[^<]*</td>\s*<td><form '
+                            r'method="post" action="(/admin/personal/\d+/segundo-factor)"',
+                            accounts.text))
+    assert form and set(forms) == {"jefa", "revisora"}
+    done = boss.post(forms["revisora"], data={"csrf": form.group(2)})
+    assert text("core.staff.totp_reset", "es", username="revisora") in done.text
+    assert not _opens_admin(reviewer)  # the reviewer's session ended
+    assert _opens_admin(boss)
+    page = reviewer.get("/admin/login")
+    again = reviewer.post("/admin/login", data={"username": "revisora", "password": PASSWORD,
+                                                "csrf": _CSRF.search(page.text).group(1)})
+    assert "totp-secret" in again.text  # enrols anew

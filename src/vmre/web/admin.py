@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vmre.core import audit, totp
@@ -17,9 +18,10 @@ from vmre.core.staff import (
     change_password,
     check_totp,
     enrol_totp,
+    reset_totp,
     totp_uri,
 )
-from vmre.web.deps import DB, current_staff
+from vmre.web.deps import DB, current_staff, require_roles
 from vmre.web.security import check_csrf, client_ip, language
 from vmre.web.templating import render
 
@@ -183,6 +185,7 @@ AREAS = (
     ("/admin/service/", "web.admin.area.service",
      (Role.AGENT, Role.SUPERVISOR, Role.SECRETARIAT, Role.OUTREACH)),
     ("/admin/reports/", "web.admin.area.reports", (Role.SECRETARIAT, Role.OPL)),
+    ("/admin/personal/", "web.admin.area.staff", ()),  # administrators only
 )
 
 
@@ -190,3 +193,32 @@ AREAS = (
 def home(request: Request, user: StaffUser = Depends(current_staff)):
     links = [{"href": href, "key": key} for href, key, roles in AREAS if user.has(*roles)]
     return render(request, "admin_home.html", user=user, admin_links=links)
+
+
+ADMINISTER = require_roles()  # administrators only
+
+
+@router.get("/personal/")
+def staff_accounts(request: Request, user: StaffUser = Depends(ADMINISTER),
+                   session: Session = DB):
+    """Every staff account, its roles and whether its second factor is set up."""
+    accounts = list(session.scalars(select(StaffUser).order_by(StaffUser.username)))
+    return render(request, "staff_accounts.html", accounts=accounts,
+                  done=request.query_params.get("hecho", ""))
+
+
+@router.post("/personal/{account_id}/segundo-factor")
+def staff_reset_totp(request: Request, account_id: int, csrf: str = Form(""),
+                     user: StaffUser = Depends(ADMINISTER), session: Session = DB):
+    """An administrator's recovery for a lost phone: the account's key is erased and every
+    session of it ends (this one too, if it is the administrator's own)."""
+    check_csrf(request, csrf)
+    account = session.get(StaffUser, account_id)
+    if account is None:
+        raise HTTPException(404, text("web.not_found", language(request)))
+    reset_totp(session, account)
+    audit.record(session, user.username, "totp_reset", account.username)
+    if account.id == user.id:
+        request.session.clear()
+        return RedirectResponse("/admin/login", status_code=303)
+    return RedirectResponse(f"/admin/personal/?hecho={account.id}", status_code=303)
