@@ -45,6 +45,8 @@ def environment() -> Environment:
     env.filters["disqualification"] = _disqualification
     # `{{ counts | by_country_name(lang) }}`: (code, n) pairs in the order of the names.
     env.filters["by_country_name"] = _by_country_name
+    # `{{ counts | by_text }}`: (name, n) pairs as a Spanish reader orders names.
+    env.filters["by_text"] = _by_text
     return env
 
 
@@ -70,6 +72,11 @@ def _disqualification(reason: str, lang: str) -> str:
 def _by_country_name(counts: dict, lang: str) -> list[tuple[str, object]]:
     return sorted(counts.items(), key=lambda item: (
         countries.sort_key(countries.name(item[0], lang)), item[0]))
+
+
+def _by_text(counts: dict) -> list[tuple[str, object]]:
+    return sorted(counts.items(), key=lambda item: (countries.sort_key(str(item[0])),
+                                                    str(item[0])))
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: object) -> HTMLResponse:
