@@ -59,3 +59,6 @@ def test_roles_are_named_and_dates_take_one_form(env):
     detail = env.client.get(f"/admin/registry/requests/{folio}")
     moments = re.findall(r"<td>(\d{4}-\d\d-\d\d[^<]*)</td>", detail.text)
     assert moments and all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", m) for m in moments)
+    # the history says what happened in words, not as logged
+    assert f"<td>{text('registry.action.submitted', 'es')}</td>" in detail.text
+    assert "<td>registry.submitted</td>" not in detail.text

@@ -47,6 +47,9 @@ def environment() -> Environment:
     env.filters["by_country_name"] = _by_country_name
     # `{{ counts | by_text }}`: (name, n) pairs as a Spanish reader orders names.
     env.filters["by_text"] = _by_text
+    # `{{ e.action | audit_action(lang) }}`: a logged action in words where the catalogue
+    # has them (`<part>.action.<name>` for `<part>.<name>`), else as logged.
+    env.filters["audit_action"] = _audit_action
     return env
 
 
@@ -77,6 +80,14 @@ def _by_country_name(counts: dict, lang: str) -> list[tuple[str, object]]:
 def _by_text(counts: dict) -> list[tuple[str, object]]:
     return sorted(counts.items(), key=lambda item: (countries.sort_key(str(item[0])),
                                                     str(item[0])))
+
+
+def _audit_action(action: str, lang: str) -> str:
+    part, _, name = action.partition(".")
+    try:
+        return text(f"{part}.action.{name}", lang) if name else action
+    except KeyError:
+        return action
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: object) -> HTMLResponse:
