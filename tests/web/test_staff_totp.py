@@ -158,3 +158,18 @@ def test_an_administrator_resets_a_lost_second_factor_on_the_staff_page(sqlite_u
     again = reviewer.post("/admin/login", data={"username": "revisora", "password": PASSWORD,
                                                 "csrf": _CSRF.search(page.text).group(1)})
     assert "totp-secret" in again.text  # enrols anew
+
+
+def test_no_enrolment_without_the_key_page(sqlite_url):
+    """A code posted straight after the password, without the page that shows the key, is
+    refused with the catalogue's message (no key to check it against), not a 500."""
+    app = _app(sqlite_url)
+    client = TestClient(app)
+    page = client.get("/admin/login")
+    client.post("/admin/login", data={"username": "jefa", "password": PASSWORD,
+                                      "csrf": _CSRF.search(page.text).group(1)},
+                follow_redirects=False)  # the code page is not opened
+    token = _CSRF.search(client.get("/admin/login").text).group(1)
+    answer = client.post("/admin/codigo", data={"code": "123456", "csrf": token})
+    assert answer.status_code == 400 and BAD_CODE in answer.text
+    assert not _opens_admin(client)

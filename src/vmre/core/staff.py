@@ -171,6 +171,8 @@ def enrol_totp(session: Session, user: StaffUser, secret: str, code: str,
         return UserError("core.staff.bad_code", minutes=LOCK_MINUTES)
     if user.totp_secret:
         return UserError("core.staff.totp_already")
+    if len(secret) < 32:  # no key shown (the page was never opened): nothing to confirm
+        return UserError("core.staff.bad_code", minutes=LOCK_MINUTES)
     step = totp.matching_step(secret, code, now.timestamp())
     if step is None:
         return _code_fails(session, user, now)
