@@ -173,3 +173,14 @@ def test_no_enrolment_without_the_key_page(sqlite_url):
     answer = client.post("/admin/codigo", data={"code": "123456", "csrf": token})
     assert answer.status_code == 400 and BAD_CODE in answer.text
     assert not _opens_admin(client)
+
+
+def test_a_code_that_is_not_digits_is_a_wrong_code(sqlite_url):
+    app = _app(sqlite_url)
+    sign_in(TestClient(app), "jefa")  # enrolled
+    client = TestClient(app)
+    page = _password(client)
+    for hostile in ("ñ12345", "１２３４５６", "12 34 56", ""):
+        page = _send_code(client, page, hostile)
+        assert page.status_code == 400 and BAD_CODE in page.text, hostile
+    assert not _opens_admin(client)

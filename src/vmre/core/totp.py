@@ -38,6 +38,8 @@ def matching_step(secret: str, code: str, at: float) -> int | None:
     totp = pyotp.TOTP(secret)
     step = int(at) // totp.interval
     code = code.strip()
+    if not (code.isascii() and code.isdigit()):  # compare_digest refuses non-ASCII text
+        return None
     for candidate in (step - 1, step, step + 1):
         if hmac.compare_digest(totp.generate_otp(candidate), code):
             return candidate
