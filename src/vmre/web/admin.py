@@ -107,8 +107,9 @@ def code(request: Request, code: str = Form(""), csrf: str = Form(""), session: 
     user = _pending(request, session)
     if user is None:
         return RedirectResponse("/admin/login", status_code=303)
-    if not login_limiter(request).allow(client_ip(request)):
-        return _code_page(request, user, 429, text("web.login.rate_limited", lang))
+    # No per-address count here: a code is only tried after the right password, within
+    # PENDING_SECONDS, and five wrong codes lock the account; an office behind one address
+    # keeps its 20 sign-ins per 5 minutes.
     enrolling = not user.totp_secret
     if enrolling:
         secret = request.session.get("staff_totp_pending") or ""
