@@ -184,3 +184,15 @@ def test_a_code_that_is_not_digits_is_a_wrong_code(sqlite_url):
         page = _send_code(client, page, hostile)
         assert page.status_code == 400 and BAD_CODE in page.text, hostile
     assert not _opens_admin(client)
+
+
+def test_the_code_step_leaves_an_office_its_sign_ins(sqlite_url):
+    """Twelve people behind one address sign in within minutes: the per-address limit (20
+    per 5 minutes) counts their passwords, not their codes as well."""
+    app = _app(sqlite_url)
+    with transaction(app.state.sessions) as s:
+        for i in range(12):
+            create_user(s, f"persona{i}", PASSWORD, [Role.AGENT])
+    for i in range(12):
+        home = sign_in(TestClient(app), f"persona{i}")
+        assert str(home.url).endswith("/admin/"), (i, home.status_code)
