@@ -8,9 +8,12 @@ import sys
 
 import typer
 
-from vmre.core.messages import UserError
+from vmre.core.messages import UserError, text
 
+# A failure nobody foresaw still prints no local variables: they may hold a password hash
+# or a secret (pretty_exceptions_show_locals).
 app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  pretty_exceptions_show_locals=False,
                   help="vmre: voto desde el extranjero / vote from abroad.")
 db_app = typer.Typer(no_args_is_help=True, help="Base de datos / database.")
 staff_app = typer.Typer(no_args_is_help=True, help="Personal / staff accounts.")
@@ -28,6 +31,19 @@ def db_upgrade(db: str | None = DB_OPTION) -> None:
     migrate(make_engine(db))
 
 
+def read_password() -> str:
+    """The password: asked twice on a terminal; otherwise one line read from stdin (so that
+    `printf '%s\\n' "$PASSWORD" | vmre staff add …` works in scripts)."""
+    if sys.stdin is not None and not sys.stdin.isatty():
+        line = sys.stdin.readline()
+        password = line[:-1] if line.endswith("\n") else line
+        password = password.removesuffix("\r")
+        if not password:
+            raise UserError("core.staff.password_empty")
+        return password
+    return typer.prompt("Contraseña / password", hide_input=True, confirmation_prompt=True)
+
+
 @staff_app.command("add")
 def staff_add(
     username: str,
@@ -35,36 +51,55 @@ def staff_add(
     entity: str | None = typer.Option(None, help="Entidad (OPL) / entity scope."),
     db: str | None = DB_OPTION,
 ) -> None:
-    """Crea una cuenta de personal / create a staff account (password read from stdin)."""
-    from vmre.core.database import make_engine, migrate, session_factory, transaction
-    from vmre.core.staff import Role, create_user
+    """Crea una cuenta de personal / create a staff account (password read from stdin).
 
-    password = typer.prompt("Contraseña / password", hide_input=True, confirmation_prompt=True)
+    La persona configura su segundo factor (TOTP) en su primer acceso / the person sets up
+    their second factor (TOTP) at their first sign-in."""
+    from vmre.core.database import make_engine, migrate, session_factory, transaction
+    from vmre.core.staff import create_user, parse_roles
+
+    wanted = parse_roles(roles)  # before the password: a typo costs no typing
+    password = read_password()
     engine = make_engine(db)
     migrate(engine)
     with transaction(session_factory(engine)) as session:
-        create_user(session, username, password, [Role(r) for r in roles.split(",")], entity)
+        create_user(session, username, password, wanted, entity)
+    typer.echo(text("core.cli.done"))
 
 
 @staff_app.command("password")
 def staff_password(username: str, db: str | None = DB_OPTION) -> None:
     """Cambia la contraseña y cierra sus sesiones / set a new password, ending the account's
     sessions (password read from stdin)."""
-    from sqlalchemy import select
-
     from vmre.core.database import make_engine, migrate, session_factory, transaction
-    from vmre.core.messages import text
-    from vmre.core.staff import StaffUser, change_password
+    from vmre.core.staff import change_password, find_user
 
-    password = typer.prompt("Contraseña / password", hide_input=True, confirmation_prompt=True)
     engine = make_engine(db)
     migrate(engine)
     with transaction(session_factory(engine)) as session:
-        user = session.scalar(select(StaffUser).where(StaffUser.username == username))
-        if user is None:
-            raise UserError("core.staff.unknown_user", username=username)
-        change_password(session, user, password)
+        find_user(session, username)  # an unknown name is said before the password is asked
+    password = read_password()
+    with transaction(session_factory(engine)) as session:
+        change_password(session, find_user(session, username), password)
     typer.echo(text("core.staff.password_changed", username=username))
+
+
+@staff_app.command("reset-2fa")
+def staff_reset_2fa(username: str, db: str | None = DB_OPTION) -> None:
+    """Restablece el segundo factor (teléfono perdido) y cierra sus sesiones / reset the
+    second factor (lost phone), ending the account's sessions; it is set up again at the
+    next sign-in."""
+    from vmre.core import audit
+    from vmre.core.database import make_engine, migrate, session_factory, transaction
+    from vmre.core.staff import find_user, reset_totp
+
+    engine = make_engine(db)
+    migrate(engine)
+    with transaction(session_factory(engine)) as session:
+        user = find_user(session, username)
+        reset_totp(session, user)
+        audit.record(session, "command", "totp_reset", user.username)
+    typer.echo(text("core.staff.totp_reset", username=username))
 
 
 def forwarded_allow_ips(value: str) -> str | None:
@@ -172,12 +207,24 @@ def register_parts() -> None:
 
 
 def main() -> None:
+    """The command line's one guard: a person's mistake (UserError, a form's field errors)
+    is the catalogue's message and exit code 2, never a traceback."""
+    from vmre.registry.rules import FieldErrors
+
     register_parts()
     try:
         app()
     except UserError as err:
         typer.echo(str(err), err=True)
         sys.exit(2)
+    except FieldErrors as err:
+        es, en = err.messages("es"), err.messages("en")
+        for name in es:
+            line = es[name] if es[name] == en[name] else f"{es[name]} / {en[name]}"
+            typer.echo(f"{name}: {line}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)
 
 
 if __name__ == "__main__":

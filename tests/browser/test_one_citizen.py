@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pyotp
 import pytest
 
+from staff_login import sign_in_page
 from vmre.registry.padron import SyntheticPadron
 from vmre.simulacro.run import default_manifest_text
 
@@ -119,11 +120,7 @@ def submit(page, selector: str) -> None:
 
 
 def staff_login(page, url: str) -> None:
-    page.goto(f"{url}/admin/login")
-    page.fill("#username", "revisora")
-    page.fill("#password", STAFF_PASSWORD)
-    page.click("form[action='/admin/login'] button[type=submit]")
-    page.wait_for_url("**/admin/")
+    sign_in_page(page, url, "revisora", STAFF_PASSWORD)
 
 
 def fill_request(page, citizen, email: str, phone: str, modality: str, files: Path) -> str:
@@ -420,11 +417,7 @@ def test_one_postal_voter_from_registration_to_results(browser, operator, smtp_s
         op.run("count", "assign", election, "JAL", "--db", db)
         officer_side = browser.new_context(locale="es-MX")
         officer = officer_side.new_page()
-        officer.goto(f"{url}/admin/login")
-        officer.fill("#username", "escrutadora")
-        officer.fill("#password", STAFF_PASSWORD)
-        officer.click("form[action='/admin/login'] button[type=submit]")
-        officer.wait_for_url("**/admin/")
+        sign_in_page(officer, url, "escrutadora", STAFF_PASSWORD)
         for contest, marked in (("gob-jal", "pan+pri"), ("dip-migrante-jal", "mc")):
             capture_acta(staff, url, election, contest, marked)
             capture_acta(officer, url, election, contest, marked)

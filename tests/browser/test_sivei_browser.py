@@ -13,6 +13,7 @@ import pyotp
 import pytest
 from sivei_setup import ELECTION, enrol
 
+from staff_login import sign_in_page
 from vmre.core.database import transaction
 from vmre.voting import accounts
 from vmre.voting.board import Board
@@ -300,10 +301,7 @@ def test_admin_pages_accessible(browser, live, axe_source):
         create_user(s, "admin", "contraseña-de-prueba", [Role.ADMINISTRATOR])
     page = browser.new_page()
     watch = Watch(page)
-    page.goto(f"{server.url}/admin/login?lang=es")
-    page.fill("#username", "admin")
-    page.fill("#password", "contraseña-de-prueba")
-    page.click("button[type=submit]")
+    sign_in_page(page, server.url, "admin", "contraseña-de-prueba", lang="es")
     page.goto(f"{server.url}/admin/sivei/")
     axe_check(page, axe_source)
     page.click("a[href='/admin/sivei/manifiesto']")

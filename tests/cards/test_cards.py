@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from staff_login import sign_in
 from vmre.cards import courier
 from vmre.cards.models import CourierEvent, Shipment
 from vmre.cards.service import (
@@ -147,9 +148,7 @@ def test_courier_endpoint_and_pages(sqlite_url, monkeypatch):
         create_user(s, "ana", "contraseña-de-prueba", [Role.AGENT])
         create_user(s, "sec", "contraseña-de-prueba", [Role.SECRETARIAT])
     agent = TestClient(app)
-    login = agent.get("/admin/login")
-    agent.post("/admin/login", data={"username": "ana", "password": "contraseña-de-prueba",
-                                     "csrf": _csrf(login.text)})
+    sign_in(agent, "ana", "contraseña-de-prueba")
     found = agent.get("/admin/cards/requests?ref=M2")
     assert found.status_code == 200 and "Domicilio" in found.text
     done = agent.post("/admin/cards/activate", data={"ref": "M2", "csrf": _csrf(found.text)})
@@ -157,9 +156,7 @@ def test_courier_endpoint_and_pages(sqlite_url, monkeypatch):
     with app.state.sessions() as s:
         assert is_card_active(s, "M2")
     secretariat = TestClient(app)
-    login = secretariat.get("/admin/login")
-    secretariat.post("/admin/login", data={"username": "sec", "password": "contraseña-de-prueba",
-                                           "csrf": _csrf(login.text)})
+    sign_in(secretariat, "sec", "contraseña-de-prueba")
     counts = secretariat.get("/admin/cards/?by=consulate")
     assert counts.status_code == 200 and "Chicago" in counts.text
     assert secretariat.get("/admin/cards/requests?ref=M2").status_code == 403

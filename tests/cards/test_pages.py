@@ -6,6 +6,7 @@ import re
 
 from fastapi.testclient import TestClient
 
+from staff_login import sign_in
 from vmre.core.database import transaction
 from vmre.core.staff import Role, create_user
 from vmre.web.app import create_app
@@ -23,9 +24,7 @@ def _client(app, username, roles) -> TestClient:
     with transaction(app.state.sessions) as s:
         create_user(s, username, "contraseña-de-prueba", roles)
     client = TestClient(app)
-    page = client.get("/admin/login")
-    client.post("/admin/login", data={"username": username, "password": "contraseña-de-prueba",
-                                      "csrf": _csrf(page.text)})
+    sign_in(client, username, "contraseña-de-prueba")
     return client
 
 

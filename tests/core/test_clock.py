@@ -9,6 +9,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from staff_login import sign_in
 from vmre.core import clock
 from vmre.core.database import transaction
 from vmre.core.staff import Role, create_user
@@ -51,10 +52,7 @@ def test_contact_at_2330_on_29_february_counts_in_february(db_url):
     with transaction(app.state.sessions) as s:
         create_user(s, "agente", "contraseña-de-prueba", [Role.AGENT])
     client = TestClient(app)
-    page = client.get("/admin/login")
-    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    client.post("/admin/login", data={"username": "agente", "password": "contraseña-de-prueba",
-                                      "csrf": token})
+    sign_in(client, "agente", "contraseña-de-prueba")
     page = client.get("/admin/service/contacts")
     token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
     csv = ("occurred_at,channel,origin,topic,card_request,notes\n"

@@ -11,6 +11,7 @@ import shutil
 import pytest
 from fastapi.testclient import TestClient
 
+from staff_login import sign_in
 from vmre.core.database import transaction
 from vmre.core.staff import Role, create_user
 from vmre.count import postal
@@ -39,9 +40,7 @@ def _csrf(html: str) -> str:
 
 def _login(app, username: str) -> TestClient:
     client = TestClient(app)
-    page = client.get("/admin/login")
-    response = client.post("/admin/login", data={"username": username, "password": PASSWORD,
-                                                 "csrf": _csrf(page.text)})
+    response = sign_in(client, username, PASSWORD)
     assert response.status_code == 200
     return client
 

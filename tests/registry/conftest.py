@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pytest
 from fastapi.testclient import TestClient
 
+from staff_login import sign_in
 from vmre.core.database import transaction
 from vmre.core.entities import ENTITIES
 from vmre.core.staff import Role, StaffUser, hash_password
@@ -33,7 +34,8 @@ def csrf_of(html: str) -> str:
     return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
 
 
-def make_process(session, election_id: str = ELECTION, *, open_now: bool = True):
+def make_process(session, election_id: str = ELECTION, *, open_now: bool = True,
+                 review_rule: str = "findings"):
     now = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=-6)))
     local = now.replace(tzinfo=None)
     if open_now:
@@ -44,7 +46,7 @@ def make_process(session, election_id: str = ELECTION, *, open_now: bool = True)
         session, election_id, "Proceso Electoral Local 2024", opens_at=opens, closes_at=closes,
         corrections_until=local + dt.timedelta(days=45), card_min_validity_year=CUTOFF_YEAR,
         entities=TEST_ENTITIES, timezone="America/Mexico_City",
-        voting_url="https://votar.example/")
+        voting_url="https://votar.example/", review_rule=review_rule)
 
 
 @dataclass
@@ -54,10 +56,9 @@ class Env:
     padron: SyntheticPadron
 
     def login(self, username: str) -> None:
-        page = self.client.get("/admin/login")
-        r = self.client.post("/admin/login", data={"username": username, "password": PASSWORD,
-                                                   "csrf": csrf_of(page.text)})
+        r = sign_in(self.client, username, PASSWORD)
         assert r.status_code == 200, r.text
+        assert str(r.url).endswith("/admin/"), r.text
 
     def csrf(self) -> str:
         return csrf_of(self.client.get("/registro/estado").text)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 
 import pypdf
 from fastapi.testclient import TestClient
 
+from staff_login import sign_in
 from vmre.cards import courier
 from vmre.cards.imports import import_requests
 from vmre.cards.service import activate, create_batch, ship
@@ -77,10 +77,7 @@ def _client(app, username, roles, entity=None) -> TestClient:
     with transaction(app.state.sessions) as s:
         create_user(s, username, "contraseña-de-prueba", roles, entity)
     client = TestClient(app)
-    page = client.get("/admin/login")
-    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    client.post("/admin/login", data={"username": username, "password": "contraseña-de-prueba",
-                                      "csrf": token})
+    sign_in(client, username, "contraseña-de-prueba")
     return client
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 
 from fastapi.testclient import TestClient
 
+from staff_login import sign_in
 from vmre.cards.imports import import_requests
 from vmre.cards.service import create_batch, ship
 from vmre.core.database import transaction
@@ -25,10 +25,7 @@ def _secretariat(app) -> TestClient:
     with transaction(app.state.sessions) as s:
         create_user(s, "sec", "contraseña-de-prueba", [Role.SECRETARIAT])
     client = TestClient(app)
-    page = client.get("/admin/login")
-    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    client.post("/admin/login", data={"username": "sec", "password": "contraseña-de-prueba",
-                                      "csrf": token})
+    sign_in(client, "sec", "contraseña-de-prueba")
     return client
 
 

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from staff_login import sign_in
 from vmre.core.database import make_engine, migrate, session_factory, transaction
 from vmre.core.messages import UserError
 from vmre.core.staff import Role, create_user
@@ -125,9 +126,7 @@ def _login(app, username: str, roles: list[Role]) -> TestClient:
     with transaction(app.state.sessions) as s:
         create_user(s, username, "contraseña-de-prueba", roles)
     client = TestClient(app)
-    page = client.get("/admin/login")
-    client.post("/admin/login", data={"username": username, "password": "contraseña-de-prueba",
-                                      "csrf": _csrf(page.text)})
+    sign_in(client, username, "contraseña-de-prueba")
     return client
 
 

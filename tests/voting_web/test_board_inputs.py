@@ -21,6 +21,7 @@ from sivei_setup import (
     voting_site,
 )
 
+from staff_login import sign_in
 from vmre.core.database import transaction
 from vmre.core.messages import text
 from vmre.core.staff import Role, create_user
@@ -175,10 +176,7 @@ def _staff(app) -> TestClient:
     with transaction(app.state.sessions) as s:
         create_user(s, "administrador", "contraseña-de-prueba", [Role.ADMINISTRATOR])
     client = TestClient(app)
-    page = client.get("/admin/login")
-    client.post("/admin/login", data={"username": "administrador",
-                                      "password": "contraseña-de-prueba",
-                                      "csrf": csrf(page.text)})
+    sign_in(client, "administrador", "contraseña-de-prueba")
     return client
 
 

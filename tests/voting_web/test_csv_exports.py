@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sivei_setup import ELECTION, activate_totp, csrf, login, next_code, open_election
 
+from staff_login import sign_in
 from vmre.core.database import transaction
 from vmre.core.staff import Role, create_user
 from vmre.crypto import credentials
@@ -34,9 +35,7 @@ def _staff(app) -> TestClient:
     with transaction(app.state.sessions) as s:
         create_user(s, "admin", STAFF_PASSWORD, [Role.ADMINISTRATOR])
     client = TestClient(app)
-    page = client.get("/admin/login")
-    client.post("/admin/login", data={"username": "admin", "password": STAFF_PASSWORD,
-                                      "csrf": csrf(page.text)})
+    sign_in(client, "admin", STAFF_PASSWORD)
     return client
 
 

@@ -25,6 +25,7 @@ from sivei_setup import (
     voting_site,
 )
 
+from staff_login import sign_in
 from vmre.core.database import transaction
 from vmre.core.staff import Role, create_user
 from vmre.crypto import credentials
@@ -40,9 +41,7 @@ def staff_client(app, role: Role = Role.ADMINISTRATOR) -> TestClient:
     with transaction(app.state.sessions) as s:
         create_user(s, role.value, STAFF_PASSWORD, [role])
     client = TestClient(app)
-    page = client.get("/admin/login")
-    client.post("/admin/login", data={"username": role.value, "password": STAFF_PASSWORD,
-                                      "csrf": csrf(page.text)})
+    sign_in(client, role.value, STAFF_PASSWORD)
     return client
 
 

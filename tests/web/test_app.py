@@ -6,6 +6,7 @@ import re
 
 from fastapi.testclient import TestClient
 
+from staff_login import sign_in
 from vmre.core.database import transaction
 from vmre.core.staff import Role, create_user
 from vmre.web.app import create_app
@@ -34,9 +35,8 @@ def test_headers_and_login_flow(sqlite_url):
     no_csrf = client.post("/admin/login", data={"username": "admin",
                                                 "password": "contraseña-de-prueba"})
     assert no_csrf.status_code == 403
-    ok = client.post("/admin/login", data={"username": "admin", "password": "contraseña-de-prueba",
-                                           "csrf": _csrf(client.get("/admin/login").text)})
-    assert ok.status_code == 200 and "admin" in ok.text
+    ok = sign_in(client, "admin", "contraseña-de-prueba")
+    assert ok.status_code == 200 and "admin" in ok.text and str(ok.url).endswith("/admin/")
 
 
 def test_english_pages(sqlite_url):
@@ -55,9 +55,7 @@ def test_home_links_only_the_areas_of_the_role(sqlite_url):
                                   ("jefa", ["/admin/registry/", "/admin/sivei/",
                                             "/admin/reports/", "/admin/count/"], [])):
         client = TestClient(app)
-        home = client.post("/admin/login", data={
-            "username": name, "password": "contraseña-de-prueba",
-            "csrf": _csrf(client.get("/admin/login").text)})
+        home = sign_in(client, name, "contraseña-de-prueba")
         assert home.status_code == 200
         for href in present:
             assert f'href="{href}"' in home.text, (name, href)

@@ -57,7 +57,7 @@ def test_staff_sign_in_answers_alike(db_url):
     assert status == 401
     assert "Usuario o contraseña incorrectos" in message and "se pausa 15 minutos" in message
     assert "restablezca" in message  # where to go from here
-    assert _staff_attempt(client, "abierta", PASSWORD)[0] == 200
+    assert _staff_attempt(client, "abierta", PASSWORD)[0] == 200  # on to the code
 
 
 def _voter_attempt(client: TestClient, email: str, password: str, code: str

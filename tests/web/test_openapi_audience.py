@@ -7,6 +7,7 @@ import re
 
 from fastapi.testclient import TestClient
 
+from staff_login import sign_in
 from vmre.core.database import transaction
 from vmre.core.staff import Role, create_user
 from vmre.web.app import create_app
@@ -39,10 +40,7 @@ def test_strangers_see_only_the_public_api(sqlite_url):
                    for path, _ in seen)
     assert "/admin/" not in anonymous.text
 
-    page = client.get("/admin/login")
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    client.post("/admin/login", data={"username": "jefa", "password": "contraseña-de-prueba",
-                                      "csrf": csrf})
+    sign_in(client, "jefa", "contraseña-de-prueba")
     full = _operations(client.get("/openapi.json").json())
     assert full >= PUBLIC | STAFF and any(path.startswith("/admin") for path, _ in full)
     # signed out again: the public part only

@@ -5,12 +5,12 @@ election's zone, and enforced when a ballot arrives."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from zoneinfo import ZoneInfo
 
 from cli_election import CliElection
 from fastapi.testclient import TestClient
 
+from staff_login import sign_in
 from vmre.core.database import transaction
 from vmre.core.staff import Role, create_user
 from vmre.web.app import create_app
@@ -22,10 +22,7 @@ def _staff_client(app) -> TestClient:
     with transaction(app.state.sessions) as s:
         create_user(s, "jefa", "contraseña-de-prueba", [Role.ADMINISTRATOR])
     client = TestClient(app)
-    page = client.get("/admin/login")
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    assert client.post("/admin/login", data={"username": "jefa", "csrf": csrf,
-                                             "password": "contraseña-de-prueba"}).status_code == 200
+    assert sign_in(client, "jefa", "contraseña-de-prueba").status_code == 200
     return client
 
 

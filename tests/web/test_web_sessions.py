@@ -25,6 +25,8 @@ from vmre.web.app import create_app
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "voting_web"))
 import sivei_setup  # the voting tests' election and voter helpers
 
+from staff_login import sign_in
+
 PASSWORD = "contraseña-de-prueba"
 NEW_PASSWORD = "otra-contraseña-más-larga"
 
@@ -43,8 +45,7 @@ def staff_app(db_url):
 
 def _staff_client(app, password: str = PASSWORD) -> TestClient:
     client = TestClient(app)
-    home = client.post("/admin/login", data={"username": "jefa", "password": password,
-                                             "csrf": _csrf(client.get("/admin/login").text)})
+    home = sign_in(client, "jefa", password)
     assert home.status_code == 200 and "/admin/" in str(home.url) and "jefa" in home.text
     return client
 

@@ -49,6 +49,22 @@ def text(key: str, lang: str = DEFAULT_LANGUAGE, /, **params: object) -> str:
     return template.format(**params) if params else template
 
 
+def plural(key: str, count: int, lang: str = DEFAULT_LANGUAGE, /, **params: object) -> str:
+    """A count in words that agree with it ("1 boleta", "2 boletas"): the entry's `es_one` /
+    `en_one` text for exactly one, its `es` / `en` text otherwise; `{n}` is the count."""
+    entry = catalogue().get(key)
+    if entry is None:
+        raise KeyError(f"no catalogue entry {key}")
+    template = (entry.get(f"{lang}_one") if count == 1 else None) or entry.get(lang) or (
+        entry[DEFAULT_LANGUAGE])
+    return template.format(n=count, **params)
+
+
+def bilingual_plural(key: str, count: int, /, **params: object) -> str:
+    es, en = plural(key, count, "es", **params), plural(key, count, "en", **params)
+    return es if es == en else f"{es} / {en}"
+
+
 def bilingual(key: str, /, **params: object) -> str:
     """Spanish, then English: for the command line and logs read by either."""
     es = text(key, "es", **params)

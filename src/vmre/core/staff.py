@@ -10,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from vmre.core import totp
 from vmre.core.audit import utcnow
 from vmre.core.database import Base, UtcDateTime
 from vmre.core.messages import UserError
@@ -46,6 +47,10 @@ class StaffUser(Base):
     entity: Mapped[str | None] = mapped_column(String(40), nullable=True)  # OPL scope
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    # The second factor (TOTP): None until enrolled at the first sign-in, and again after
+    # an administrator resets it; the step of the last accepted code (no code used twice).
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    totp_last_step: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     def has(self, *roles: Role) -> bool:
         mine = set(self.roles.split(","))
@@ -56,11 +61,30 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def parse_roles(value: str) -> list[Role]:
+    """Comma-separated role names, each one known (else the catalogue's message)."""
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    known = {role.value for role in Role}
+    for name in names:
+        if name not in known:
+            raise UserError("core.staff.unknown_role", role=name[:40],
+                            roles=", ".join(role.value for role in Role))
+    if not names:
+        raise UserError("core.staff.unknown_role", role="",
+                        roles=", ".join(role.value for role in Role))
+    return [Role(name) for name in names]
+
+
 def create_user(
     session: Session, username: str, password: str, roles: list[Role], entity: str | None = None
 ) -> StaffUser:
     if len(password) < 12:
         raise UserError("core.staff.weak_password")
+    username = username.strip()
+    if not username or len(username) > 80:
+        raise UserError("core.staff.bad_username")
+    if session.scalar(select(StaffUser.id).where(StaffUser.username == username)) is not None:
+        raise UserError("core.staff.exists", username=username)
     user = StaffUser(
         username=username,
         password_hash=hash_password(password),
@@ -120,3 +144,75 @@ def change_password(session: Session, user: StaffUser, password: str,
     user.password_hash = hash_password(password)
     user.failed_logins, user.locked_until = 0, None
     end_sessions(session, staff_subject(user.id), keep=keep)
+
+
+# -- second factor ------------------------------------------------------------------------
+
+
+def totp_enrolled(user: StaffUser) -> bool:
+    return bool(user.totp_secret)
+
+
+def totp_uri(user: StaffUser, secret: str) -> str:
+    return totp.provisioning_uri(secret, f"personal:{user.username}", totp.ISSUER)
+
+
+def _code_fails(session: Session, user: StaffUser, now: dt.datetime) -> UserError:
+    """A wrong code counts like a wrong password: five lock the account."""
+    user.failed_logins += 1
+    if user.failed_logins >= MAX_FAILURES:
+        user.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
+        user.failed_logins = 0
+        end_sessions(session, staff_subject(user.id))
+    return UserError("core.staff.bad_code", minutes=LOCK_MINUTES)
+
+
+def _locked(user: StaffUser, now: dt.datetime) -> bool:
+    return user.locked_until is not None and user.locked_until.replace(tzinfo=dt.UTC) > now
+
+
+def enrol_totp(session: Session, user: StaffUser, secret: str, code: str,
+               now: dt.datetime | None = None) -> StaffUser | UserError:
+    """First sign-in: the code from the app proves the secret was taken; it is then kept."""
+    now = now or utcnow()
+    if _locked(user, now):
+        return UserError("core.staff.bad_code", minutes=LOCK_MINUTES)
+    if user.totp_secret:
+        return UserError("core.staff.totp_already")
+    if len(secret) < 32:  # no key shown (the page was never opened): nothing to confirm
+        return UserError("core.staff.bad_code", minutes=LOCK_MINUTES)
+    step = totp.matching_step(secret, code, now.timestamp())
+    if step is None:
+        return _code_fails(session, user, now)
+    user.totp_secret, user.totp_last_step = secret, step
+    user.failed_logins, user.locked_until = 0, None
+    return user
+
+
+def check_totp(session: Session, user: StaffUser, code: str,
+               now: dt.datetime | None = None) -> StaffUser | UserError:
+    """Every later sign-in: a fresh code (never one already used). Returns the error rather
+    than raising it so that the caller commits the failure count."""
+    now = now or utcnow()
+    if _locked(user, now) or not user.totp_secret:
+        return UserError("core.staff.bad_code", minutes=LOCK_MINUTES)
+    step = totp.matching_step(user.totp_secret, code, now.timestamp())
+    if step is None or step <= user.totp_last_step:
+        return _code_fails(session, user, now)
+    user.totp_last_step = step
+    user.failed_logins, user.locked_until = 0, None
+    return user
+
+
+def reset_totp(session: Session, user: StaffUser) -> None:
+    """An administrator's recovery for a lost phone: the account enrols again at its next
+    sign-in, and every open session of it ends now."""
+    user.totp_secret, user.totp_last_step = None, 0
+    end_sessions(session, staff_subject(user.id))
+
+
+def find_user(session: Session, username: str) -> StaffUser:
+    user = session.scalar(select(StaffUser).where(StaffUser.username == username))
+    if user is None:
+        raise UserError("core.staff.unknown_user", username=username[:80])
+    return user

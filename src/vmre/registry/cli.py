@@ -62,6 +62,12 @@ def process_add(
     correction_days: int = typer.Option(10, help="Días para corregir / days to correct."),
     voting_url: str = typer.Option("", help="Informativo; los correos usan VMRE_PUBLIC_URL / "
                                              "informative; mails use VMRE_PUBLIC_URL."),
+    review: str = typer.Option("all", help="Qué solicitudes revisa una persona tras la primera "
+                               "revisión: all, sample, findings / which requests a person "
+                               "reviews after the first review (docs/registry.md §3.1)."),
+    review_sample_percent: int = typer.Option(10, help="Con --review sample: porcentaje de "
+                                              "las limpias / with --review sample: share of "
+                                              "the clean ones, in percent."),
     db: str | None = DB_OPTION,
 ) -> None:
     """Crea un proceso de inscripción / create a registration process."""
@@ -74,7 +80,8 @@ def process_add(
                                card_min_validity_year=card_min_year,
                                entities=entities.split(","), timezone=timezone,
                                modalities=modalities.split(","),
-                               correction_days=correction_days, voting_url=voting_url)
+                               correction_days=correction_days, voting_url=voting_url,
+                               review_rule=review, review_sample_percent=review_sample_percent)
     typer.echo(bilingual("registry.process.created", election=election))
 
 

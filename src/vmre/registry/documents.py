@@ -25,6 +25,18 @@ _SIGNATURES = (
 )
 
 
+EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
+
+
+def kind_of(sha256: str, root: Path | None = None) -> str | None:
+    """The stored document's type, read from its first bytes (None if it is not there)."""
+    path = path_of(sha256, root)
+    if path is None:
+        return None
+    with path.open("rb") as f:
+        return sniff(f.read(8))
+
+
 def upload_root() -> Path:
     return Path(os.environ.get("VMRE_UPLOAD_DIR", "vmre-uploads"))
 

@@ -221,7 +221,7 @@ def ensure_process(session: Session, election_id: str, now: dt.datetime | None =
         session, election_id, election_id, opens_at=moment - dt.timedelta(days=30),
         closes_at=moment + dt.timedelta(days=60), corrections_until=moment + dt.timedelta(days=75),
         card_min_validity_year=moment.year, entities=entities or [e.id for e in ENTITIES],
-        voting_url=voting_url)
+        voting_url=voting_url, review_rule="findings")  # synthetic voters: no images to see
 
 
 def enrol_synthetic_voters(session: Session, election_id: str, n: int, seed: int = 2024,

@@ -62,6 +62,11 @@ class Process(Base):
     entities: Mapped[str] = mapped_column(String(400))  # comma-separated entity ids
     modalities: Mapped[str] = mapped_column(String(40), default="postal,internet")
     voting_url: Mapped[str] = mapped_column(String(300), default="")
+    # Which requests a person must judge after the first review (vmre.registry.rules,
+    # docs/registry.md §3.1): all, a sample (review_sample_percent of the clean ones), or
+    # only those with a finding.
+    review_rule: Mapped[str] = mapped_column(String(10), default="all")
+    review_sample_percent: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
 
     def entity_ids(self) -> list[str]:
         return [e for e in self.entities.split(",") if e]
@@ -124,6 +129,10 @@ class Request(Base):
     reason: Mapped[str] = mapped_column(String(40), default="")  # rejection reason
     correction_items: Mapped[str] = mapped_column(String(200), default="")
     correction_deadline: Mapped[dt.datetime | None] = mapped_column(WallClock)  # local time
+    # The fields the reviewer named (comma-separated form field names) and their note to the
+    # citizen: both shown on the status page and in the mail.
+    correction_fields: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    correction_note: Mapped[str] = mapped_column(String(500), default="", server_default="")
     decided_by: Mapped[str] = mapped_column(String(80), default="")
     closure_id: Mapped[int | None] = mapped_column(ForeignKey("registry_closures.id"))
     addendum: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -84,6 +84,12 @@ def status_mail(req: Request, kind: str, params: dict) -> Mail:
         items = ", ".join(text(f"registry.item.{i}", lang) for i in params.get("items", []))
         detail = text("registry.mail.correct_detail", lang, items=items,
                       deadline=params.get("deadline", ""), tz=params.get("tz", ""))
+        fields = [f for f in params.get("fields", []) if isinstance(f, str)]
+        if fields:
+            detail += "\n" + text("registry.mail.correct_fields", lang, fields=", ".join(
+                text(f"registry.form.{f}", lang) for f in fields))
+        if params.get("note"):
+            detail += "\n" + text("registry.mail.correct_note", lang, note=params["note"])
     body = text("registry.mail.status.body", lang, name=req.given_names, folio=req.folio,
                 status=text(f"registry.status.{kind}", lang), detail=detail,
                 link=f"{public_url()}/registro/estado?lang={lang}")

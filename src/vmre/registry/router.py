@@ -409,6 +409,25 @@ def review_queue(request: Request, election: str = "", status: str = "", entity:
                   notice=request.query_params.get("notice"), **_form_context(language(request)))
 
 
+# The fields a reviewer can name in a correction request, by item (the change form's groups).
+_CORRECTABLE_FIELDS = [(item, names) for item, names in service.CORRECTABLE.items()]
+
+
+def _documents(req: RegRequest) -> list[dict]:
+    """The request's documents as the review page shows them: inline (images) or embedded
+    through a link (PDF), each with its type and extension read from the stored bytes."""
+    out = []
+    for name in service.DOCUMENT_FIELDS:
+        sha = getattr(req, f"{name}_sha")
+        if not sha:
+            continue
+        kind = documents.kind_of(sha) or "application/octet-stream"
+        out.append({"name": name, "sha": sha, "kind": kind,
+                    "ext": documents.EXTENSIONS.get(kind, ""),
+                    "image": kind.startswith("image/")})
+    return out
+
+
 @admin.get("/requests/{folio}")
 def review_detail(request: Request, folio: str, user: StaffUser = Depends(REVIEW)):
     lang = language(request)
@@ -420,17 +439,18 @@ def review_detail(request: Request, folio: str, user: StaffUser = Depends(REVIEW
         history = [e for e in audit.events(session) if e.subject == req.folio]
     return render(request, "registry_detail.html", user=user, req=req, history=history,
                   notice=request.query_params.get("notice"), problem=None,
-                  **_form_context(lang))
+                  docs=_documents(req), fields=_CORRECTABLE_FIELDS, **_form_context(lang))
 
 
 def _decide(session, req: RegRequest, user: StaffUser, decision: str, reason: str | None,
-            items: list[str], deadline, note: str) -> None:
+            items: list[str], deadline, note: str, fields: list[str] | None = None) -> None:
     if decision == "accept":
         service.accept(session, req, user.username)
     elif decision == "reject":
         service.reject(session, req, user.username, reason or "")
     elif decision == "correct":
-        service.ask_correction(session, req, user.username, items, deadline)
+        service.ask_correction(session, req, user.username, items, deadline,
+                               fields=fields, note=note)
     elif decision == "reverse":
         if not user.has(Role.SUPERVISOR):
             audit.record(session, user.username, "forbidden", f"reverse {req.folio}")
@@ -463,13 +483,15 @@ def _decide_page(request: Request, folio: str, user: StaffUser, form):
             req = service.request_by_folio(session, folio)
             _decide(session, req, user, decision, str(form.get("reason", "")) or None,
                     [str(i) for i in form.getlist("items")],
-                    _deadline(str(form.get("deadline", ""))), str(form.get("note", "")))
+                    _deadline(str(form.get("deadline", ""))), str(form.get("note", "")),
+                    [str(f) for f in form.getlist("fields")])
     except UserError as err:
         with transaction(_sessions(request)) as session:
             req = service.request_by_folio(session, folio)
             history = [e for e in audit.events(session) if e.subject == req.folio]
         return render(request, "registry_detail.html", 422, user=user, req=req, history=history,
-                      notice=None, problem=err.message(lang), **_form_context(lang))
+                      notice=None, problem=err.message(lang), docs=_documents(req),
+                      fields=_CORRECTABLE_FIELDS, **_form_context(lang))
     _after_commit(request)
     return RedirectResponse(f"/admin/registry/requests/{folio}?notice=done", status_code=303)
 
@@ -516,7 +538,10 @@ def review_validate(request: Request, election: str = Form(""), csrf: str = Form
 
 
 @admin.get("/documents/{sha}")
-def review_document(request: Request, sha: str, user: StaffUser = Depends(REVIEW)):
+def review_document(request: Request, sha: str, inline: bool = False,
+                    user: StaffUser = Depends(REVIEW)):
+    """A stored document, to reviewers only (each view logged): `inline` shows it in the
+    page or the browser's viewer, else it downloads; named by type and extension."""
     with transaction(_sessions(request)) as session:
         owner = session.scalar(select(RegRequest.folio).where(or_(
             RegRequest.card_front_sha == sha, RegRequest.card_back_sha == sha,
@@ -528,8 +553,11 @@ def review_document(request: Request, sha: str, user: StaffUser = Depends(REVIEW
     if path is None:
         raise HTTPException(404, text("web.not_found", language(request)))
     kind = documents.sniff(path.read_bytes()[:8]) or "application/octet-stream"
-    return FileResponse(path, media_type=kind,
-                        headers={"Content-Disposition": f'attachment; filename="{sha[:16]}"'})
+    filename = f"{owner}-{sha[:12]}{documents.EXTENSIONS.get(kind, '')}"
+    disposition = "inline" if inline and kind in documents.EXTENSIONS else "attachment"
+    return FileResponse(path, media_type=kind, headers={
+        "Content-Disposition": f'{disposition}; filename="{filename}"',
+        "Cache-Control": "private, no-store"})
 
 
 @admin.get("/lists")
@@ -708,7 +736,7 @@ def api_decide(folio: str, body: DecisionIn, request: Request,
                 deadline = service.local_now(service.get_process(session, req.election_id),
                                              deadline)
             _decide(session, req, user, body.decision, body.reason, body.items, deadline,
-                    body.note)
+                    body.note, body.fields)
             out = _status_out(req, lang)
     except UserError as err:
         return _json_error(err, lang, 422)

@@ -7,6 +7,7 @@ process (deadlines, duplicates) live in the service.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass, field
 
@@ -30,6 +31,41 @@ REQUIRED = ("given_names", "first_surname", "birth_date", "elector_key", "card_i
             "phone", "modality")
 TEXT_LIMITS = {"given_names": 120, "first_surname": 80, "second_surname": 80, "region": 120,
                "city": 120, "street": 200}
+
+
+# -- who must look at a request (a process rule; docs/registry.md §3.1) ----------------------
+# After the first review against the register, a request with a finding always goes to a
+# person. The rule says which clean requests do too: `all` (every one: only a person sees
+# the card images and the proof of address, which the register check cannot read),
+# `sample` (a share of them, drawn from the random folio), or `findings` (none).
+REVIEW_RULES = ("all", "sample", "findings")
+DEFAULT_REVIEW_RULE = "all"
+DEFAULT_SAMPLE_PERCENT = 10
+# The finding recorded on a clean request sent to a person by the rule (catalogue texts
+# registry.reason.review_all / review_sample).
+REVIEW_FINDINGS = {"all": "review_all", "sample": "review_sample"}
+
+
+def check_review_rule(rule: str, percent: int) -> None:
+    from vmre.core.messages import UserError
+
+    if rule not in REVIEW_RULES:
+        raise UserError("registry.process.bad_review_rule", rule=rule[:20],
+                        rules=", ".join(REVIEW_RULES))
+    if not 1 <= percent <= 100:
+        raise UserError("registry.process.bad_sample_percent", percent=percent)
+
+
+def human_review(rule: str, percent: int, folio: str) -> str:
+    """The finding that sends a clean request to a person under `rule`, or "" (accepted).
+    A sample is drawn from the folio's hash: folios are random, so nobody can aim a request
+    past the sample, and the same request is always drawn the same way."""
+    if rule == "all":
+        return REVIEW_FINDINGS["all"]
+    if rule == "sample":
+        draw = int.from_bytes(hashlib.sha256(folio.encode()).digest()[:8], "big") % 10_000
+        return REVIEW_FINDINGS["sample"] if draw < percent * 100 else ""
+    return ""
 
 
 @dataclass

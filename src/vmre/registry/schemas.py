@@ -90,8 +90,9 @@ class DecisionIn(BaseModel):
     decision: str = Field(description="accept | reject | correct | reverse")
     reason: str | None = None
     items: list[str] = []
+    fields: list[str] = Field(default=[], description="form fields to correct (correct)")
     deadline: dt.datetime | None = None
-    note: str = ""
+    note: str = Field(default="", description="reverse: why; correct: the note to the citizen")
 
 
 class ClosureOut(BaseModel):

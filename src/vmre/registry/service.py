@@ -36,7 +36,14 @@ from vmre.registry.models import (
     Status,
 )
 from vmre.registry.padron import Padron, PadronRecord, fold
-from vmre.registry.rules import FieldErrors, check_request
+from vmre.registry.rules import (
+    DEFAULT_REVIEW_RULE,
+    DEFAULT_SAMPLE_PERCENT,
+    FieldErrors,
+    check_request,
+    check_review_rule,
+    human_review,
+)
 
 SYSTEM = "system"
 assert len(ALPHABET) == 32  # _new_folio relies on it
@@ -59,8 +66,11 @@ def create_process(session: Session, election_id: str, name: str, *, opens_at: d
                    card_min_validity_year: int, entities: Iterable[str],
                    timezone: str = "America/Mexico_City",
                    modalities: Iterable[str] = ("postal", "internet"),
-                   correction_days: int = 10, voting_url: str = "") -> Process:
+                   correction_days: int = 10, voting_url: str = "",
+                   review_rule: str = DEFAULT_REVIEW_RULE,
+                   review_sample_percent: int = DEFAULT_SAMPLE_PERCENT) -> Process:
     zone = ZoneInfo(timezone)  # refuse an unknown zone now rather than at the first request
+    check_review_rule(review_rule, review_sample_percent)
 
     def wall(moment: dt.datetime) -> dt.datetime:
         """A time given with its offset, as the process zone's wall clock (how it is kept)."""
@@ -71,7 +81,8 @@ def create_process(session: Session, election_id: str, name: str, *, opens_at: d
                       correction_days=correction_days,
                       card_min_validity_year=card_min_validity_year,
                       entities=",".join(entities), modalities=",".join(modalities),
-                      voting_url=voting_url)
+                      voting_url=voting_url, review_rule=review_rule,
+                      review_sample_percent=review_sample_percent)
     session.add(process)
     session.flush()
     _rules_cache.forget(session.get_bind(), election_id)
@@ -341,7 +352,7 @@ def correct(session: Session, req: Request, raw: dict, files: dict[str, bytes],
     for name, sha in stored.items():
         setattr(req, f"{name}_sha", sha)
     _change(session, req, Status.IN_REVIEW, SYSTEM, "corrected")
-    req.correction_items = ""
+    req.correction_items = req.correction_fields = req.correction_note = ""
     return req
 
 
@@ -380,14 +391,16 @@ def findings(record: PadronRecord | None, req: Request, process: Process,
 _VALIDATION_COLUMNS = (
     Request.id, Request.election_id, Request.elector_key, Request.given_names,
     Request.first_surname, Request.second_surname, Request.birth_date, Request.entity_id,
-    Request.card_issued_abroad, Request.ocr, Request.cic, Request.country, Request.modality)
+    Request.card_issued_abroad, Request.ocr, Request.cic, Request.country, Request.modality,
+    Request.folio)
 
 
 def run_validation(session: Session, padron: Padron, election_id: str,
                    batch: int = 5000) -> dict[str, int]:
-    """First review of every confirmed, received request: those that pass are accepted;
-    the others go to review with the finding, for a reviewer to decide (as in 2024, when
-    most requests were accepted at first review and the rest reviewed in depth)."""
+    """First review of every confirmed, received request: those with a finding go to review
+    with it, for a reviewer to decide; a clean one is accepted unless the process rule
+    (`review_rule`: all, sample, findings) sends it to a person too (finding review_all /
+    review_sample)."""
     process = get_process(session, election_id)
     closed = _closed_lists(session, election_id)
     counts = {"accepted": 0, "in_review": 0, "included": 0}
@@ -415,7 +428,8 @@ def run_validation(session: Session, padron: Padron, election_id: str,
         late: list[dict] = []
         inactive = inactive_cards(session, [r.elector_key for r in rows if r.card_issued_abroad])
         for req in rows:
-            finding = findings(padron.lookup(req.elector_key), req, process, inactive)
+            finding = findings(padron.lookup(req.elector_key), req, process, inactive) or (
+                human_review(process.review_rule, process.review_sample_percent, req.folio))
             status = Status.IN_REVIEW if finding else Status.ACCEPTED
             closure = closed.get((req.entity_id, req.modality))
             if status == Status.ACCEPTED and closure is not None:
@@ -504,10 +518,23 @@ def reject(session: Session, req: Request, actor: str, reason: str) -> Request:
     return req
 
 
+def item_of(field: str) -> str | None:
+    """The correction item a form field belongs to."""
+    return next((item for item, names in CORRECTABLE.items() if field in names), None)
+
+
 def ask_correction(session: Session, req: Request, actor: str, items: list[str],
-                   deadline: dt.datetime | None = None, now: dt.datetime | None = None) -> Request:
+                   deadline: dt.datetime | None = None, now: dt.datetime | None = None,
+                   fields: list[str] | None = None, note: str = "") -> Request:
+    """Ask the citizen to correct: the fields named (each opens its item in the change
+    form), or whole items, with the reviewer's note; both reach the citizen."""
+    fields = [f for f in dict.fromkeys(fields or []) if f]
+    if any(item_of(f) is None for f in fields):
+        raise UserError("registry.review.bad_fields")
+    items = list(dict.fromkeys([*items, *(item_of(f) for f in fields)]))
     if not items or any(i not in CORRECTION_ITEMS for i in items):
         raise UserError("registry.review.bad_items")
+    note = " ".join(note.split())[:500]
     if req.status not in (Status.RECEIVED, Status.IN_REVIEW):
         raise UserError("registry.review.not_allowed", status=req.status)
     process = get_process(session, req.election_id)
@@ -518,11 +545,15 @@ def ask_correction(session: Session, req: Request, actor: str, items: list[str],
         deadline += dt.timedelta(days=process.correction_days)
     deadline = min(deadline, latest)
     req.correction_items = ",".join(items)
+    req.correction_fields = ",".join(fields)
+    req.correction_note = note
     req.correction_deadline = deadline
     req.correction_reminded_at = None  # a new deadline gets its own reminder
+    # The note goes to the citizen (outbox), never into the audit log.
     _change(session, req, Status.TO_CORRECT, actor, "correction_asked",
-            f"items={req.correction_items}", items=items,
-            deadline=f"{deadline:%Y-%m-%d %H:%M}", tz=process.timezone)
+            f"items={req.correction_items} fields={req.correction_fields}", items=items,
+            fields=fields, note=note, deadline=f"{deadline:%Y-%m-%d %H:%M}",
+            tz=process.timezone)
     return req
 
 

@@ -14,23 +14,19 @@ link (`recovery_hash`). Asking for a recovery link never voids the credential ma
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import hmac
-import io
 import re
 import secrets
 import time
 
-import pyotp
-import qrcode
-import qrcode.image.svg
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, object_session
 
+from vmre.core import totp as totp_codes
 from vmre.core.audit import utcnow
 from vmre.core.config import public_url
 from vmre.core.database import Base, UtcDateTime
@@ -195,28 +191,20 @@ def check_phone(account: VoterAccount, last_digits: str) -> bool:
 # -- second factor ----------------------------------------------------------------------------
 
 def new_totp_secret() -> str:
-    return pyotp.random_base32()
+    return totp_codes.new_secret()
 
 
 def totp_uri(account: VoterAccount, secret: str) -> str:
-    return pyotp.TOTP(secret).provisioning_uri(name=account.username, issuer_name=TOTP_ISSUER)
+    return totp_codes.provisioning_uri(secret, account.username, TOTP_ISSUER)
 
 
 def qr_data_uri(uri: str) -> str:
-    """The provisioning URI as an SVG QR code in a data: URI (allowed by the page policy)."""
-    out = io.BytesIO()
-    qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2).save(out)
-    return "data:image/svg+xml;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+    return totp_codes.qr_data_uri(uri)
 
 
 def _totp_step(secret: str, code: str, at: float) -> int | None:
     """The time step (RFC 6238, 30 s) that `code` belongs to, one step of drift allowed."""
-    totp = pyotp.TOTP(secret)
-    step = int(at) // totp.interval
-    for candidate in (step - 1, step, step + 1):
-        if hmac.compare_digest(totp.generate_otp(candidate), code):
-            return candidate
-    return None
+    return totp_codes.matching_step(secret, code, at)
 
 
 def confirm_totp(account: VoterAccount, secret: str, code: str) -> bool:

@@ -11,13 +11,44 @@ custodian recovers its key share from its secret file and the transcript.
 from __future__ import annotations
 
 import json
+import os
+import re
 from pathlib import Path
 
-from vmre.core.messages import UserError
+from vmre.core.messages import UserError, text
 from vmre.crypto import dkg, schnorr, sealing
 from vmre.crypto.group import L, Point, point_from_hex, scalar_bytes, scalar_from_hex
 from vmre.voting.context import ElectionContext, manifest_hash, transcript_hash
 from vmre.voting.manifest import Manifest, parse_manifest
+
+# The transcript keeps each disqualification's reason in English (it is part of the public
+# record and its format is fixed); people read it through the catalogue in their language.
+_REASONS = (
+    (re.compile(r"no announcement"), "no_announcement"),
+    (re.compile(r"malformed announcement"), "malformed_announcement"),
+    (re.compile(r"invalid proof of knowledge"), "invalid_proof"),
+    (re.compile(r"dealt no shares"), "no_shares"),
+    (re.compile(r"unanswered complaint by custodian (?P<j>\d+)"), "unanswered"),
+    (re.compile(r"bad share for custodian (?P<j>\d+) \(complaint upheld\)"), "bad_share"),
+)
+
+
+def disqualification_text(reason: str, lang: str = "es") -> str:
+    """A transcript's disqualification reason as the catalogue says it in `lang`."""
+    for pattern, key in _REASONS:
+        found = pattern.fullmatch(reason)
+        if found:
+            return text(f"sivei.disqualified.{key}", lang, **found.groupdict())
+    return reason
+
+
+def write_private(path: Path, content: str) -> None:
+    """A new file readable and writable by its owner only (0600), created so from the first
+    byte (never written first and narrowed later); an existing file is refused."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.fchmod(fd, 0o600)  # whatever the umask
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(content)
 
 
 def _write(path: Path, data: dict) -> None:
@@ -78,7 +109,10 @@ class Ceremony:
 
     # -- custodian steps --------------------------------------------------------------------
     def keygen(self, index: int, passphrase: str, secret_path: str | Path) -> None:
-        self._check_index(index)
+        """This custodian's keys. A custodian's announcement or secret already made is never
+        overwritten: a second keygen would silently replace a published commitment (or the
+        only key to a share), so it is refused before anything is drawn."""
+        announcement = self.refuse_keygen_again(index, secret_path)
         poly = dkg.random_polynomial(self.params["threshold"])
         box_public, box_secret = sealing.box_keypair()
         ann = dkg.announce(index, poly, self.proof_context())
@@ -87,11 +121,20 @@ class Ceremony:
                   "box_public": box_public.hex(), "box_secret": box_secret.hex()}
         sealed = sealing.seal_with_passphrase(json.dumps(secret).encode(), passphrase,
                                               f"custodian-{index}")
-        Path(secret_path).write_text(json.dumps(sealed), encoding="utf-8")
-        _write(self.folder / f"announce-{index}.json", {
+        write_private(Path(secret_path), json.dumps(sealed))
+        _write(announcement, {
             "index": index, "box_public": box_public.hex(),
             "commitments": [c.hex() for c in ann.commitments],
             "proofs": [[_hex(p.challenge), _hex(p.response)] for p in ann.proofs]})
+
+    def refuse_keygen_again(self, index: int, secret_path: str | Path) -> Path:
+        """The announcement's path, if neither it nor the secret file exists yet."""
+        self._check_index(index)
+        announcement = self.folder / f"announce-{index}.json"
+        for existing in (announcement, Path(secret_path)):
+            if existing.exists():
+                raise UserError("voting.ceremony.keygen_exists", index=index, path=str(existing))
+        return announcement
 
     def _secret(self, secret_path: str | Path, passphrase: str) -> dict:
         sealed = _read(Path(secret_path))

@@ -14,7 +14,7 @@ from vmre.core.messages import UserError, text
 from vmre.crypto.group import GroupError, point_from_hex
 from vmre.voting import closing
 from vmre.voting.board import Board
-from vmre.voting.ceremony import Ceremony
+from vmre.voting.ceremony import Ceremony, disqualification_text
 
 ceremony_app = typer.Typer(no_args_is_help=True,
                            help="Ceremonia de apertura / opening key ceremony.")
@@ -46,7 +46,9 @@ def init(manifest: Path, custodians: int = 5, threshold: int = 3, folder: Path =
 @ceremony_app.command("keygen")
 def keygen(index: int = INDEX, secret: Path = SECRET, folder: Path = FOLDER) -> None:
     """Genera la llave del custodio / generate this custodian's keys."""
-    Ceremony(folder).keygen(index, _passphrase(confirm=True), secret)
+    ceremony = Ceremony(folder)
+    ceremony.refuse_keygen_again(index, secret)  # before the passphrase is asked
+    ceremony.keygen(index, _passphrase(confirm=True), secret)
     _done("voting.cli.announced", index=index)
 
 
@@ -77,7 +79,8 @@ def finalize(folder: Path = FOLDER) -> None:
     transcript = Ceremony(folder).finalize()
     _done("voting.cli.finalized", key=transcript["joint_public_key"],
           qualified=", ".join(map(str, transcript["qualified"])),
-          disqualified=json.dumps(transcript["disqualified"], ensure_ascii=False))
+          disqualified="; ".join(f"{who}: {disqualification_text(why)}" for who, why in
+                                 transcript["disqualified"].items()) or "-")
 
 
 @ceremony_app.command("attendance")

@@ -45,7 +45,10 @@ def demo(voters: int = typer.Option(3, help="Votantes / voters (Jalisco)."),
     (with the credential code in the fragment, under VMRE_PUBLIC_URL) and the phone digits:
     demo data only. The demo acts as its own credential authority and hands its voters over
     to the voting server the way the registry does."""
+    from vmre.core.clock import local_text
+    from vmre.core.config import public_url
     from vmre.core.database import transaction
+    from vmre.core.messages import bilingual, bilingual_plural
     from vmre.crypto import credentials
     from vmre.crypto.group import random_scalar
     from vmre.voting import accounts, audits, handover, practice
@@ -78,8 +81,14 @@ def demo(voters: int = typer.Option(3, help="Votantes / voters (Jalisco)."),
         with transaction(sessions) as s:
             practice.flag(s, election)
     # a demo is a mock election: it opens under the documented exemption (docs/ceremony.md)
-    board.schedule(election, now - dt.timedelta(minutes=1), now + dt.timedelta(days=1),
+    closes = now + dt.timedelta(days=1)
+    board.schedule(election, now - dt.timedelta(minutes=1), closes,
                    audit_exemption=audits.PRACTICE if practice_run else audits.SIMULACRO)
+    typer.echo(bilingual_plural("sivei.demo.made", voters, election=election,
+                                closes=local_text(closes)))
     for email, phone, code, (token, _hashed) in people:
         typer.echo(f"{email}\tphone …{phone[-4:]}\t{accounts.activation_link(token, code)}")
-    typer.echo(f"ceremony folder: {folder} (custodian 1, passphrase demostracion-vmre)")
+    typer.echo(bilingual("sivei.demo.ceremony", folder=str(folder),
+                         passphrase="demostracion-vmre"))
+    db_flag = f" --db {db}" if db else ""
+    typer.echo(bilingual("sivei.demo.next", url=public_url(), db=db_flag, election=election))

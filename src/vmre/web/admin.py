@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vmre.core import audit
+from vmre.core import audit, totp
+from vmre.core.audit import utcnow
 from vmre.core.messages import UserError, text
 from vmre.core.ratelimit import RateLimiter
-from vmre.core.staff import Role, StaffUser, authenticate, change_password
-from vmre.web.deps import DB, current_staff
+from vmre.core.staff import (
+    Role,
+    StaffUser,
+    authenticate,
+    change_password,
+    check_totp,
+    enrol_totp,
+    reset_totp,
+    totp_uri,
+)
+from vmre.web.deps import DB, current_staff, require_roles
 from vmre.web.security import check_csrf, client_ip, language
 from vmre.web.templating import render
 
@@ -48,8 +59,70 @@ def login(
     if isinstance(user, UserError):
         audit.record(session, username[:120], "login_failed")
         return render(request, "login.html", 401, error=user.message(lang), username=username)
+    # The password is right: the second factor follows. Nobody is signed in until then.
+    request.session.clear()
+    request.session["staff_pending"] = user.id
+    request.session["staff_pending_at"] = int(utcnow().timestamp())
+    audit.record(session, user.username, "login_password")
+    return RedirectResponse("/admin/codigo", status_code=303)
+
+
+PENDING_SECONDS = 5 * 60  # from the right password to the code
+
+
+def _pending(request: Request, session: Session) -> StaffUser | None:
+    """The account whose password was just given, if it was given in the last minutes."""
+    user_id = request.session.get("staff_pending")
+    started = request.session.get("staff_pending_at") or 0
+    if not isinstance(user_id, int) or utcnow().timestamp() - started > PENDING_SECONDS:
+        return None
+    return session.get(StaffUser, user_id)
+
+
+def _code_page(request: Request, user: StaffUser, status: int = 200, error: str | None = None):
+    """Enrolment (QR code, otpauth URI and the secret as text) or the code prompt."""
+    if user.totp_secret:
+        return render(request, "staff_code.html", status, error=error, enrol=False)
+    secret = request.session.get("staff_totp_pending")
+    if not secret:
+        secret = totp.new_secret()
+        request.session["staff_totp_pending"] = secret
+    uri = totp_uri(user, secret)
+    return render(request, "staff_code.html", status, error=error, enrol=True, secret=secret,
+                  uri=uri, qr=totp.qr_data_uri(uri))
+
+
+@router.get("/codigo")
+def code_page(request: Request, session: Session = DB):
+    user = _pending(request, session)
+    if user is None:
+        return RedirectResponse("/admin/login", status_code=303)
+    return _code_page(request, user)
+
+
+@router.post("/codigo")
+def code(request: Request, code: str = Form(""), csrf: str = Form(""), session: Session = DB):
+    check_csrf(request, csrf)
+    lang = language(request)
+    user = _pending(request, session)
+    if user is None:
+        return RedirectResponse("/admin/login", status_code=303)
+    # No per-address count here: a code is only tried after the right password, within
+    # PENDING_SECONDS, and five wrong codes lock the account; an office behind one address
+    # keeps its 20 sign-ins per 5 minutes.
+    enrolling = not user.totp_secret
+    if enrolling:
+        secret = request.session.get("staff_totp_pending") or ""
+        result = enrol_totp(session, user, secret, code[:12])
+    else:
+        result = check_totp(session, user, code[:12])
+    if isinstance(result, UserError):
+        audit.record(session, user.username, "login_code_failed")
+        return _code_page(request, user, 400, result.message(lang))
     request.session.clear()  # new session on privilege change: no fixation
     request.session["staff_id"] = user.id
+    if enrolling:
+        audit.record(session, user.username, "totp_enrolled")
     audit.record(session, user.username, "login")
     return RedirectResponse("/admin/", status_code=303)
 
@@ -115,6 +188,7 @@ AREAS = (
     ("/admin/reports/", "web.admin.area.reports", (Role.SECRETARIAT, Role.OPL)),
     ("/admin/observacion/", "web.admin.area.observers",
      (Role.PARTY_REP, Role.CNV, Role.AUDITOR)),
+    ("/admin/personal/", "web.admin.area.staff", ()),  # administrators only
 )
 
 
@@ -122,3 +196,32 @@ AREAS = (
 def home(request: Request, user: StaffUser = Depends(current_staff)):
     links = [{"href": href, "key": key} for href, key, roles in AREAS if user.has(*roles)]
     return render(request, "admin_home.html", user=user, admin_links=links)
+
+
+ADMINISTER = require_roles()  # administrators only
+
+
+@router.get("/personal/")
+def staff_accounts(request: Request, user: StaffUser = Depends(ADMINISTER),
+                   session: Session = DB):
+    """Every staff account, its roles and whether its second factor is set up."""
+    accounts = list(session.scalars(select(StaffUser).order_by(StaffUser.username)))
+    return render(request, "staff_accounts.html", accounts=accounts,
+                  done=request.query_params.get("hecho", ""))
+
+
+@router.post("/personal/{account_id}/segundo-factor")
+def staff_reset_totp(request: Request, account_id: int, csrf: str = Form(""),
+                     user: StaffUser = Depends(ADMINISTER), session: Session = DB):
+    """An administrator's recovery for a lost phone: the account's key is erased and every
+    session of it ends (this one too, if it is the administrator's own)."""
+    check_csrf(request, csrf)
+    account = session.get(StaffUser, account_id)
+    if account is None:
+        raise HTTPException(404, text("web.not_found", language(request)))
+    reset_totp(session, account)
+    audit.record(session, user.username, "totp_reset", account.username)
+    if account.id == user.id:
+        request.session.clear()
+        return RedirectResponse("/admin/login", status_code=303)
+    return RedirectResponse(f"/admin/personal/?hecho={account.id}", status_code=303)

@@ -6,9 +6,15 @@ import os
 from importlib import resources
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vmre.cards import router as cards_routes
 from vmre.core.database import make_engine, migrate, session_factory
@@ -25,6 +31,8 @@ from vmre.web.nul import RefuseNul
 from vmre.web.openapi import openapi_router
 from vmre.web.security import SecurityHeaders, language
 from vmre.web.sessions import ServerSessions
+from vmre.web.staff_errors import staff_browser as _staff_browser
+from vmre.web.staff_errors import staff_error_page
 
 
 def https_from_env() -> bool:
@@ -63,6 +71,23 @@ def create_app(database: str | None = None, *, secret_key: str | None = None,
     @app.exception_handler(StaffRequired)
     async def _to_login(request: Request, _exc: StaffRequired):
         return RedirectResponse("/admin/login", status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _staff_error_page(request: Request, exc: StarletteHTTPException):
+        """A browser on a staff page gets a page (what went wrong, which role it needs), never
+        a JSON body; programs (no text/html in Accept) and every other area keep theirs."""
+        if _staff_browser(request):
+            return staff_error_page(request, exc.status_code, str(exc.detail),
+                                    headers=getattr(exc, "headers", None))
+        return await http_exception_handler(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _staff_form_error(request: Request, exc: RequestValidationError):
+        if _staff_browser(request):
+            fields = ", ".join(sorted({str(e.get("loc", ("", ""))[-1]) for e in exc.errors()}))
+            return staff_error_page(request, 422, text("core.error.invalid_form",
+                                                       language(request), fields=fields))
+        return await request_validation_exception_handler(request, exc)
 
     app.include_router(home.router)
     app.include_router(openapi_router)  # /openapi.json: the public part to anyone

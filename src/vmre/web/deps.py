@@ -27,6 +27,21 @@ def db(request: Request) -> Iterator[Session]:
 DB = Depends(db, scope="function")
 
 
+class Forbidden(HTTPException):
+    """A 403 that knows which roles would have been let through (for the page that says so)."""
+
+    def __init__(self, detail: str, roles: tuple[Role, ...]) -> None:
+        super().__init__(status_code=403, detail=detail)
+        self.roles = roles
+
+
+def role_names(roles, lang: str) -> str:
+    """Role values as the catalogue names them, joined with "o"/"or"."""
+    values = [r.value if isinstance(r, Role) else r for r in roles]
+    names = [text(f"core.role.{v}", lang) for v in values if v in Role._value2member_map_]
+    return text("core.staff.or", lang).join(names)
+
+
 class StaffRequired(Exception):
     """Raised when a staff page is opened without a session; the app redirects to login."""
 
@@ -49,8 +64,11 @@ def require_roles(*roles: Role):
             # The refusal is logged in its own transaction so it survives the error response.
             with request.app.state.sessions() as log_session, log_session.begin():
                 audit.record(log_session, user.username, "forbidden", request.url.path)
-            detail = text("core.staff.forbidden", language(request))
-            raise HTTPException(status_code=403, detail=detail)
+            lang = language(request)
+            needed = (*roles, Role.ADMINISTRATOR) if Role.ADMINISTRATOR not in roles else roles
+            detail = text("core.staff.needs_role", lang, roles=role_names(needed, lang),
+                          mine=role_names(user.roles.split(","), lang))
+            raise Forbidden(detail, needed)
         return user
 
     return check

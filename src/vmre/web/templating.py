@@ -11,7 +11,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 
 from vmre.core import countries
 from vmre.core.clock import local_text
-from vmre.core.messages import text
+from vmre.core.messages import plural, text
 from vmre.web.security import csrf_token, language
 from vmre.web.sri import sri
 
@@ -37,7 +37,57 @@ def environment() -> Environment:
     env.filters["country_name"] = countries.name
     # `integrity="{{ sri('name.js') }}"`: every script tag carries its SHA-384 (vmre.web.sri).
     env.globals["sri"] = sri
+    # `{{ roles | role_names(lang) }}`: role values as the catalogue names them.
+    env.filters["role_names"] = _role_names
+    # `{{ e.state | election_state(lang) }}`: an election's state in words.
+    env.filters["election_state"] = _election_state
+    # `{{ reason | disqualification(lang) }}`: a custodian's disqualification, in words.
+    env.filters["disqualification"] = _disqualification
+    # `{{ counts | by_country_name(lang) }}`: (code, n) pairs in the order of the names.
+    env.filters["by_country_name"] = _by_country_name
+    # `{{ counts | by_text }}`: (name, n) pairs as a Spanish reader orders names.
+    env.filters["by_text"] = _by_text
+    # `{{ e.action | audit_action(lang) }}`: a logged action in words where the catalogue
+    # has them (`<part>.action.<name>` for `<part>.<name>`), else as logged.
+    env.filters["audit_action"] = _audit_action
     return env
+
+
+def _role_names(roles, lang: str) -> str:
+    from vmre.web.deps import role_names
+
+    return role_names(roles, lang)
+
+
+def _election_state(state: str, lang: str) -> str:
+    try:
+        return text(f"sivei.state.{state}", lang)
+    except KeyError:
+        return state
+
+
+def _disqualification(reason: str, lang: str) -> str:
+    from vmre.voting.ceremony import disqualification_text
+
+    return disqualification_text(reason, lang)
+
+
+def _by_country_name(counts: dict, lang: str) -> list[tuple[str, object]]:
+    return sorted(counts.items(), key=lambda item: (
+        countries.sort_key(countries.name(item[0], lang)), item[0]))
+
+
+def _by_text(counts: dict) -> list[tuple[str, object]]:
+    return sorted(counts.items(), key=lambda item: (countries.sort_key(str(item[0])),
+                                                    str(item[0])))
+
+
+def _audit_action(action: str, lang: str) -> str:
+    part, _, name = action.partition(".")
+    try:
+        return text(f"{part}.action.{name}", lang) if name else action
+    except KeyError:
+        return action
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: object) -> HTMLResponse:
@@ -47,6 +97,7 @@ def render(request: Request, name: str, status_code: int = 200, **context: objec
         request=request,
         lang=lang,
         t=lambda key, **p: text(key, lang, **p),
+        tn=lambda key, n, **p: plural(key, n, lang, **p),
         csrf=csrf_token(request),
         **context,
     )
