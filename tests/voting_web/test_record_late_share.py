@@ -9,6 +9,7 @@ import json
 from fastapi.testclient import TestClient
 from sivei_setup import csrf
 
+from staff_login import sign_in
 from vmre.core.database import transaction
 from vmre.core.staff import Role, create_user
 from vmre.record.verifier import verify_record
@@ -31,9 +32,7 @@ def test_a_lower_numbered_share_arriving_after_the_results(sqlite_url, tmp_path)
     with transaction(app.state.sessions) as s:
         create_user(s, "admin", "contraseña-de-prueba", [Role.ADMINISTRATOR])
     client = TestClient(app)
-    login = client.get("/admin/login")
-    client.post("/admin/login", data={"username": "admin", "password": "contraseña-de-prueba",
-                                      "csrf": csrf(login.text)})
+    assert sign_in(client, "admin", "contraseña-de-prueba").status_code == 200
     page = client.get(f"/admin/sivei/{eid}")
     client.post(f"/admin/sivei/{eid}/cerrar", data={"csrf": csrf(page.text)})
     aggregate = client.get(f"/api/v1/elections/{eid}/aggregate").json()

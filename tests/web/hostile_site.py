@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "voting_web"))
 
 from sivei_setup import ELECTION, activate_totp, enrol, login, next_code, voting_site
 
+from staff_login import sign_in
 from vmre.core.database import transaction
 from vmre.core.staff import Role, create_user
 
@@ -59,9 +60,7 @@ def hostile_site(db_url: str, folder: Path) -> Site:
             voting_url="https://votar.example/")
         create_user(s, "todo", STAFF_PASSWORD, list(Role))
     staff = TestClient(app, raise_server_exceptions=False)  # a 500 is an answer to assert on
-    page = staff.get("/admin/login")
-    signed = staff.post("/admin/login", data={"username": "todo", "password": STAFF_PASSWORD,
-                                               "csrf": _csrf(page.text)})
+    signed = sign_in(staff, "todo", STAFF_PASSWORD)
     assert signed.status_code == 200, signed.text[:300]
     voter = TestClient(app, raise_server_exceptions=False)
     secret = activate_totp(voter, enrol(app.state.sessions, voters[0]), voters[0].phone)

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "voting_web"))
 from sivei_setup import ELECTION, make_voters, open_election
 
+from staff_login import sign_in
 from vmre.core.audit import events
 from vmre.core.database import transaction
 from vmre.core.staff import Role, create_user
@@ -29,10 +30,7 @@ def _signed_in(app, name: str, role: Role) -> TestClient:
     with transaction(app.state.sessions) as s:
         create_user(s, name, PASSWORD, [role])
     client = TestClient(app)
-    page = client.get("/admin/login")
-    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    assert client.post("/admin/login", data={"username": name, "password": PASSWORD,
-                                              "csrf": token}).status_code == 200
+    assert sign_in(client, name, PASSWORD).status_code == 200
     return client
 
 
