@@ -225,6 +225,34 @@ def test_commitment_changed_with_its_proof_and_re_hashed_fails_alone(election: E
                                  f"{layout.TRANSCRIPT}:verification_keys")]
 
 
+@pytest.mark.parametrize("revealed", ["the share", "another value"])
+def test_complaint_answered_with_a_wrong_share_and_re_hashed(election: Election, record: Path,
+                                                             revealed: str):
+    """Custodian 2 complains against dealer 1, who answers by revealing f_1(2); the transcript
+    says the complaint was answered and dealer 1 stays qualified, and everything is re-hashed.
+    With the true share that holds. With another value the verdict is "upheld": dealer 1 is
+    out, so the joint key and every verification key the verifier derives differ from the
+    published ones, and the custodians' shares no longer check against them."""
+    transcript = read_json(record, layout.TRANSCRIPT)
+    share = sum(_coefficient(election, 1, k) * 2 ** k for k in range(2)) % L
+    if revealed != "the share":
+        share = (share + 1) % L
+    transcript["complaints"]["2"] = [1]
+    transcript["responses"] = {"1": {"2": hexs(share)}}
+    transcript["accusations"] = [{"dealer": 1, "custodian": 2, "outcome": "answered"}]
+    rebase(election, record, transcript)
+    if revealed == "the share":
+        assert failures(record) == []
+        return
+    verdict = [("4.3", "ceremony verdict", f"{layout.TRANSCRIPT}:{key}")
+               for key in ("qualified", "disqualified", "accusations", "joint_public_key",
+                           "verification_keys")]
+    assert failures(record) == [*verdict, ("4.4", "joint key", layout.ELECTION),
+                                *(("10.2", "decryption share proof", f"custodian {j}")
+                                  for j in (1, 2, 3)),
+                                ("11.1", "enough shares", layout.RESULTS)]
+
+
 def _coefficient(election: Election, dealer: int, k: int) -> int:
     """A dealer's polynomial coefficient, read from its own secret file."""
     secret = election.ready.ceremony._secret(  # the dealer's own sealed file
