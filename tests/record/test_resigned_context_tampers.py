@@ -253,6 +253,26 @@ def test_complaint_answered_with_a_wrong_share_and_re_hashed(election: Election,
                                 ("11.1", "enough shares", layout.RESULTS)]
 
 
+def test_proof_of_knowledge_broken_and_re_hashed(election: Election, record: Path):
+    """Dealer 3's proof for its second commitment answers another challenge; the transcript
+    still counts dealer 3 in, and everything is re-hashed. The verifier disqualifies it
+    ("invalid proof of knowledge"), so its verdict, joint key and verification keys are not
+    the published ones, and the custodians' shares do not check against them."""
+    transcript = read_json(record, layout.TRANSCRIPT)
+    c, s = transcript["announcements"]["3"]["proofs"][1]
+    transcript["announcements"]["3"]["proofs"][1] = [c, hexs(scalar_from_hex(s) + 1)]
+    rebase(election, record, transcript)
+    report = verify_record(record)
+    verdict = [("4.3", "ceremony verdict", f"{layout.TRANSCRIPT}:{key}")
+               for key in ("qualified", "disqualified", "joint_public_key",
+                           "verification_keys")]
+    assert [(f.section, f.check, f.item) for f in report.failures] == [
+        *verdict, ("4.4", "joint key", layout.ELECTION),
+        *(("10.2", "decryption share proof", f"custodian {j}") for j in (1, 2, 3)),
+        ("11.1", "enough shares", layout.RESULTS)]
+    assert "§4 custodian 3 disqualified: invalid proof of knowledge" in report.checks
+
+
 def _coefficient(election: Election, dealer: int, k: int) -> int:
     """A dealer's polynomial coefficient, read from its own secret file."""
     secret = election.ready.ceremony._secret(  # the dealer's own sealed file
