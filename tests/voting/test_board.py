@@ -95,8 +95,15 @@ def test_wrong_entity_contests_refused(ready: Ready):
     _refused(ready, doc, "voting.ballot.wrong_contests")
 
 
+# A changed ballot left with its old signature: the signature check refuses it first. The
+# inner checks (option count, sum proof) are reached with re-signed ballots in
+# test_resigned_tampers.py.
+EXTRA_UNSIGNED = "extra_option_unsigned_is_refused_by_signature"
+SUM_UNSIGNED = "sum_proof_unsigned_is_refused_by_signature"
+
+
 @pytest.mark.parametrize("mutation", ["bad_point", "identity", "not_hex", "missing_field",
-                                      "extra_option", "oversized", "not_object", "sum_proof",
+                                      EXTRA_UNSIGNED, "oversized", "not_object", SUM_UNSIGNED,
                                       "signature"])
 def test_malformed_ballots_refused_with_specific_error(ready: Ready, mutation: str):
     doc, _ = encrypt_ballot(ready.ctx, "JAL", ready.key(0), JAL)
@@ -104,8 +111,8 @@ def test_malformed_ballots_refused_with_specific_error(ready: Ready, mutation: s
     choice = bad["contests"][0]["choices"][0]
     expected = {"bad_point": "invalid_point", "identity": "invalid_point",
                 "not_hex": "invalid_point", "missing_field": "malformed",
-                "extra_option": "bad_signature", "oversized": "oversized",
-                "not_object": "malformed", "sum_proof": "bad_signature",
+                EXTRA_UNSIGNED: "bad_signature", "oversized": "oversized",
+                "not_object": "malformed", SUM_UNSIGNED: "bad_signature",
                 "signature": "bad_signature"}[mutation]
     if mutation == "bad_point":
         choice["alpha"] = "ff" * 32
@@ -115,13 +122,13 @@ def test_malformed_ballots_refused_with_specific_error(ready: Ready, mutation: s
         choice["alpha"] = "zz"
     elif mutation == "missing_field":
         del bad["credential"]
-    elif mutation == "extra_option":
+    elif mutation == EXTRA_UNSIGNED:
         bad["contests"][0]["choices"].append(copy.deepcopy(choice))
     elif mutation == "oversized":
         bad["contests"][0]["choices"] *= 200
     elif mutation == "not_object":
         bad = ["no"]
-    elif mutation == "sum_proof":
+    elif mutation == SUM_UNSIGNED:
         bad["contests"][0]["sum_proof"][1] = doc["contests"][0]["sum_proof"][0]
     elif mutation == "signature":
         bad["signature"][1] = bad["signature"][0]
