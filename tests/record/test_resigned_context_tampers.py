@@ -331,7 +331,8 @@ def test_credential_of_an_unknown_entity_re_signed_by_the_authority(election: El
                                                                     record: Path):
     """Voter 0 moved to an entity the manifest does not have, the list re-signed by the
     pinned authority: its ballot is refused (no contest belongs to that entity) and not
-    counted; the aggregate, shares and results are recomputed without it."""
+    counted; the aggregate, shares and results are recomputed without it. The list itself
+    fails §5.4 for naming an entity with no contest."""
     moved = [(p, "ZZZ" if p.hex() == election.credential(0) else e) for p, e in rows(record)]
     write_json(record, layout.CREDENTIALS, sign_credential_list(
         election.ctx.election_id, election.ready.issuer, moved))
@@ -340,7 +341,24 @@ def test_credential_of_an_unknown_entity_re_signed_by_the_authority(election: El
     forger.reseal(record, counted=[e["ballot"] for e in board[1:]])
     report = verify_record(record)
     assert [(f.section, f.check, f.item, f.detail) for f in report.failures] == [
+        ("5.4", "credential entity", layout.CREDENTIALS,
+         "entities with no contest in the manifest: ZZZ"),
         ("6.3", "ballot proofs and signature", label(board[0]), "wrong_contests")]
+
+
+def test_a_non_voting_credential_of_an_unknown_entity_fails_the_list(election: Election,
+                                                                     record: Path):
+    """The credential that never voted moved to an entity the manifest does not have, the
+    list re-signed by the pinned authority: nothing else changes, and only §5.4 objects."""
+    voted = {e["ballot"]["credential"] for e in read_board(record)} | {
+        json.loads(line)["ballot"]["credential"]
+        for line in (record / layout.SPOILED).read_text("utf-8").splitlines() if line}
+    idle = next(p.hex() for p, _ in rows(record) if p.hex() not in voted)
+    moved = [(p, "ZZZ" if p.hex() == idle else e) for p, e in rows(record)]
+    write_json(record, layout.CREDENTIALS, sign_credential_list(
+        election.ctx.election_id, election.ready.issuer, moved))
+    assert [(f.section, f.check, f.detail) for f in verify_record(record).failures] == [
+        ("5.4", "credential entity", "entities with no contest in the manifest: ZZZ")]
 
 
 # -- §12 the actas (the conformance record with postal counting tables) ---------------------

@@ -291,6 +291,12 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
         if creds.issuer.hex() != pinned.get("issuer_key"):
             report.fail("5.3", "credential authority", layout.CREDENTIALS,
                         "the list is not signed by the issuer key the fingerprint pins")
+        # A credential whose entity has no contest could never vote; on a signed list it
+        # means the authority listed someone the manifest does not know.
+        unknown = sorted({e for e in eligible.values()} - set(manifest.entities))
+        if unknown:
+            report.fail("5.4", "credential entity", layout.CREDENTIALS,
+                        f"entities with no contest in the manifest: {', '.join(unknown)}")
     except RecordError:
         raise
     except Exception as err:
