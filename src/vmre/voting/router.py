@@ -79,8 +79,10 @@ def _redirect(url: str) -> RedirectResponse:
 
 def require_voter(request: Request, s: Session = DB) -> VoterAccount:
     account = current_voter(request, s)
-    if account is None:
-        raise HTTPException(status_code=303, headers={"Location": "/voto/entrar?expirada=1"})
+    if account is None:  # "your session ended" only to a browser whose session did end
+        ended = request.scope.get("session_ended") or "voter_id" in request.session
+        raise HTTPException(status_code=303, headers={
+            "Location": "/voto/entrar?expirada=1" if ended else "/voto/entrar"})
     return account
 
 

@@ -9,7 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
-from vmre.core import countries
+from vmre.core import countries, identity
 from vmre.core.clock import local_text
 from vmre.core.messages import text
 from vmre.web.security import csrf_token, language
@@ -48,6 +48,7 @@ def render(request: Request, name: str, status_code: int = 200, **context: objec
         lang=lang,
         t=lambda key, **p: text(key, lang, **p),
         csrf=csrf_token(request),
+        org=identity.current(),  # the institution: header, footer, contact (docs/identity.md)
         **context,
     )
     response = HTMLResponse(body, status_code=status_code)
