@@ -74,7 +74,7 @@ def run_campaign(session: Session, campaign: Campaign, mailer: Mailer,
     unreachable = 0
     for request in targets(session, campaign):
         if request.email:
-            mails.append((request, Mail(
+            mails.append((request, Mail(lang=lang,
                 to=request.email,
                 subject=text("cards.reminder.subject", lang),
                 text=text("cards.reminder.body", lang, request_id=request.request_id),

@@ -79,8 +79,18 @@ class Identity:
         return self.emblem.read_bytes()
 
     def notice(self, kind: str, lang: str = DEFAULT_LANGUAGE) -> Notice:
-        """The privacy notice `kind` ("simplified" or "full") in `lang`."""
-        return _notice(self.privacy_files[kind], lang)
+        """The privacy notice `kind` ("simplified" or "full") in `lang`; "{institution}" in
+        its texts stands for the institution's name."""
+        notice = _notice(self.privacy_files[kind], lang)
+        name = self.name(lang)
+
+        def fill(value: str) -> str:
+            return value.replace("{institution}", name)
+
+        return Notice(fill(notice.title), tuple(
+            Section(fill(s.title), tuple((kind_, tuple(fill(i) for i in items))
+                                         for kind_, items in s.blocks))
+            for s in notice.sections))
 
 
 def _lang_table(data: dict, key: str, where: Path) -> dict[str, str]:
