@@ -66,3 +66,18 @@ class UserError(Exception):
 
     def message(self, lang: str = DEFAULT_LANGUAGE) -> str:
         return text(self.key, lang, **self.params)
+
+
+def number(value: int | float) -> str:
+    """A count with thousands separators, as both languages write it here: 18,425."""
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}"
+    return f"{int(value):,}"
+
+
+def plural(key: str, count: int, lang: str = DEFAULT_LANGUAGE, /, **params: object) -> str:
+    """The grammatical form of `key` for `count` ("1 boleta", "2 boletas"): the catalogue holds
+    `<key>.one` and `<key>.other`; Spanish and English both use "one" for 1 alone.
+    `{n}` is the count with thousands separators."""
+    form = "one" if count == 1 else "other"
+    return text(f"{key}.{form}", lang, n=number(count), **params)

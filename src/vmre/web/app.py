@@ -16,7 +16,7 @@ from vmre.registry.router import router as registry_router
 from vmre.reports.router import router as reports_router
 from vmre.service.router import router as service_router
 from vmre.voting.router import ROUTERS as VOTING_ROUTERS
-from vmre.web import admin, home, identity
+from vmre.web import admin, help_centre, home, identity
 from vmre.web.deps import StaffRequired
 from vmre.web.openapi import openapi_router
 from vmre.web.security import SecurityHeaders
@@ -52,6 +52,7 @@ def create_app(database: str | None = None, *, secret_key: str | None = None,
 
     app.include_router(home.router)
     app.include_router(identity.router)  # emblem, colours, /privacidad
+    app.include_router(help_centre.router)  # /ayuda, the help centre
     app.include_router(openapi_router)  # /openapi.json: the public part to anyone
     app.include_router(admin.router)
     for voting_router in VOTING_ROUTERS:  # internet voting: /voto, public board, /api/v1

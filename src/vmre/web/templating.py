@@ -11,7 +11,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 
 from vmre.core import countries, identity
 from vmre.core.clock import local_text
-from vmre.core.messages import text
+from vmre.core.messages import number, plural, text
 from vmre.web.security import csrf_token, language
 from vmre.web.sri import sri
 
@@ -37,6 +37,8 @@ def environment() -> Environment:
     env.filters["country_name"] = countries.name
     # `integrity="{{ sri('name.js') }}"`: every script tag carries its SHA-384 (vmre.web.sri).
     env.globals["sri"] = sri
+    # `{{ 18425 | num }}`: a count with thousands separators
+    env.filters["num"] = number
     return env
 
 
@@ -47,6 +49,7 @@ def render(request: Request, name: str, status_code: int = 200, **context: objec
         request=request,
         lang=lang,
         t=lambda key, **p: text(key, lang, **p),
+        tn=lambda key, count, **p: plural(key, count, lang, **p),  # "1 boleta", "2 boletas"
         csrf=csrf_token(request),
         org=identity.current(),  # the institution: header, footer, contact (docs/identity.md)
         **context,
