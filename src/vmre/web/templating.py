@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from vmre.core import countries, identity
-from vmre.core.clock import local_text
+from vmre.core.clock import local_text, people_text
 from vmre.core.messages import number, plural, text
 from vmre.web.security import csrf_token, language
 from vmre.web.sri import sri
@@ -50,6 +50,7 @@ def render(request: Request, name: str, status_code: int = 200, **context: objec
         lang=lang,
         t=lambda key, **p: text(key, lang, **p),
         tn=lambda key, count, **p: plural(key, count, lang, **p),  # "1 boleta", "2 boletas"
+        when=lambda moment: people_text(moment, lang),  # the one date-time format people read
         csrf=csrf_token(request),
         org=identity.current(),  # the institution: header, footer, contact (docs/identity.md)
         **context,
