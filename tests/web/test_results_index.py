@@ -83,7 +83,7 @@ def test_home_page_links_every_public_door(sqlite_url):
         assert page.status_code == 200 and words in page.text
         assert f'<html lang="{lang}">' in page.text
         for href in ("/registro/", "/voto/", "/tablero", "/resultados", "/actas",
-                     "/integridad", "/ayuda/acceso"):
+                     "/integridad", "/ayuda"):
             assert f'href="{href}"' in page.text, href
             assert client.get(href).status_code < 500, href
     assert 'class="brand" href="/"' in client.get("/resultados").text
