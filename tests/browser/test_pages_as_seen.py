@@ -44,14 +44,15 @@ def site(tmp_path_factory):
     headers["Content-Type"] = "application/json"
     key = credentials.signing_key(ELECTION, voters[2].secret)
     audited, nonces = ballots.encrypt_ballot(ctx, "JAL", key, CHOICE)
-    assert caster.post("/voto/auditar", headers=headers, content=json.dumps({
-        "ballot": audited, "disclosure": ballots.reveal(audited, CHOICE, nonces)})
-    ).status_code == 201
+    spoiled = caster.post("/voto/auditar", headers=headers, content=json.dumps({
+        "ballot": audited, "disclosure": ballots.reveal(audited, CHOICE, nonces)}))
+    assert spoiled.status_code == 201
     cast, _ = ballots.encrypt_ballot(ctx, "JAL", key, CHOICE)
     assert caster.post("/voto/emitir", headers=headers,
                        content=json.dumps({"ballot": cast})).status_code == 201
     with LiveServer(app) as server:
-        yield server, voter_browser.cookies.get("vmre_session"), token
+        yield (server, voter_browser.cookies.get("vmre_session"), token,
+               caster.cookies.get("vmre_session"), spoiled.json()["url"])
 
 
 def public_pages(token: str) -> list[str]:
@@ -62,6 +63,7 @@ def public_pages(token: str) -> list[str]:
 
 
 VOTER_PAGES = ["/voto/", "/voto/boleta"]
+CAST_PAGES = ["/voto/recibo"]  # the voter who has just cast
 
 
 def problems_of(page, url: str, axe_source: str, shot: Path) -> list[str]:
@@ -99,12 +101,14 @@ def shot_name(width: int, path: str, lang: str) -> Path:
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_every_main_page_as_a_person_sees_it(browser, site, axe_source, width):
-    server, voter_cookie, token = site
+    server, voter_cookie, token, caster_cookie, spoiled_url = site
     found: dict[str, list[str]] = {}
-    for lang, paths, signed in (("es", public_pages(token), False), ("en", VOTER_PAGES, True)):
+    for lang, paths, cookie in (("es", [*public_pages(token), spoiled_url], None),
+                                ("en", VOTER_PAGES, voter_cookie),
+                                ("es", CAST_PAGES, caster_cookie)):
         context = browser.new_context(viewport={"width": width, "height": 900}, locale=lang)
-        if signed:
-            context.add_cookies([{"name": "vmre_session", "value": voter_cookie,
+        if cookie:
+            context.add_cookies([{"name": "vmre_session", "value": cookie,
                                   "url": server.url}])
         for path in paths:
             page = context.new_page()
@@ -118,7 +122,7 @@ def test_every_main_page_as_a_person_sees_it(browser, site, axe_source, width):
 
 
 def test_the_ballot_page_runs_without_a_script_error_through_the_review(browser, site):
-    server, voter_cookie, _ = site
+    server, voter_cookie, *_ = site
     context = browser.new_context(viewport={"width": 360, "height": 800})
     context.add_cookies([{"name": "vmre_session", "value": voter_cookie, "url": server.url}])
     page = context.new_page()
@@ -138,7 +142,7 @@ def test_the_ballot_page_runs_without_a_script_error_through_the_review(browser,
 
 
 def test_a_first_visit_to_the_voter_pages_is_not_told_its_session_ended(browser, site):
-    server, _, _ = site
+    server, *_ = site
     context = browser.new_context(locale="es-MX")
     page = context.new_page()
     page.goto(f"{server.url}/voto/?lang=es")
@@ -154,7 +158,7 @@ def test_a_first_visit_to_the_voter_pages_is_not_told_its_session_ended(browser,
 
 
 def test_activation_steps_are_numbered_once(browser, site):
-    server, _, token = site
+    server, _, token, *_ = site
     client_free = browser.new_context()
     page = client_free.new_page()
     page.goto(f"{server.url}/voto/activar/{token}?lang=es")
