@@ -71,7 +71,8 @@ _MONTHS = {
 }
 
 
-def people_text(moment: dt.datetime | str | None, lang: str = "es") -> str:
+def people_text(moment: dt.datetime | str | None, lang: str = "es",
+                zone: str | None = None) -> str:
     """The one way pages show an instant to people: Mexico City's wall clock with the zone
     spelled out — "7 de diciembre de 2026, 08:55 (hora del centro de México)", "7 December
     2026, 08:55 (Mexico City time)". An ISO 8601 text is read first; a naive or unreadable
@@ -85,6 +86,8 @@ def people_text(moment: dt.datetime | str | None, lang: str = "es") -> str:
             moment = dt.datetime.fromisoformat(moment)
         except ValueError:
             return moment
+    if (moment.tzinfo is None or moment.utcoffset() is None) and zone:
+        moment = moment.replace(tzinfo=ZoneInfo(zone))  # a wall-clock time kept in `zone`
     if moment.tzinfo is None or moment.utcoffset() is None:
         return moment.isoformat(sep=" ", timespec="minutes")
     local = moment.astimezone(MEXICO_CITY)

@@ -50,7 +50,8 @@ def render(request: Request, name: str, status_code: int = 200, **context: objec
         lang=lang,
         t=lambda key, **p: text(key, lang, **p),
         tn=lambda key, count, **p: plural(key, count, lang, **p),  # "1 boleta", "2 boletas"
-        when=lambda moment: people_text(moment, lang),  # the one date-time format people read
+        # the one date-time format people read; `zone`: that of a naive wall-clock time
+        when=lambda moment, zone=None: people_text(moment, lang, zone),
         csrf=csrf_token(request),
         org=identity.current(),  # the institution: header, footer, contact (docs/identity.md)
         **context,
