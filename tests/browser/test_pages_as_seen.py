@@ -95,7 +95,8 @@ def problems_of(page, url: str, axe_source: str, shot: Path) -> list[str]:
 
 
 def shot_name(width: int, path: str, lang: str) -> Path:
-    name = re.sub(r"[^a-z0-9]+", "-", path.split("/activar/")[0].lower()).strip("-") or "inicio"
+    path = re.sub(r"/[\w-]{32,}", "", path)  # a link's token, a tracking code: not in the name
+    name = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "inicio"
     return SHOTS / f"{width}-{lang}-{name}.png"
 
 
