@@ -136,3 +136,16 @@ def test_the_shipped_example_is_complete_and_used_by_default(monkeypatch, tmp_pa
     assert {p.country for p in org.phones if p.free} == {"US", "CA", "MX"}
     client = TestClient(create_app(f"sqlite:///{tmp_path / 'd.sqlite'}"))
     assert "Autoridad Electoral de Ejemplo" in client.get("/").text
+
+
+def test_a_refusal_a_browser_reaches_is_a_page_with_the_identity(client):
+    browser = {"accept": "text/html,application/xhtml+xml"}
+    for path in ("/tablero/no-existe?lang=es", "/no-existe?lang=es"):
+        page = client.get(path, headers=browser)
+        assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+        assert "<h1>No encontrado.</h1>" in page.text, path
+        assert "Instituto de Pruebas Lejanas" in page.text and 'href="/privacidad"' in page.text
+    # the API and clients that do not ask for a page keep the JSON answer
+    api = client.get("/api/v1/elections/no-existe", headers=browser)
+    assert api.headers["content-type"].startswith("application/json")
+    assert client.get("/tablero/no-existe").json() == {"detail": "No encontrado."}

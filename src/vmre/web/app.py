@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
+from http import HTTPStatus
 from importlib import resources
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vmre.cards import router as cards_routes
 from vmre.core.database import make_engine, migrate, session_factory
+from vmre.core.messages import text
 from vmre.count import router as count_router
 from vmre.registry.router import router as registry_router
 from vmre.reports.router import router as reports_router
@@ -19,8 +23,9 @@ from vmre.voting.router import ROUTERS as VOTING_ROUTERS
 from vmre.web import admin, help_centre, home, identity
 from vmre.web.deps import StaffRequired
 from vmre.web.openapi import openapi_router
-from vmre.web.security import SecurityHeaders
+from vmre.web.security import SecurityHeaders, language
 from vmre.web.sessions import ServerSessions
+from vmre.web.templating import render
 
 
 def https_from_env() -> bool:
@@ -49,6 +54,24 @@ def create_app(database: str | None = None, *, secret_key: str | None = None,
     @app.exception_handler(StaffRequired)
     async def _to_login(request: Request, _exc: StaffRequired):
         return RedirectResponse("/admin/login", status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _error_page(request: Request, exc: StarletteHTTPException):
+        """A browser asking for a page gets the refusal as a page, with the institution's
+        header, footer and contact; the API and other clients keep the JSON answer."""
+        wants_page = ("text/html" in request.headers.get("accept", "")
+                      and not request.url.path.startswith("/api/")
+                      and exc.status_code >= 400 and isinstance(exc.detail, str))
+        if not wants_page:
+            return await http_exception_handler(request, exc)
+        message = exc.detail
+        if message == HTTPStatus(exc.status_code).phrase:  # Starlette's English default
+            message = text("web.not_found" if exc.status_code == 404 else "web.error.generic",
+                           language(request))
+        response = render(request, "error.html", exc.status_code, message=message)
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
 
     app.include_router(home.router)
     app.include_router(identity.router)  # emblem, colours, /privacidad
