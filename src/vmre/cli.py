@@ -23,6 +23,22 @@ app.add_typer(staff_app, name="staff")
 DB_OPTION = typer.Option(None, "--db", help="URL de la base / database URL (VMRE_DATABASE_URL).")
 
 
+@app.callback()
+def identity_option(identity: str | None = typer.Option(
+        None, "--identity", help="Archivo TOML de la institución: nombre, emblema, colores, "
+        "contacto, avisos de privacidad / the institution's TOML file: name, emblem, colours, "
+        "contact, privacy notices (VMRE_IDENTITY; docs/identity.md).")) -> None:
+    """vmre: voto desde el extranjero / vote from abroad."""
+    import os
+    from pathlib import Path
+
+    from vmre.core import identity as institution
+
+    if identity:
+        os.environ[institution.ENV] = str(Path(identity).resolve())
+    institution.current()  # a broken file is refused before any command runs
+
+
 @db_app.command("upgrade")
 def db_upgrade(db: str | None = DB_OPTION) -> None:
     """Aplica las migraciones / apply every migration."""

@@ -315,7 +315,7 @@ def test_one_internet_voter_from_registration_to_results(browser, operator, smtp
         assert governor.locator(
             "tr", has_text="Partido Acción Nacional + Partido Revolucionario Institucional"
         ).locator("td").nth(1).inner_text() == "1"
-        deputy = page.locator("table.results", has_text="(JAL)").nth(1)
+        deputy = page.locator("table.results", has_text="Diputación migrante de Jalisco")
         assert deputy.locator("tr", has_text="Movimiento Ciudadano").locator("td").nth(1) \
             .inner_text() == "1"
         assert not [m for m in console if "Content Security Policy" in m], console

@@ -55,7 +55,8 @@ def test_public_results_with_chart_and_pdf(app, simulacro):
     assert "unsafe-inline" not in page.headers["content-security-policy"]
     doc = json.loads((simulacro.record / "actas/computo/JAL.json").read_text())
     gob = doc["figures"]["contests"]["gob-jal"]
-    assert f"<td>Ana Lucía Ibarra Peña</td><td>{gob['candidates']['jal-a']}</td>" in page.text
+    assert (f"<td>Ana Lucía Ibarra Peña</td><td class=\"n\">{gob['candidates']['jal-a']:,}</td>"
+            in page.text)
     assert doc["figures_sha256"] in page.text
     english = client.get(f"/resultados/{ELECTION}/JAL?lang=en")
     assert "Count of Jalisco" in english.text

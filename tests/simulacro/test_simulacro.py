@@ -31,6 +31,9 @@ def test_simulacro_command_prints_results_and_verified_record(cli, tmp_path):
                               "--seed", "11"])
     assert result.exit_code == 0, result.output
     assert "Gubernatura de Jalisco" in result.output
+    # names people read: parties, coalitions and candidates, never option or contest ids
+    assert "Partido Acción Nacional" in result.output and "coalición" in result.output
+    assert "pan+pri" not in result.output and "(gob-jal)" not in result.output
     assert "Verificación independiente: correcta" in result.output
     assert "De la solicitud al cómputo" in result.output
     assert "En la lista nominal (LNERE) al cierre" in result.output

@@ -246,15 +246,17 @@ def test_electronic_count_from_custodian_files(site, tmp_path):
                      files={"upload": ("share.json", json.dumps(share).encode())})
     assert ok.status_code == 200 and "Cómputo terminado" in ok.text
     results = client.get("/resultados/internet?lang=es").text
-    pan_pri = re.search(r"Partido Acción Nacional \+ Partido Revolucionario Institucional</td>"
-                        r"<td>(\d+)</td>", results)
+    # names people read: parties, the coalition and the candidate (never `pan+pri`)
+    pan_pri = re.search(r"Partido Acción Nacional \+ Partido Revolucionario Institucional "
+                        r"\(coalición Fuerza y Corazón\) — Ana Lucía Ibarra Peña</td>"
+                        r'<td class="n">(\d+)</td>', results)
     assert pan_pri and pan_pri.group(1) == "1"
-    assert re.search(r"Movimiento Ciudadano</td><td>1</td>", results)
-    assert re.search(r"Anular mi voto \(voto nulo\)</td><td>2</td>", results)
+    assert re.search(r'Movimiento Ciudadano — [^<]+</td><td class="n">1</td>', results)
+    assert re.search(r'Votos nulos</td><td class="n">2</td>', results)
     index = client.get("/resultados?lang=es").text  # the index of every published result
     assert "Aún no hay resultados" not in index
     assert f'href="/resultados/internet/{ELECTION}"' in index
-    assert re.search(r"Movimiento Ciudadano</td><td>1</td>",
+    assert re.search(r'Movimiento Ciudadano — [^<]+</td><td class="n">1</td>',
                      client.get(f"/resultados/internet/{ELECTION}").text)
     # anyone downloads the election record and checks it independently
     download = client.get(f"/expediente/{ELECTION}.zip")

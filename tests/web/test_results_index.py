@@ -33,11 +33,15 @@ def test_cli_tally_is_listed_on_results_and_has_its_page(tmp_path, sqlite_url):
     assert link in index.text
     page = client.get(f"/resultados/internet/{election_id}")
     assert page.status_code == 200
-    puebla = page.text[page.text.index("(PUE)"):]
+    puebla = page.text[page.text.index("<caption>Gubernatura de Puebla"):]
     assert "2 boletas" in puebla[:200]
-    counts = [int(n) for n in re.findall(r"<tr><td>[^<]+</td><td>(\d+)</td></tr>",
+    counts = [int(n) for n in re.findall(r'<tr><td>[^<]+</td><td class="n">(\d+)</td></tr>',
                                           puebla[:puebla.index("</table>")])]
     assert sorted(n for n in counts if n) == [1, 1]
+    # names people read: parties, coalition and candidate, never the option's id
+    assert "pan+pri+prd" not in page.text
+    assert ("Partido Acción Nacional + Partido Revolucionario Institucional + Partido de la "
+            "Revolución Democrática (coalición ") in puebla
     assert f'href="/expediente/{election_id}.zip"' in page.text
     record = client.get(f"/expediente/{election_id}.zip")
     assert record.status_code == 200 and record.content[:2] == b"PK"
@@ -79,7 +83,7 @@ def test_home_page_links_every_public_door(sqlite_url):
         assert page.status_code == 200 and words in page.text
         assert f'<html lang="{lang}">' in page.text
         for href in ("/registro/", "/voto/", "/tablero", "/resultados", "/actas",
-                     "/integridad", "/ayuda/acceso"):
+                     "/integridad", "/ayuda"):
             assert f'href="{href}"' in page.text, href
             assert client.get(href).status_code < 500, href
     assert 'class="brand" href="/"' in client.get("/resultados").text

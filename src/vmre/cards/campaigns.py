@@ -94,7 +94,7 @@ def run_campaign(session: Session, campaign: Campaign, mailer: Mailer,
     by_call = campaign.channel in ("", NoticeChannel.CALL.value)
     for request in targets(session, campaign):
         if by_mail and request.email:
-            mails.append((request, Mail(
+            mails.append((request, Mail(lang=lang,
                 to=request.email,
                 subject=text("cards.reminder.subject", lang),
                 text=text("cards.reminder.body", lang, request_id=request.request_id),

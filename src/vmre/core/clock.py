@@ -61,3 +61,38 @@ def local_text(moment: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if moment is None:
         return ""
     return _aware(moment).astimezone(MEXICO_CITY).strftime(fmt)
+
+
+_MONTHS = {
+    "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+           "septiembre", "octubre", "noviembre", "diciembre"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+}
+
+
+def people_text(moment: dt.datetime | str | None, lang: str = "es",
+                zone: str | None = None) -> str:
+    """The one way pages show an instant to people: Mexico City's wall clock with the zone
+    spelled out — "7 de diciembre de 2026, 08:55 (hora del centro de México)", "7 December
+    2026, 08:55 (Mexico City time)". An ISO 8601 text is read first; a naive or unreadable
+    one is shown as it is."""
+    from vmre.core.messages import text
+
+    if moment is None or moment == "":
+        return ""
+    if isinstance(moment, str):
+        try:
+            moment = dt.datetime.fromisoformat(moment)
+        except ValueError:
+            return moment
+    if (moment.tzinfo is None or moment.utcoffset() is None) and zone:
+        moment = moment.replace(tzinfo=ZoneInfo(zone))  # a wall-clock time kept in `zone`
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return moment.isoformat(sep=" ", timespec="minutes")
+    local = moment.astimezone(MEXICO_CITY)
+    lang = lang if lang in _MONTHS else "es"
+    month = _MONTHS[lang][local.month - 1]
+    day = (f"{local.day} de {month} de {local.year}" if lang == "es"
+           else f"{local.day} {month} {local.year}")
+    return f"{day}, {local:%H:%M} ({text('web.time_zone', lang)})"

@@ -20,6 +20,38 @@ class Mail:
     subject: str
     text: str
     html: str | None = None
+    lang: str | None = None  # the signature's language; None: Spanish and English
+
+
+def signed(body: str, lang: str | None) -> str:
+    """The body between the institution's name and its signature: who writes, whom to call,
+    where the privacy notice and the help are (vmre.core.identity; links under
+    VMRE_PUBLIC_URL). Every mail the system sends goes through here."""
+    from vmre.core.config import public_url
+    from vmre.core.identity import current
+    from vmre.core.messages import LANGUAGES, text
+
+    org = current()
+    langs = (lang,) if lang in LANGUAGES else LANGUAGES
+    head = " / ".join(dict.fromkeys(org.name(x) for x in langs))
+    lines = []
+    for x in langs:
+        phones = "; ".join(
+            f"{_country(p.country, x)} {p.number}" + (f" ({text('web.footer.free', x)})"
+                                                      if p.free else "")
+            for p in org.phones)
+        lines.append(text("web.mail.signature", x, org=org.name(x), phones=phones,
+                          email=org.email, hours=org.hours(x), zone=text("web.time_zone", x),
+                          privacy=f"{public_url()}/privacidad?lang={x}",
+                          help=f"{public_url()}/ayuda?lang={x}"))
+    return f"{head}\n\n{body.rstrip()}\n\n-- \n" + "\n\n".join(lines) + "\n"
+
+
+def _country(code: str, lang: str) -> str:
+    from vmre.core import countries
+    from vmre.core.messages import text
+
+    return (countries.name(code, lang) if code else text("web.footer.other_countries", lang)) + ":"
 
 
 def encode_header(value: str) -> str:
@@ -50,7 +82,7 @@ class Mailer:
         """A UTF-8 text message (with an HTML alternative when given). Built with the
         classic MIME classes: a third of the CPU of `EmailMessage.set_content`, which
         counts when thousands of confirmations go out per minute."""
-        text = MIMEText(mail.text, "plain", "utf-8")
+        text = MIMEText(signed(mail.text, mail.lang), "plain", "utf-8")
         if mail.html:
             msg: Message = MIMEMultipart("alternative")
             msg.attach(text)

@@ -49,17 +49,6 @@ def text(key: str, lang: str = DEFAULT_LANGUAGE, /, **params: object) -> str:
     return template.format(**params) if params else template
 
 
-def plural(key: str, count: int, lang: str = DEFAULT_LANGUAGE, /, **params: object) -> str:
-    """A count in words that agree with it ("1 boleta", "2 boletas"): the entry's `es_one` /
-    `en_one` text for exactly one, its `es` / `en` text otherwise; `{n}` is the count."""
-    entry = catalogue().get(key)
-    if entry is None:
-        raise KeyError(f"no catalogue entry {key}")
-    template = (entry.get(f"{lang}_one") if count == 1 else None) or entry.get(lang) or (
-        entry[DEFAULT_LANGUAGE])
-    return template.format(n=count, **params)
-
-
 def bilingual_plural(key: str, count: int, /, **params: object) -> str:
     es, en = plural(key, count, "es", **params), plural(key, count, "en", **params)
     return es if es == en else f"{es} / {en}"
@@ -82,3 +71,18 @@ class UserError(Exception):
 
     def message(self, lang: str = DEFAULT_LANGUAGE) -> str:
         return text(self.key, lang, **self.params)
+
+
+def number(value: int | float) -> str:
+    """A count with thousands separators, as both languages write it here: 18,425."""
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}"
+    return f"{int(value):,}"
+
+
+def plural(key: str, count: int, lang: str = DEFAULT_LANGUAGE, /, **params: object) -> str:
+    """The grammatical form of `key` for `count` ("1 boleta", "2 boletas"): the catalogue holds
+    `<key>.one` and `<key>.other`; Spanish and English both use "one" for 1 alone.
+    `{n}` is the count with thousands separators."""
+    form = "one" if count == 1 else "other"
+    return text(f"{key}.{form}", lang, n=number(count), **params)

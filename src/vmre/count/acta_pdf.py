@@ -42,7 +42,9 @@ def render_html(template: str, **context: object) -> str:
 def html_to_pdf(html: str) -> bytes:
     from weasyprint import HTML  # imported late: loading Pango costs a moment
 
-    return HTML(string=html).write_pdf()
+    from vmre.core.identity.pdf import stylesheets  # the institution's running header
+
+    return HTML(string=html).write_pdf(stylesheets=stylesheets(html))
 
 
 def split_hash(digest: str, size: int = 16) -> list[str]:

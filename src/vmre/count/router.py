@@ -62,7 +62,7 @@ def _results_context(manifest, row) -> dict:
         contests.append({
             "id": contest.id, "data": data,
             "candidates": [(names[k], v) for k, v in data["candidates"].items()],
-            "parties": [(manifest.parties[p].get("short", p), data["parties"][p])
+            "parties": [(manifest.parties[p].get("name", p), data["parties"][p])
                         for p in manifest.parties if p in data["parties"]],
             "chart": chart([(names[k], v, colors[k]) for k, v in data["candidates"].items()]),
         })

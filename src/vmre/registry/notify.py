@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 def confirmation_mail(req: Request, token: str) -> Mail:
     lang = req.lang
     link = f"{public_url()}/registro/confirmar/{token}?lang={lang}"
-    return Mail(to=req.email, subject=text("registry.mail.confirm.subject", lang, folio=req.folio),
+    return Mail(lang=lang, to=req.email,
+                subject=text("registry.mail.confirm.subject", lang, folio=req.folio),
                 text=text("registry.mail.confirm.body", lang, name=req.given_names,
                           folio=req.folio, link=link))
 
@@ -40,7 +41,8 @@ def change_mail(req: Request, token: str) -> Mail:
     VMRE_PUBLIC_URL, never from the request that asked for it."""
     lang = req.lang
     link = f"{public_url()}/registro/corregir/{token}?lang={lang}"
-    return Mail(to=req.email, subject=text("registry.mail.change.subject", lang, folio=req.folio),
+    return Mail(lang=lang, to=req.email,
+                subject=text("registry.mail.change.subject", lang, folio=req.folio),
                 text=text("registry.mail.change.body", lang, name=req.given_names,
                           folio=req.folio, link=link))
 
@@ -65,7 +67,7 @@ def reminder_params(items: list[str], deadline: dt.datetime, tz: str) -> str:
 def reminder_mail(req: Request, params: dict) -> Mail:
     lang = req.lang
     items = ", ".join(text(f"registry.item.{i}", lang) for i in params.get("items", []))
-    return Mail(to=req.email, subject=text("registry.mail.reminder.subject", lang,
+    return Mail(lang=lang, to=req.email, subject=text("registry.mail.reminder.subject", lang,
                                            folio=req.folio),
                 text=text("registry.mail.reminder.body", lang, name=req.given_names,
                           folio=req.folio, items=items, deadline=params.get("deadline", ""),
@@ -93,7 +95,7 @@ def status_mail(req: Request, kind: str, params: dict) -> Mail:
     body = text("registry.mail.status.body", lang, name=req.given_names, folio=req.folio,
                 status=text(f"registry.status.{kind}", lang), detail=detail,
                 link=f"{public_url()}/registro/estado?lang={lang}")
-    return Mail(to=req.email, subject=text("registry.mail.status.subject", lang,
+    return Mail(lang=lang, to=req.email, subject=text("registry.mail.status.subject", lang,
                                            folio=req.folio), text=body)
 
 
@@ -105,7 +107,7 @@ def access_mail(voter, secret: str, token: str) -> Mail:
     from vmre.voting.accounts import activation_link
 
     lang = voter.lang
-    return Mail(to=voter.email, subject=text("registry.mail.access.subject", lang),
+    return Mail(lang=lang, to=voter.email, subject=text("registry.mail.access.subject", lang),
                 text=text("registry.mail.access.body", lang, name=voter.given_names,
                           folio=voter.folio, secret=secret,
                           link=activation_link(token, secret),

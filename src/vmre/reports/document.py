@@ -42,4 +42,7 @@ def write_pdf(html: str, pdf_path: Path, out: Path) -> None:
     from weasyprint import HTML  # imported late: it loads Pango, which takes a moment
 
     shutil.copyfile(stylesheet(), out / "report.css")
-    HTML(string=html, base_url=str(out) + "/").write_pdf(str(pdf_path))
+    from vmre.core.identity.pdf import stylesheets  # the institution's running header
+
+    HTML(string=html, base_url=str(out) + "/").write_pdf(str(pdf_path),
+                                                          stylesheets=stylesheets(html))

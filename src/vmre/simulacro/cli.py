@@ -9,9 +9,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from vmre.core.messages import text
+from vmre.core.messages import number, plural, text
 from vmre.simulacro.postal import summary_table
 from vmre.simulacro.run import Outcome, run
+from vmre.voting import names
 
 console = Console(width=None if Console().is_terminal else 120)
 
@@ -53,12 +54,15 @@ def simulacro(
     console.print(text("simulacro.results_title"))
     for contest in outcome.manifest.contests:
         data = outcome.results["contests"][contest.id]
-        table = Table(title=f"{contest.office} ({contest.id}) — "
-                            + text("simulacro.ballots", n=data["ballots"]), title_justify="left")
+        # names people read: the office and its entity, parties, coalitions and candidates
+        table = Table(title=f"{names.contest_name(contest, 'es')} — "
+                            + plural("simulacro.ballots_counted", data["ballots"]),
+                      title_justify="left")
         table.add_column(text("simulacro.column.option"))
         table.add_column(text("simulacro.column.votes"), justify="right")
         for option in contest.options:
-            table.add_row(option.id, str(data["counts"][option.id]))
+            table.add_row(names.option_name(outcome.manifest, contest, option, "es"),
+                          number(data["counts"][option.id]))
         console.print(table)
     console.print(summary_table(outcome.postal))
     console.print(funnel_table(outcome))

@@ -141,7 +141,7 @@ def activation_link(token: str, credential_secret: str | None = None) -> str:
 
 
 def activation_mail(account: VoterAccount, link: str, lang: str = "es") -> Mail:
-    return Mail(to=account.email, subject=text("sivei.mail.activation_subject", lang),
+    return Mail(lang=lang, to=account.email, subject=text("sivei.mail.activation_subject", lang),
                 text=text("sivei.mail.activation_body", lang, link=link))
 
 
@@ -153,7 +153,7 @@ def send_activation(mailer: Mailer, account: VoterAccount, token: str,
 
 
 def recovery_mail(account: VoterAccount, token: str, lang: str = "es") -> Mail:
-    return Mail(to=account.email, subject=text("sivei.mail.recovery_subject", lang),
+    return Mail(lang=lang, to=account.email, subject=text("sivei.mail.recovery_subject", lang),
                 text=text("sivei.mail.recovery_body", lang, link=activation_link(token)))
 
 

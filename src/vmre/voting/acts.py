@@ -144,7 +144,9 @@ def cache_key(election, kind: str, lang: str, now: dt.datetime | None = None,
 def render_pdf(html: str) -> bytes:
     from weasyprint import HTML  # imported on use: it loads Pango and fonts
 
-    return HTML(string=html).write_pdf()
+    from vmre.core.identity.pdf import stylesheets  # the institution's running header
+
+    return HTML(string=html).write_pdf(stylesheets=stylesheets(html))
 
 
 def act_title(kind: str, lang: str) -> str:

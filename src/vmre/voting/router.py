@@ -20,10 +20,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vmre.core import audit
+from vmre.core.clock import people_text
 from vmre.core.email import Mailer
 from vmre.core.messages import UserError, text
 from vmre.core.ratelimit import RateLimiter
-from vmre.voting import accounts, practice
+from vmre.voting import accounts, names, practice
 from vmre.voting import server_tally as closing
 from vmre.voting.accounts import VoterAccount
 from vmre.voting.admin import ROUTERS as ADMIN_ROUTERS
@@ -79,8 +80,10 @@ def _redirect(url: str) -> RedirectResponse:
 
 def require_voter(request: Request, s: Session = DB) -> VoterAccount:
     account = current_voter(request, s)
-    if account is None:
-        raise HTTPException(status_code=303, headers={"Location": "/voto/entrar?expirada=1"})
+    if account is None:  # "your session ended" only to a browser whose session did end
+        ended = request.scope.get("session_ended") or "voter_id" in request.session
+        raise HTTPException(status_code=303, headers={
+            "Location": "/voto/entrar?expirada=1" if ended else "/voto/entrar"})
     return account
 
 
@@ -405,7 +408,7 @@ def receipt_page(request: Request, account: VoterAccount = Depends(require_voter
         return _redirect("/voto/")
     election = s.get(Election, account.election_id)
     return render(request, "sivei/receipt.html", receipt=receipt, voter_nav=True,
-                  received=_local_time(receipt["received_at"]),
+                  received=_local_time(receipt["received_at"], language(request)),
                   fingerprint=election.fingerprint if election else "",
                   practice=practice.is_practice(s, account.election_id))
 
@@ -449,11 +452,8 @@ def receipt_download(request: Request, account: VoterAccount = Depends(require_v
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-def _local_time(iso: str) -> str:
-    try:
-        return dt.datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M:%S UTC")
-    except ValueError:
-        return iso
+def _local_time(iso: str, lang: str = "es") -> str:
+    return people_text(iso, lang)  # the one date-time format people read
 
 
 @voter.get("/partidos/{election_id}.css")
@@ -501,6 +501,7 @@ def board_view(request: Request, election_id: str, pagina: int = 1, codigo: str 
     audited = [{"tracking_code": a.tracking_code, "received_at": a.received_at}
                for a in b.spoiled(election_id, (audited_page - 1) * PAGE_SIZE, PAGE_SIZE)]
     return render(request, "sivei/board.html", election=election, entries=entries, page=page,
+                  election_name=loaded(election).context.manifest.name,
                   pages=pages, searched=searched, found=found, spoiled=spoiled,
                   audited=audited, audited_page=audited_page, audited_pages=audited_pages,
                   practice=practice.is_practice(s, election_id))
@@ -566,9 +567,10 @@ def _published_results(s: Session, election: Election, lang: str) -> dict | None
     for contest in manifest.contests:
         counts = outcome["contests"].get(contest.id, {}).get("counts", {})
         contests.append({"office": contest.office, "entity": contest.entity,
+                         "title": names.contest_name(contest, lang),
                          "ballots": outcome["contests"].get(contest.id, {}).get("ballots", 0),
-                         "rows": [(option_label(manifest, o, lang), counts.get(o.id, 0))
-                                  for o in contest.options]})
+                         "rows": [(names.option_name(manifest, contest, o, lang),
+                                   counts.get(o.id, 0)) for o in contest.options]})
     return {"id": election.id, "name": manifest.name, "contests": contests}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from http import HTTPStatus
 from importlib import resources
 
 from fastapi import FastAPI, Request
@@ -25,7 +26,7 @@ from vmre.registry.router import router as registry_router
 from vmre.reports.router import router as reports_router
 from vmre.service.router import router as service_router
 from vmre.voting.router import ROUTERS as VOTING_ROUTERS
-from vmre.web import admin, home
+from vmre.web import admin, help_centre, home, identity
 from vmre.web.deps import StaffRequired
 from vmre.web.nul import RefuseNul
 from vmre.web.openapi import openapi_router
@@ -33,6 +34,7 @@ from vmre.web.security import SecurityHeaders, language
 from vmre.web.sessions import ServerSessions
 from vmre.web.staff_errors import staff_browser as _staff_browser
 from vmre.web.staff_errors import staff_error_page
+from vmre.web.templating import render
 
 
 def https_from_env() -> bool:
@@ -73,13 +75,26 @@ def create_app(database: str | None = None, *, secret_key: str | None = None,
         return RedirectResponse("/admin/login", status_code=303)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _staff_error_page(request: Request, exc: StarletteHTTPException):
-        """A browser on a staff page gets a page (what went wrong, which role it needs), never
-        a JSON body; programs (no text/html in Accept) and every other area keep theirs."""
+    async def _error_page(request: Request, exc: StarletteHTTPException):
+        """A browser on a staff page gets a page saying what went wrong and which role it
+        needs; a browser asking for any other page gets the refusal as a page with the
+        institution's header, footer and contact; the API and other clients keep the JSON."""
         if _staff_browser(request):
             return staff_error_page(request, exc.status_code, str(exc.detail),
                                     headers=getattr(exc, "headers", None))
-        return await http_exception_handler(request, exc)
+        wants_page = ("text/html" in request.headers.get("accept", "")
+                      and not request.url.path.startswith("/api/")
+                      and exc.status_code >= 400 and isinstance(exc.detail, str))
+        if not wants_page:
+            return await http_exception_handler(request, exc)
+        message = exc.detail
+        if message == HTTPStatus(exc.status_code).phrase:  # Starlette's English default
+            message = text("web.not_found" if exc.status_code == 404 else "web.error.generic",
+                           language(request))
+        response = render(request, "error.html", exc.status_code, message=message)
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _staff_form_error(request: Request, exc: RequestValidationError):
@@ -90,6 +105,8 @@ def create_app(database: str | None = None, *, secret_key: str | None = None,
         return await request_validation_exception_handler(request, exc)
 
     app.include_router(home.router)
+    app.include_router(identity.router)  # emblem, colours, /privacidad
+    app.include_router(help_centre.router)  # /ayuda, the help centre
     app.include_router(openapi_router)  # /openapi.json: the public part to anyone
     app.include_router(admin.router)
     for voting_router in VOTING_ROUTERS:  # internet voting: /voto, public board, /api/v1

@@ -19,7 +19,7 @@ DOORS = (
     ("/resultados", "web.home.resultados.title", "web.home.resultados.body"),
     ("/actas", "web.home.actas.title", "web.home.actas.body"),
     ("/integridad", "web.home.integridad.title", "web.home.integridad.body"),
-    ("/ayuda/acceso", "web.home.ayuda.title", "web.home.ayuda.body"),
+    ("/ayuda", "web.home.ayuda.title", "web.home.ayuda.body"),
 )
 
 

@@ -89,6 +89,9 @@ class ServerSessions:
         loaded = await run_sync(self._load, cookie) if cookie else None
         data = SessionData(loaded.data if loaded else {})
         scope["session"] = data
+        # the browser sent a session the server no longer holds (it ended, or was ended):
+        # pages may say so; a first visit, without a cookie, is not an ended session
+        scope["session_ended"] = bool(cookie) and loaded is None
 
         async def send_with_session(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -9,9 +9,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
-from vmre.core import countries
-from vmre.core.clock import local_text
-from vmre.core.messages import plural, text
+from vmre.core import countries, identity
+from vmre.core.clock import local_text, people_text
+from vmre.core.messages import number, plural, text
 from vmre.web.security import csrf_token, language
 from vmre.web.sri import sri
 
@@ -50,6 +50,8 @@ def environment() -> Environment:
     # `{{ e.action | audit_action(lang) }}`: a logged action in words where the catalogue
     # has them (`<part>.action.<name>` for `<part>.<name>`), else as logged.
     env.filters["audit_action"] = _audit_action
+    # `{{ 18425 | num }}`: a count with thousands separators
+    env.filters["num"] = number
     return env
 
 
@@ -97,8 +99,11 @@ def render(request: Request, name: str, status_code: int = 200, **context: objec
         request=request,
         lang=lang,
         t=lambda key, **p: text(key, lang, **p),
-        tn=lambda key, n, **p: plural(key, n, lang, **p),
+        tn=lambda key, count, **p: plural(key, count, lang, **p),  # "1 boleta", "2 boletas"
+        # the one date-time format people read; `zone`: that of a naive wall-clock time
+        when=lambda moment, zone=None: people_text(moment, lang, zone),
         csrf=csrf_token(request),
+        org=identity.current(),  # the institution: header, footer, contact (docs/identity.md)
         **context,
     )
     response = HTMLResponse(body, status_code=status_code)

@@ -205,7 +205,8 @@
     }
     if (prev) prev.addEventListener('click', function () { show(index - 1); });
     section.addEventListener('change', function () {
-      if (!section.querySelector('.contest-error').hidden) checkContest(section);
+      var box = section.querySelector('.contest-error'); // the review step has none
+      if (box && !box.hidden) checkContest(section);
     });
   });
   document.getElementById('challenge').addEventListener('click', challenge);
