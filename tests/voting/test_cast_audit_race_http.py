@@ -131,3 +131,27 @@ def test_cast_and_audit_at_once_over_http_exactly_one_wins(crowd, server, tmp_pa
 
     checked = verify_after_close(crowd, tmp_path / "record")
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_audit_and_cast_right_after_the_close_are_refused_over_http(crowd, server):
+    """Both server processes have just served the election as open (a cached row would say
+    so); another process closes it: an audit and a cast sent next get the catalogue's refusal,
+    and nothing is added to the board or to the audited list."""
+    eid = crowd.ctx.election_id
+    cookies, headers = signed_in(crowd, server, 0)
+    first, nonces = encrypt_ballot(crowd.ctx, "JAL", crowd.key(1), JAL)
+    with httpx.Client(base_url=server, timeout=120, cookies=cookies, headers=headers) as client:
+        audited = client.post(f"/api/v1/elections/{eid}/spoiled",
+                              json={"ballot": first, "disclosure": reveal(first, JAL, nonces)})
+        assert audited.status_code == 201, audited.text
+        for _ in range(8):  # each of the two workers reads the open election
+            assert client.get(f"/api/v1/elections/{eid}").status_code == 200
+        crowd.board.close(eid)
+        late, nonces = encrypt_ballot(crowd.ctx, "JAL", crowd.key(0), JAL)
+        audit = client.post(f"/api/v1/elections/{eid}/spoiled",
+                            json={"ballot": late, "disclosure": reveal(late, JAL, nonces)})
+        cast = client.post(f"/api/v1/elections/{eid}/ballots", json={"ballot": late})
+    assert (audit.status_code, audit.json()["error"]) == (409, "voting.board.closed")
+    assert (cast.status_code, cast.json()["error"]) == (409, "voting.board.closed")
+    assert crowd.board.spoiled_count(eid) == 1
+    assert crowd.board.election(eid).ballot_count == 0
