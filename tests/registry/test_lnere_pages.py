@@ -252,3 +252,24 @@ def test_a_reviewer_is_told_which_role_the_page_needs(env):
         assert validity.declaration(s, ELECTION, "JAL") is None
         assert [e.subject for e in events(s, "forbidden") if e.actor == "revisor"] == [
             PAGE, JAL, f"{JAL}/declare"]
+
+
+def test_an_administrator_records_observations_from_the_staff_page_not_as_an_observer(env):
+    _included(env, n=1)
+    _close(env)
+    env.login("admin")
+    token = csrf_of(env.client.get("/admin/", headers=HTML).text)
+    denied = env.client.post(f"/admin/observacion/{ELECTION}/observaciones", headers=HTML,
+                             data={"entity": "JAL", "party": "PAN", "subject": "x",
+                                   "csrf": token})
+    assert denied.status_code == 403
+    assert text("core.staff.needs_role", "es", roles=role_names(
+        (Role.PARTY_REP, Role.CNV), "es"), mine=role_names(
+        ["administrator"], "es")) in denied.text.replace("&#39;", "'")
+    filed = _post(env.client, JAL, f"{JAL}/observations", filer_kind="cnv", filer="CNV",
+                  subject="Verificar la adenda")
+    assert filed.status_code == 200 and "Observación 1" in filed.text
+    with transaction(env.app.state.sessions) as s:
+        assert [(o.filer_kind, o.filed_by) for o in validity.observations(s, ELECTION)] == [
+            ("cnv", "admin")]
+        assert ("admin", "forbidden") in [(e.actor, e.action) for e in events(s)]
