@@ -83,6 +83,8 @@ def test_a_supervisor_files_answers_declares_and_downloads_what_the_cli_writes(
     records = _included(env)
     env.login("super")
     web = env.client
+    assert f'href="{PAGE}"' in web.get(f"/admin/registry/lists?election={ELECTION}",
+                                       headers=HTML).text
     listed = web.get(PAGE, headers=HTML)
     assert listed.status_code == 200 and f'href="{JAL}"' in listed.text
     with transaction(env.app.state.sessions) as s:
@@ -230,8 +232,12 @@ def test_party_representatives_and_the_cnv_file_their_own_observations(env):
     assert ("rep_pri", "registry.observation_filed") in log
     assert ("cnv_1", "registry.observation_filed") in log
     assert ("auditora", "forbidden") in log and ("rep_pri", "forbidden") in log
-    # the staff page shows what the observers filed
+    # the observers see the answer's outcome in words
     env.login("super")
+    _post(env.client, JAL, f"{JAL}/observations/1/answer", outcome="partly_upheld",
+          answer="Un domicilio corregido")
+    assert "Parcialmente procedente" in pri.get("/admin/observacion/", headers=HTML).text
+    # the staff page shows what the observers filed
     staff = env.client.get(JAL, headers=HTML).text
     assert "Revisar domicilios repetidos" in staff and "rep_pri" in staff
 
