@@ -2,28 +2,31 @@
 and the system's auditors may see, read-only, under /admin/observacion (docs/registry.md
 §5.2): the lists' figures (never a person's data), the observations on the lists and their
 validity, each election's board, acts and record, and the count's progress. Every page or
-file they open is written to the audit log under their name."""
+file they open is written to the audit log under their name. The one thing they do is what
+the law lets the parties and the CNV do: file an observation on a closed list (§5.1)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vmre.core import audit
-from vmre.core.messages import text
-from vmre.core.staff import OBSERVERS, StaffUser
+from vmre.core.messages import UserError, text
+from vmre.core.staff import OBSERVERS, Role, StaffUser
 from vmre.count.models import Acta, CountingTable
 from vmre.registry import lists, validity
 from vmre.registry.service import all_processes
 from vmre.voting.models import Election
-from vmre.web.deps import DB, require_roles
-from vmre.web.security import language
+from vmre.web.deps import DB, Forbidden, require_roles, role_names
+from vmre.web.security import check_csrf, language
 from vmre.web.templating import render
 
 router = APIRouter(prefix="/admin/observacion")
 observers = require_roles(*OBSERVERS)
+FILERS = (Role.PARTY_REP, Role.CNV)
+filers = require_roles(*FILERS)
 
 
 def _log(session: Session, user: StaffUser, request: Request, what: str) -> None:
@@ -45,13 +48,14 @@ def count_progress(session: Session, election_id: str) -> dict:
     return {"tables": tables, "actas": {status: n for status, n in rows}}
 
 
-@router.get("/")
-def index(request: Request, session: Session = DB, user: StaffUser = Depends(observers)):
+def _page(request: Request, session: Session, user: StaffUser, code: int = 200,
+          **extra) -> HTMLResponse:
     processes = []
     for process in all_processes(session):
         notes = validity.observations(session, process.id)
         processes.append({
             "id": process.id, "name": process.name,
+            "entities": process.entity_ids(),
             "figures": lists.figures(session, process.id),
             "closures": lists.closures(session, process.id),
             "declared": {d.entity_id: d for d in session.scalars(
@@ -65,9 +69,58 @@ def index(request: Request, session: Session = DB, user: StaffUser = Depends(obs
                           "ballots": election.ballot_count, "head": election.head_hash,
                           "fingerprint": election.fingerprint,
                           "count": count_progress(session, election.id)})
+    return render(request, "observers.html", code, user=user, processes=processes,
+                  elections=elections, can_file=_filer_kind(user) is not None,
+                  **{"error": None, "form": {}, "filed": None, **extra})
+
+
+@router.get("/")
+def index(request: Request, filed: int | None = None, session: Session = DB,
+          user: StaffUser = Depends(observers)):
     _log(session, user, request, "index")
-    return render(request, "observers.html", user=user, processes=processes,
-                  elections=elections)
+    mine = session.get(validity.Observation, filed) if filed else None
+    if mine is not None and mine.filed_by != user.username:
+        mine = None  # the notice speaks only of the reader's own observation
+    return _page(request, session, user, filed=mine)
+
+
+def _filer_kind(user: StaffUser) -> str | None:
+    """The law lets a party's representation and the CNV file observations (not auditors,
+    and not an administrator in their name: the staff page records those)."""
+    mine = set(user.roles.split(","))
+    if Role.CNV.value in mine:
+        return "cnv"
+    if Role.PARTY_REP.value in mine:
+        return "party"
+    return None
+
+
+@router.post("/{election_id}/observaciones")
+def file_observation(request: Request, election_id: str, entity: str = Form(""),
+                     party: str = Form(""), subject: str = Form(""), csrf: str = Form(""),
+                     session: Session = DB, user: StaffUser = Depends(filers)):
+    """An observation filed by the party's representative or the CNV themselves."""
+    check_csrf(request, csrf)
+    kind = _filer_kind(user)
+    if kind is None:
+        with request.app.state.sessions() as log_session, log_session.begin():
+            audit.record(log_session, user.username, "forbidden", request.url.path)
+        lang = language(request)
+        raise Forbidden(text("core.staff.needs_role", lang,
+                             roles=role_names(FILERS, lang),
+                             mine=role_names(user.roles.split(","), lang)), FILERS)
+    filer = "CNV" if kind == "cnv" else party
+    try:
+        row = validity.file_observation(session, election_id, entity, kind, filer, subject,
+                                        user.username)
+    except UserError as err:
+        code = 404 if err.key in ("registry.process.unknown",
+                                  "registry.list.unknown_entity") else (
+            422 if err.key == "registry.lnere.observation_empty" else 409)
+        return _page(request, session, user, code, error=err.message(language(request)),
+                     form={"process": election_id, "entity": entity, "party": party,
+                           "subject": subject})
+    return RedirectResponse(f"/admin/observacion/?filed={row.id}", status_code=303)
 
 
 @router.get("/{election_id}/{what}")

@@ -36,6 +36,7 @@ from vmre.registry import (
     postal_lnere,
     service,
 )
+from vmre.registry import validity_pages as lnere_pages
 from vmre.registry.models import CORRECTION_ITEMS, REASONS, Status
 from vmre.registry.models import Request as RegRequest
 from vmre.registry.padron import Padron
@@ -575,6 +576,7 @@ def list_page(request: Request, election: str = "", user: StaffUser = Depends(SE
         figures = lists.figures(session, election, only)
     return render(request, "registry_lists.html", user=user, election=election, closed=closed,
                   figures=figures, can_close=user.has(Role.ADMINISTRATOR),
+                  can_validate=user.has(Role.SUPERVISOR),
                   notice=request.query_params.get("notice"))
 
 
@@ -844,5 +846,6 @@ def api_figures_csv(election: str, request: Request, user: StaffUser = Depends(S
 
 router = APIRouter()
 router.include_router(citizen)
+router.include_router(lnere_pages.admin)  # /admin/registry/lnere (docs/registry.md §5.1)
 router.include_router(admin)
 router.include_router(api)

@@ -115,7 +115,7 @@ def file_observation(session: Session, election_id: str, entity_id: str, filer_k
     session.add(row)
     session.flush()
     audit.record(session, actor, "registry.observation_filed", f"{election_id}/{entity_id}",
-                 f"id={row.id} filer={filer_kind}:{filer}")
+                 f"id={row.id} filer={filer_kind}")  # the filer may name a person
     return row
 
 
