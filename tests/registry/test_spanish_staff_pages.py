@@ -24,8 +24,9 @@ def test_counts_agree_with_their_number(env):
     two = env.client.get("/admin/registry/?lang=es")
     assert "<p>2 solicitudes</p>" in two.text
     assert "<p>2 requests</p>" in env.client.get("/admin/registry/?lang=en").text
-    assert plural("sivei.results.ballots", 1, "es") == "1 boleta"
-    assert plural("sivei.results.ballots", 0, "es") == "0 boletas"
+    assert plural("web.names.ballots", 1, "es") == "1 boleta"
+    assert plural("web.names.ballots", 0, "es") == "0 boletas"
+    assert plural("web.names.ballots", 18425, "es") == "18,425 boletas"
 
 
 def test_list_figures_in_words_and_countries_in_spanish_order(env):
