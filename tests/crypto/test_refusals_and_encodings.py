@@ -99,6 +99,13 @@ def test_random_scalar_reduces_64_little_endian_bytes(monkeypatch):
 
 # -- hashing and canonical JSON ---------------------------------------------------------------
 
+class Seven(int):
+    """An int subclass (as an IntEnum member is): not `int` itself."""
+
+    def __new__(cls, value: int = 7):
+        return super().__new__(cls, value)
+
+
 def test_hashing_refuses_booleans_and_encodes_every_integer():
     with pytest.raises(TypeError, match=r"^booleans are not hashed; encode them explicitly$"):
         hash_parts("t", True)
@@ -106,6 +113,12 @@ def test_hashing_refuses_booleans_and_encodes_every_integer():
         hash_parts("t", 1.5)
     digests = {hash_parts("t", n) for n in (-1, L, L + 1, 0, 1)}
     assert len(digests) == 5
+    # an integer outside [0, L) is its 32-byte little-endian two's complement, hashed like
+    # those bytes; an int subclass is hashed like its value
+    for n in (-1, -(2**200), L, L + 1, 2**254):
+        assert hash_parts("t", n) == hash_parts("t", n.to_bytes(32, "little", signed=True)), n
+    assert hash_parts("t", Seven()) == hash_parts("t", 7) == hash_parts("t", Seven(7))
+    assert hash_parts("t", Seven(0)) == hash_parts("t", 0)
 
 
 def test_canonical_json_is_utf8_sorted_compact_and_refuses_nan():
