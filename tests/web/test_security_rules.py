@@ -6,11 +6,14 @@ and test_app.py."""
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse
 from fastapi.testclient import TestClient
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request as StarletteRequest
 
 from vmre.core.messages import text
 from vmre.web import security
@@ -113,3 +116,57 @@ def test_language_from_query_then_cookie_then_header():
 
 def test_client_address_is_the_connection_peer():
     assert TestClient(_app()).get("/lang").json()["ip"] == "testclient"
+
+
+def test_the_middleware_leaves_hsts_off_unless_told():
+    app = FastAPI()
+
+    @app.get("/")
+    def root() -> dict:
+        return {}
+
+    app.add_middleware(SecurityHeaders)
+    r = TestClient(app).get("/")
+    assert "strict-transport-security" not in r.headers and r.headers["x-frame-options"] == "DENY"
+
+
+def test_the_token_has_32_random_bytes():
+    token = TestClient(_app()).get("/token").json()["csrf"]
+    assert len(token) == 43  # base64url of 32 bytes, no padding
+
+
+def test_other_scopes_and_request_bodies_pass_through_untouched():
+    started: list[bool] = []
+
+    @asynccontextmanager
+    async def lifespan(_app):
+        started.append(True)
+        yield
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.post("/echo")
+    async def echo(request: Request) -> dict:
+        return {"body": (await request.body()).decode()}
+
+    app.add_middleware(SecurityHeaders)
+    with TestClient(app) as client:  # the lifespan scope goes through the middleware
+        r = client.post("/echo", content=b"cuerpo")
+        assert r.json() == {"body": "cuerpo"} and r.headers["x-frame-options"] == "DENY"
+    assert started == [True]
+
+
+def test_a_response_start_without_headers_gets_them_all():
+    async def bare(scope, receive, send):
+        await send({"type": "http.response.start", "status": 204})
+        await send({"type": "http.response.body", "body": b""})
+
+    r = TestClient(SecurityHeaders(bare)).get("/")
+    assert r.status_code == 204 and r.headers["cache-control"] == "no-store"
+    assert r.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+
+
+def test_a_request_without_a_peer_address_is_unknown():
+    request = StarletteRequest({"type": "http", "method": "GET", "path": "/", "headers": [],
+                                "query_string": b""})
+    assert security.client_ip(request) == "unknown"
