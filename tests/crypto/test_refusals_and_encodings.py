@@ -14,6 +14,7 @@ when that one rule is changed (found by mutation testing, docs/testing.md):
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
@@ -210,3 +211,29 @@ def test_a_sealed_box_opens_only_for_its_recipient():
     assert sealing.open_sealed(public, secret, box) == b"parte"
     assert sealing.open_sealed(other_public, other_secret, box) is None
     assert sealing.open_sealed(public, secret, box[:-1]) is None
+
+
+def test_a_new_credential_code_is_five_groups_of_five_from_the_alphabet():
+    pattern = re.compile(rf"^[{credentials.ALPHABET}]{{5}}(-[{credentials.ALPHABET}]{{5}}){{4}}$")
+    codes = {credentials.new_secret() for _ in range(20)}
+    assert len(codes) == 20 and all(pattern.match(c) for c in codes), codes
+    assert all(credentials.is_well_formed(c) for c in codes)
+    code = codes.pop()
+    assert credentials.is_well_formed(code.lower().replace("-", " "))
+    assert not credentials.is_well_formed(code[:-1])
+    assert not credentials.is_well_formed(code + "0")
+    assert not credentials.is_well_formed(code[:-1] + "U")  # not in the alphabet
+
+
+def test_a_generated_credential_is_bound_to_its_election():
+    made = credentials.generate("eleccion-a")
+    assert made.public == credentials.public_credential("eleccion-a", made.secret)
+    assert made.public == base_mul(credentials.signing_key("eleccion-a", made.secret))
+    assert made.public != credentials.public_credential("eleccion-b", made.secret)
+
+
+@pytest.mark.parametrize("bound", [0, 1, 3, 8, 15, 24, 99, 1000])
+def test_discrete_log_finds_every_count_up_to_its_bound(bound):
+    for m in sorted({0, 1, bound // 2, bound - 1, bound} - {-1}):
+        if 0 <= m <= bound:
+            assert dlog.discrete_log(base_mul(m), bound) == m
