@@ -237,3 +237,16 @@ def test_discrete_log_finds_every_count_up_to_its_bound(bound):
     for m in sorted({0, 1, bound // 2, bound - 1, bound} - {-1}):
         if 0 <= m <= bound:
             assert dlog.discrete_log(base_mul(m), bound) == m
+
+
+def test_a_credential_code_is_its_25_random_characters_in_groups(monkeypatch):
+    drawn = iter(credentials.ALPHABET)
+    monkeypatch.setattr(credentials.secrets, "choice", lambda _alphabet: next(drawn))
+    assert credentials.new_secret() == "01234-56789-ABCDE-FGHJK-MNPQR"
+
+
+def test_the_signing_key_hashes_tag_election_and_normalised_code():
+    code = "abcde-fghjk-mnpqr-stvwx-yz012"
+    assert credentials.signing_key("e", code) == group.hash_to_scalar(
+        credentials.TAG, "e", credentials.normalise(code))
+    assert credentials.signing_key("e", code) != credentials.signing_key("e", "0" * 25)

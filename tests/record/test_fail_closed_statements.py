@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 
 from vmre.cli import app, register_parts
 from vmre.core.messages import UserError
-from vmre.crypto.group import L, base_mul, random_scalar, scalar_bytes
+from vmre.crypto.encoding import canonical_json
+from vmre.crypto.group import L, base_mul, hash_to_scalar, random_scalar, scalar_bytes
 from vmre.record import layout
 from vmre.record.verifier import verify_record
 from vmre.voting.board import (
@@ -176,3 +177,22 @@ def test_a_receipt_without_a_valid_signature_fails_verify(record_copy, tmp_path,
     path.write_text(json.dumps(receipt))
     result = _cli(str(record_copy), "--receipt", str(path))
     assert result.exit_code == 1 and "FAIL §7.6 receipt signature" in result.output
+
+
+def test_a_server_statement_signature_is_deterministic_and_bound_to_tag_and_message():
+    """The nonce is derived from the key, the tag and the statement (docs/record.md §7): the
+    same statement always gets the same signature, another tag or statement another nonce."""
+    statement = {"election_id": "e", "position": 1}
+    one = server_sign(RECEIPT_TAG, SECRET, statement)
+    assert one == server_sign(RECEIPT_TAG, SECRET, statement)
+
+    def nonce_point(signed: dict) -> object:
+        c, s = (int.from_bytes(bytes.fromhex(x), "little") for x in signed["signature"])
+        return base_mul(s) - KEY * c
+
+    message = canonical_json(statement)
+    expected = hash_to_scalar("vmre/server-nonce/v1", scalar_bytes(SECRET), RECEIPT_TAG, message)
+    assert nonce_point(one) == base_mul(expected)
+    assert nonce_point(server_sign(CLOSING_TAG, SECRET, statement)) != nonce_point(one)
+    assert nonce_point(server_sign(RECEIPT_TAG, SECRET, {**statement, "position": 2})) != \
+        nonce_point(one)
