@@ -1,6 +1,7 @@
 """Kill rate per module from a mutmut run (`make mutants`; docs/testing.md).
 
-Reads mutmut's result files under mutants/ and prints, per mutated module: mutants checked,
+Reads mutmut's result files under mutants/ (or the folders given, a module's results in a
+later folder replacing an earlier one's) and prints, per mutated module: mutants checked,
 killed (a test failed, timed out or crashed), survived, reached by no test, and the kill rate
 with and without the mutants listed as equivalent in bench/mutants-equivalent.txt (one
 mutant name per line, `#` comments). Then the surviving mutants that are not listed there.
@@ -26,13 +27,25 @@ def equivalent_names(path: Path = ROOT / "bench" / "mutants-equivalent.txt") -> 
     return {line for line in lines if line}
 
 
-def main(folder: Path = ROOT / "mutants") -> int:
+def _results(folders: list[Path]) -> dict[str, dict]:
+    """Module -> mutant results; a module run in a later folder replaces an earlier one
+    (runs of single modules with their own selection), unless that run never checked it."""
+    found: dict[str, dict] = {}
+    for folder in folders:
+        for meta in sorted(folder.glob("src/**/*.py.meta")):
+            module = str(meta.relative_to(folder / "src"))[: -len(".py.meta")].replace("/", ".")
+            codes = json.loads(meta.read_text("utf-8"))["exit_code_by_key"]
+            if module not in found or any(c is not None for c in codes.values()):
+                found[module] = codes
+    return found
+
+
+def main(folders: list[Path]) -> int:
     equivalent = equivalent_names()
     rows: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     survivors: dict[str, list[str]] = defaultdict(list)
-    for meta in sorted(folder.glob("src/**/*.py.meta")):
-        module = str(meta.relative_to(folder / "src"))[: -len(".py.meta")].replace("/", ".")
-        for name, code in json.loads(meta.read_text("utf-8"))["exit_code_by_key"].items():
+    for module, codes in sorted(_results(folders).items()):
+        for name, code in codes.items():
             row = rows[module]
             if code is None:
                 row["not checked"] += 1
@@ -49,7 +62,7 @@ def main(folder: Path = ROOT / "mutants") -> int:
             else:
                 row["other"] += 1
     print(f"{'module':34} {'checked':>7} {'killed':>6} {'equiv':>5} {'surv':>5} {'none':>5}"
-          f" {'rate':>6} {'rate*':>6}")
+          f" {'rate':>6} {'rate*':>6} {'unrun':>5}")
     for module, row in sorted(rows.items()):
         checked = row["killed"] + row["survived"] + row["equivalent"] + row["no tests"]
         if not checked:
@@ -59,8 +72,10 @@ def main(folder: Path = ROOT / "mutants") -> int:
         non_equivalent = checked - row["equivalent"]
         rate_ne = row["killed"] / non_equivalent if non_equivalent else 1.0
         print(f"{module:34} {checked:7} {row['killed']:6} {row['equivalent']:5} "
-              f"{row['survived']:5} {row['no tests']:5} {rate:6.1%} {rate_ne:6.1%}")
-    print("rate = killed / checked; rate* = killed / (checked - equivalent)")
+              f"{row['survived']:5} {row['no tests']:5} {rate:6.1%} {rate_ne:6.1%} "
+              f"{row['not checked']:5}")
+    print("rate = killed / checked; rate* = killed / (checked - equivalent); "
+          "unrun = mutants of the module not checked in this run")
     for module, names in sorted(survivors.items()):
         print(f"\nsurviving in {module} (not listed as equivalent):")
         for name in names:
@@ -69,4 +84,4 @@ def main(folder: Path = ROOT / "mutants") -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "mutants"))
+    sys.exit(main([Path(a) for a in sys.argv[1:]] or [ROOT / "mutants"]))
