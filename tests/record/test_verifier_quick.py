@@ -6,6 +6,7 @@ of tamper on the larger record."""
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import shutil
 import tempfile
@@ -145,3 +146,36 @@ def test_a_removed_board_entry_breaks_the_chain_and_the_count(tiny):
     lines = path.read_text().splitlines(keepends=True)
     path.write_text("".join(lines[:1] + lines[2:]))
     assert {"7.1", "7.2", "7.4"} <= {s for s, _ in _failed(record)}
+
+
+def test_a_failure_names_section_check_item_and_detail(tiny):
+    _, record = tiny
+    (record / layout.CLOSING).unlink()
+    report = verify_record(record)
+    failure = next(f for f in report.failures if f.item == layout.CLOSING)
+    assert str(failure) == f"§{failure.section} {failure.check} [{layout.CLOSING}]: missing"
+    report.fail("9.9", "a check", "an item")
+    assert str(report.failures[-1]) == "§9.9 a check [an item]"
+    assert report.failures[-1].detail == ""
+
+
+def test_the_published_fingerprint_may_be_typed_in_groups_and_any_case(tiny):
+    outcome, record = tiny
+    typed = " ".join(outcome.fingerprint[i:i + 4] for i in range(0, len(outcome.fingerprint), 4))
+    report = verify_record(record, fingerprint=f"  {typed.upper()}\n")
+    assert report.ok and report.fingerprint_checked
+
+
+def test_files_listed_in_sha256sums_must_be_there_unchanged(tiny):
+    _, record = tiny
+    listed = [layout.CLOSING, layout.RESULTS]
+    lines = [f"{hashlib.sha256((record / n).read_bytes()).hexdigest()}  {n}" for n in listed]
+    (record / "SHA256SUMS").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    digest_failures = lambda: [(f.check, f.item, f.detail)  # noqa: E731
+                               for f in verify_record(record).failures if f.section == "12.1"]
+    assert digest_failures() == []  # the honest sums hold (the actas' own list is §12.2)
+    (record / "SHA256SUMS").write_text("\n".join([*lines, f"{'0' * 64}  actas/falta.json"])
+                                       + "\n", encoding="utf-8")
+    (record / layout.RESULTS).write_text(" " + (record / layout.RESULTS).read_text("utf-8"))
+    assert digest_failures() == [("file digest", layout.RESULTS, "missing or changed"),
+                                 ("file digest", "actas/falta.json", "missing or changed")]
