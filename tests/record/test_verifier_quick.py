@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from vmre.record import layout
-from vmre.record.verifier import verify_record
+from vmre.record.verifier import Failure, RecordError, verify_record
 from vmre.simulacro.run import Outcome, run
 
 
@@ -179,3 +179,37 @@ def test_files_listed_in_sha256sums_must_be_there_unchanged(tiny):
     (record / layout.RESULTS).write_text(" " + (record / layout.RESULTS).read_text("utf-8"))
     assert digest_failures() == [("file digest", layout.RESULTS, "missing or changed"),
                                  ("file digest", "actas/falta.json", "missing or changed")]
+
+
+def test_a_record_error_reads_as_its_failure():
+    failure = Failure("7.4", "file present", layout.CLOSING, "missing")
+    assert str(RecordError(failure)) == str(failure) == "§7.4 file present [closing.json]: missing"
+
+
+@pytest.mark.parametrize("window", [
+    {"opens_at": None}, {"closes_at": None}, {"opens_at": "ayer"},
+    {"opens_at": "2024-06-01T08:00:00", "closes_at": "2024-06-02T18:00:00"},  # no offset
+    {"opens_at": "2024-06-02T18:00:00+00:00", "closes_at": "2024-06-02T18:00:00+00:00"},
+    {"opens_at": "2024-06-02T18:00:00+00:00", "closes_at": "2024-06-01T18:00:00+00:00"},
+], ids=["no-opening", "no-closing", "not-a-time", "no-offset", "empty", "reversed"])
+def test_a_closing_statement_without_a_proper_window_is_named(tiny, window):
+    _, record = tiny
+
+    def change(closing):
+        for key, value in window.items():
+            if value is None:
+                closing.pop(key)
+            else:
+                closing[key] = value
+    _edit_json(record / layout.CLOSING, change)
+    assert ("7.4", "voting window") in _failed(record)
+
+
+def test_a_digest_line_names_everything_after_its_two_spaces(tiny):
+    _, record = tiny
+    odd = record / "actas" / "con  dos espacios.json"
+    odd.parent.mkdir(exist_ok=True)
+    odd.write_text("{}\n", encoding="utf-8")
+    line = f"{hashlib.sha256(odd.read_bytes()).hexdigest()}  actas/con  dos espacios.json\n"
+    (record / "SHA256SUMS").write_text(line, encoding="utf-8")
+    assert [f for f in verify_record(record).failures if f.section == "12.1"] == []
