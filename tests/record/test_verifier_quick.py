@@ -202,7 +202,10 @@ def test_a_closing_statement_without_a_proper_window_is_named(tiny, window):
             else:
                 closing[key] = value
     _edit_json(record / layout.CLOSING, change)
-    assert ("7.4", "voting window") in _failed(record)
+    found = [f for f in verify_record(record).failures if f.check == "voting window"]
+    assert [(f.section, f.item, f.detail) for f in found] == [(
+        "7.4", layout.CLOSING,
+        "opens_at/closes_at missing, not ISO 8601 with offset, or out of order")]
 
 
 def test_a_digest_line_names_everything_after_its_two_spaces(tiny):
@@ -213,3 +216,16 @@ def test_a_digest_line_names_everything_after_its_two_spaces(tiny):
     line = f"{hashlib.sha256(odd.read_bytes()).hexdigest()}  actas/con  dos espacios.json\n"
     (record / "SHA256SUMS").write_text(line, encoding="utf-8")
     assert [f for f in verify_record(record).failures if f.section == "12.1"] == []
+
+
+def test_a_spoiled_list_other_than_the_committed_one_is_named(tiny):
+    _, record = tiny
+    committed = json.loads((record / layout.CLOSING).read_text("utf-8"))["spoiled"]
+    _edit_json(record / layout.CLOSING, lambda d: d.update(
+        spoiled={**d["spoiled"], "count": d["spoiled"]["count"] + 1}))
+    found = [f for f in verify_record(record).failures if f.check == "spoiled list committed"]
+    digest = hashlib.sha256((record / layout.SPOILED).read_bytes()).hexdigest()
+    assert [(f.section, f.item, f.detail) for f in found] == [(
+        "8.3", layout.SPOILED,
+        f"{committed['count']} audited ballots with SHA-256 {digest}; the closing statement "
+        f"commits to {dict(committed, count=committed['count'] + 1)}")]
