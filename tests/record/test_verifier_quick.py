@@ -116,7 +116,20 @@ def test_a_missing_file_is_named(tiny):
     _, record = tiny
     (record / layout.CLOSING).unlink()
     report = verify_record(record)
-    assert not report.ok and any(f.item == layout.CLOSING for f in report.failures)
+    assert ("7.4", "file present", layout.CLOSING, "missing") in [
+        (f.section, f.check, f.item, f.detail) for f in report.failures]
+
+
+def test_a_file_that_does_not_parse_is_named_with_the_parser_error(tiny):
+    _, record = tiny
+    (record / layout.CLOSING).write_text("{no es json\n", encoding="utf-8")
+    try:
+        json.loads("{no es json\n")
+    except json.JSONDecodeError as err:
+        expected = str(err)
+    report = verify_record(record)
+    assert ("7.4", "file parses", layout.CLOSING, expected) in [
+        (f.section, f.check, f.item, f.detail) for f in report.failures]
 
 
 BOARD_CASES = {
