@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 OUT ?= simulacro-out
 VOTERS ?= 200
 
-.PHONY: demo test lint bench clean js
+.PHONY: demo test lint bench clean js mutants
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,16 @@ bench: $(STAMP)
 	$(BIN)/python bench/ballots.py
 
 clean:
-	rm -rf $(VENV) $(OUT)
+	rm -rf $(VENV) $(OUT) mutants
+
+# Mutation testing of the vote's defences (docs/testing.md): long, never part of `make test`.
+# `make mutants MUTANTS='vmre.crypto*'` narrows the run; results stay in mutants/ and a rerun
+# continues where the last one stopped.
+MUTANTS ?=
+mutants: $(STAMP)
+	$(BIN)/pip install -q -e '.[dev,mutation]'
+	nice -n 10 $(BIN)/mutmut run $(MUTANTS)
+	$(BIN)/python bench/mutants_report.py
 
 # Rebuild the browser's ballot bundle (src/vmre/web/static/vmre-ballot.js) from js/src.
 js:

@@ -51,6 +51,8 @@ def sign_credential_list(election_id: str, issuer_secret: int,
 
 def verify_credential_list(document: dict, issuer: Point | None = None) -> CredentialList:
     """Check the signature (and, if given, that the issuer is the expected one)."""
+    if not isinstance(document, dict):
+        raise UserError("voting.credentials.malformed", reason="not a JSON object")
     try:
         body = {k: v for k, v in document.items() if k != "signature"}
         signer = point_from_hex(document["issuer"])
