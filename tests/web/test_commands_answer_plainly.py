@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from staff_login import sign_in
 from vmre.core.messages import text
+from vmre.core.staff import Role
 from vmre.simulacro.run import default_manifest_text
 from vmre.web.app import create_app
 
@@ -46,7 +47,7 @@ def test_staff_add_reads_one_line_from_a_pipe_and_refuses_mistakes_plainly(sqlit
     role = vmre("staff", "add", "otra", "--roles", "reviewer,jefa-suprema", "--db",
                 sqlite_url, stdin=f"{PASSWORD}\n")
     _plain(role, "core.staff.unknown_role", role="jefa-suprema",
-           roles="administrator, supervisor, reviewer, opl, agent, outreach, secretariat")
+           roles=", ".join(r.value for r in Role))
     empty = vmre("staff", "add", "otra", "--roles", "reviewer", "--db", sqlite_url, stdin="")
     _plain(empty, "core.staff.password_empty")
     weak = vmre("staff", "add", "otra", "--roles", "reviewer", "--db", sqlite_url,
