@@ -17,9 +17,11 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from vmre.core.messages import text
+from vmre.core.messages import number, text
+from vmre.count.actas import ELECTRONIC_TABLE
 from vmre.count.models import Package
 from vmre.count.postal import MEXICO_CITY
+from vmre.voting import names
 from vmre.voting.manifest import Manifest
 
 LANG = "es"
@@ -31,8 +33,15 @@ def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(str(folder)), autoescape=select_autoescape(
         default=True))
     env.globals["t"] = lambda key, **p: text(key, LANG, **p)
-    env.filters["n"] = lambda v: f"{v:,}".replace(",", " ")  # thin grouping, no locale
+    env.filters["n"] = number  # 18,425: the one way counts are written
+    env.filters["table"] = table_name
     return env
+
+
+def table_name(label: str) -> str:
+    """A counting table as people call it: the electronic table by name, a postal table by
+    its label (`JAL-01`, written on the table itself)."""
+    return text("count.pdf.electronic_table", LANG) if label == ELECTRONIC_TABLE else label
 
 
 def render_html(template: str, **context: object) -> str:
@@ -58,7 +67,11 @@ def entity_acta_pdf(manifest: Manifest, figures: dict, figures_sha256: str) -> b
         data = figures["contests"][contest.id]
         candidates = {c["id"]: c["name"] for c in contest.candidates}
         parties = [p for p in manifest.parties if p in data["parties"]]
+        # names people read: the office, parties and coalitions with their candidates
         contests.append({"id": contest.id, "data": data, "options": contest.options,
+                         "title": names.contest_name(contest, LANG),
+                         "option_names": {o.id: names.option_name(manifest, contest, o, LANG)
+                                          for o in contest.options},
                          "candidates": candidates, "parties": parties})
     html = render_html("acta_entidad.html", manifest=manifest, figures=figures,
                        contests=contests, hash_groups=split_hash(figures_sha256))
