@@ -68,3 +68,18 @@ def test_the_verifier_ties_named_sections_with_grouped_figures(manifest, tmp_pat
     _check_pdf(tmp_path, changed, "actas/computo/JAL.json", fail, order)
     assert failures == [("12.6", "acta PDF figures", "actas/computo/JAL.pdf:dip-migrante-jal",
                          "the printed totals differ from the figures")]
+
+
+def test_the_late_envelopes_acta_shows_entity_names_and_the_one_date_format():
+    import datetime as dt
+
+    from vmre.count.models import Package
+
+    deadline = dt.datetime(2024, 6, 1, 14, 0, tzinfo=dt.UTC)
+    late = [Package(entity="JAL", return_tracking="RT1", name="Ana Pérez",
+                    received_at=dt.datetime(2024, 6, 2, 15, 5, tzinfo=dt.UTC))]
+    flat = _flat(acta_pdf.late_acta_pdf("Elección", deadline, late, "JAL"))
+    assert "1dejuniode2024,08:00(horadelcentrodeMéxico)" in flat
+    assert "2dejuniode2024,09:05(horadelcentrodeMéxico)" in flat
+    assert "EntidadfederativaJalisco" in flat and "Jalisco1Total1" in flat
+    assert "JAL" not in flat and "2024-06-01" not in flat
