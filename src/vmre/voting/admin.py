@@ -16,8 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vmre.core import audit
+from vmre.core.clock import people_text
 from vmre.core.email import Mailer
-from vmre.core.messages import UserError, text
+from vmre.core.messages import UserError, plural, text
 from vmre.core.staff import Role, StaffUser
 from vmre.voting import acts, practice
 from vmre.voting import server_tally as closing
@@ -256,7 +257,9 @@ def act_pdf(request: Request, election_id: str, kind: str, s: Session = DB):
     else:
         data = acts.act_data(board(request), election_id)
         html = environment().get_template("sivei/act.html").render(
-            act=data, kind=kind, lang=lang, t=lambda k, **p: text(k, lang, **p))
+            act=data, kind=kind, lang=lang, t=lambda k, **p: text(k, lang, **p),
+            tn=lambda k, n, **p: plural(k, n, lang, **p),  # "1 boleta", "2 boletas"
+            when=lambda moment: people_text(moment, lang))
         pdf = acts.render_pdf(html)
         if key:
             _store_act(request, ActPdf(cache_key=key, election_id=election_id, kind=kind,
