@@ -64,3 +64,13 @@ def test_the_closing_act_counts_grammatically(site):
     assert "0 boletas recibidas" in act
     assert "0 boletas verificadas (anuladas, no se cuentan)" in act
     assert ELECTION not in act and "UTC" not in act
+
+
+def test_the_acts_page_lists_each_election_by_its_name(site):
+    app, _ = site
+    page = TestClient(app).get("/actas")
+    assert page.status_code == 200
+    item = next(li for li in page.text.split("<li>") if "/inicio.pdf" in li)
+    assert item.startswith("Procesos Electorales Locales 2023-2024")
+    assert f"{ELECTION}:" not in page.text
+    assert f'href="/actas/{ELECTION}/inicio.pdf"' in item

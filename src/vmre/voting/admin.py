@@ -225,7 +225,9 @@ async def count_share(request: Request, election_id: str, csrf: str = Form(""),
 @acts_router.get("/actas")
 def acts_page(request: Request, s: Session = DB):
     rows = list(s.scalars(select(Election).order_by(Election.id)))
-    return render(request, "sivei/acts.html", elections=rows, codes=acts.integrity_codes())
+    # each election by the name its manifest gives it, never its id
+    named = [(e.id, json.loads(e.manifest).get("name") or e.id) for e in rows]
+    return render(request, "sivei/acts.html", elections=named, codes=acts.integrity_codes())
 
 
 @acts_router.get("/integridad")
