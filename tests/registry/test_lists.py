@@ -285,7 +285,7 @@ def test_postal_lnere_from_the_closed_list_to_the_count(env, db_url, tmp_path, c
     # Only the on-time envelopes reach the tables: one for each entity.
     for entity in ("JAL", "PUE"):
         assigned = vmre("count", "assign", PEL, entity).output
-        assert f"{entity}-01" in assigned and "1 sobres" in assigned
+        assert f"{entity}-01" in assigned and ": 1 sobre." in assigned
 
     # The list and acta of the late envelopes names the late sender, and no one else.
     vmre("count", "late", PEL, "--out", str(tmp_path / "late.pdf"))
