@@ -71,7 +71,7 @@ def test_postal_flow_on_the_command_line(tmp_path, simulacro):
     assigned = vmre("count", "assign", ELECTION, "PUE")
     newest = assigned.output.strip().splitlines()[-1]  # earlier tables are closed to it
     tables_before = simulacro.postal["entities"]["PUE"]["tables"]
-    assert f"PUE-{tables_before + 1:02d}" in newest and "1 sobres" in newest
+    assert f"PUE-{tables_before + 1:02d}" in newest and "1 sobre." in newest
     table_id = newest.split("(id ")[-1].split(")")[0]
     figures = tmp_path / "acta.json"
     counts = {o.id: 0 for o in simulacro.manifest.contest("gob-pue").options} | {"mc": 1}

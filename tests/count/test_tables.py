@@ -178,7 +178,7 @@ def test_acta_pdf_text_matches_the_figures(sessions, manifest, table_jal, tmp_pa
     assert pdf.startswith(b"%PDF")
     content = acta_pdf.pdf_text(pdf)
     flat = "".join(content.split())
-    assert "ActadeCómputodeEntidadFederativa" in flat and "Jalisco(JAL)" in flat
+    assert "ActadeCómputodeEntidadFederativa" in flat and "EntidadfederativaJalisco" in flat
     assert doc["figures_sha256"] in flat
     gob = doc["figures"]["contests"]["gob-jal"]
     # jal-b: internet 4 morena + postal 2 for PVEM+PT+MORENA → 6

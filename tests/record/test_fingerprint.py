@@ -316,7 +316,7 @@ def test_last_policy_reports_ballots_counted_not_ballots_on_the_board(last_polic
     result = _cli(str(record), "--fingerprint", fingerprint)
     assert result.exit_code == 0, result.output
     assert "2 boletas contadas (3 en el tablero)" in result.output
-    assert "1 ballots on the board were replaced by a later one and are not counted" in \
+    assert "1 ballot on the board was replaced by a later one and is not counted" in \
         result.output
     assert "§12.7 counts announced by the fingerprint: internet only" in result.output
 

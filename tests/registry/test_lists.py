@@ -285,14 +285,15 @@ def test_postal_lnere_from_the_closed_list_to_the_count(env, db_url, tmp_path, c
     # Only the on-time envelopes reach the tables: one for each entity.
     for entity in ("JAL", "PUE"):
         assigned = vmre("count", "assign", PEL, entity).output
-        assert f"{entity}-01" in assigned and "1 sobres" in assigned
+        assert f"{entity}-01" in assigned and ": 1 sobre." in assigned
 
     # The list and acta of the late envelopes names the late sender, and no one else.
     vmre("count", "late", PEL, "--out", str(tmp_path / "late.pdf"))
     acta = " ".join(pdf_text((tmp_path / "late.pdf").read_bytes()).split())
-    assert names[late] in acta and envelope[late] in acta and "2024-06-01 08:00" in acta
+    assert names[late] in acta and envelope[late] in acta
+    assert "1 de junio de 2024, 08:00 (hora del centro de México)" in acta
     assert names[on_time] not in acta and street not in acta
-    assert "JAL 1 Total 1" in acta
+    assert "Jalisco 1 Total 1" in acta
     # Shown beside the entity's actas, for staff.
     env.login("super")
     page = env.client.get(f"/admin/count/{PEL}/JAL")

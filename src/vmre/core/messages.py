@@ -54,6 +54,15 @@ def bilingual_plural(key: str, count: int, /, **params: object) -> str:
     return es if es == en else f"{es} / {en}"
 
 
+def bilingual_counts(key: str, /, counts: dict[str, tuple[str, int]],
+                     **params: object) -> str:
+    """Spanish, then English, of a text holding several counts: `counts` maps each
+    placeholder to (plural key, count), each said in its language's grammatical form."""
+    said = [text(key, lang, **{name: plural(k, n, lang) for name, (k, n) in counts.items()},
+                 **params) for lang in LANGUAGES]
+    return said[0] if said[0] == said[1] else " / ".join(said)
+
+
 def bilingual(key: str, /, **params: object) -> str:
     """Spanish, then English: for the command line and logs read by either."""
     es = text(key, "es", **params)

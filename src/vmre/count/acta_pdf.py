@@ -13,13 +13,15 @@ from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from vmre.core.messages import text
+from vmre.core.clock import people_text
+from vmre.core.entities import BY_ID as ENTITIES
+from vmre.core.messages import number, text
+from vmre.count.actas import ELECTRONIC_TABLE
 from vmre.count.models import Package
-from vmre.count.postal import MEXICO_CITY
+from vmre.voting import names
 from vmre.voting.manifest import Manifest
 
 LANG = "es"
@@ -31,8 +33,15 @@ def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(str(folder)), autoescape=select_autoescape(
         default=True))
     env.globals["t"] = lambda key, **p: text(key, LANG, **p)
-    env.filters["n"] = lambda v: f"{v:,}".replace(",", " ")  # thin grouping, no locale
+    env.filters["n"] = number  # 18,425: the one way counts are written
+    env.filters["table"] = table_name
     return env
+
+
+def table_name(label: str) -> str:
+    """A counting table as people call it: the electronic table by name, a postal table by
+    its label (`JAL-01`, written on the table itself)."""
+    return text("count.pdf.electronic_table", LANG) if label == ELECTRONIC_TABLE else label
 
 
 def render_html(template: str, **context: object) -> str:
@@ -58,7 +67,11 @@ def entity_acta_pdf(manifest: Manifest, figures: dict, figures_sha256: str) -> b
         data = figures["contests"][contest.id]
         candidates = {c["id"]: c["name"] for c in contest.candidates}
         parties = [p for p in manifest.parties if p in data["parties"]]
+        # names people read: the office, parties and coalitions with their candidates
         contests.append({"id": contest.id, "data": data, "options": contest.options,
+                         "title": names.contest_name(contest, LANG),
+                         "option_names": {o.id: names.option_name(manifest, contest, o, LANG)
+                                          for o in contest.options},
                          "candidates": candidates, "parties": parties})
     html = render_html("acta_entidad.html", manifest=manifest, figures=figures,
                        contests=contests, hash_groups=split_hash(figures_sha256))
@@ -69,19 +82,25 @@ def late_acta_pdf(election_name: str, deadline: dt.datetime, late: Sequence[Pack
                   entity: str | None = None) -> bytes:
     """The list of envelopes received after the deadline and the acta of their destruction
     (LGIPE art. 345.2): their number per entity and, per envelope, only what the law asks
-    for: its code, its sender (remitente) and when it arrived, on Mexico City's clock."""
-    zone = ZoneInfo(MEXICO_CITY)
-    rows = [{"entity": p.entity, "envelope": p.return_tracking, "sender": p.name,
-             "received": _local(p.received_at, zone)} for p in late]
-    per_entity = sorted(Counter(p.entity for p in late).items())
-    html = render_html("acta_extemporaneos.html", election_name=election_name, entity=entity,
-                       deadline=_local(deadline, zone), rows=rows, per_entity=per_entity)
+    for: its code, its sender (remitente) and when it arrived, on Mexico City's clock, in
+    the one format people read (vmre.core.clock.people_text), entities by name."""
+    rows = [{"entity": entity_name(p.entity), "envelope": p.return_tracking, "sender": p.name,
+             "received": _local(p.received_at)} for p in late]
+    per_entity = [(entity_name(e), n) for e, n in sorted(Counter(p.entity for p in late).items())]
+    html = render_html("acta_extemporaneos.html", election_name=election_name,
+                       entity=entity_name(entity) if entity else None,
+                       deadline=_local(deadline), rows=rows, per_entity=per_entity)
     return html_to_pdf(html)
 
 
-def _local(moment: dt.datetime, zone: ZoneInfo) -> str:
+def entity_name(entity: str) -> str:
+    known = ENTITIES.get(entity)
+    return known.name if known else entity
+
+
+def _local(moment: dt.datetime) -> str:
     aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # SQLite drops zones
-    return aware.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    return people_text(aware, LANG)
 
 
 def pdf_text(data: bytes) -> str:

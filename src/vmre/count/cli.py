@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from vmre.core.messages import UserError, text
+from vmre.core.messages import UserError, plural, text
 
 count_app = typer.Typer(no_args_is_help=True, help="Voto postal y cómputo / postal vote and count.")
 console = Console()
@@ -78,7 +78,7 @@ def packages(election_id: str,
         console.print(text("count.cli.other_modality", line=voter.line, folio=voter.voter_id))
     console.print(text("count.cli.lnere_imported", packages=len(made), already=outcome.already,
                        other=len(outcome.other_modality)))
-    console.print(text("count.cli.packages", count=len(made), folder=str(out)))
+    console.print(plural("count.cli.packages", len(made), folder=str(out)))
 
 
 @count_app.command("internet-lnere")
@@ -220,7 +220,7 @@ def late(election_id: str, entity: str | None = None,
         pdf = acta_pdf.late_acta_pdf(manifest.name, postal.deadline_of(s, election_id), rows,
                                      entity)
     out.write_bytes(pdf)
-    console.print(text("count.cli.late_acta", count=len(rows), path=str(out)))
+    console.print(plural("count.cli.late_acta", len(rows), path=str(out)))
 
 
 @count_app.command("assign")
@@ -232,8 +232,8 @@ def assign(election_id: str, entity: str, per_table: int = typer.Option(1500),
 
     with transaction(_sessions(db)) as s:
         for tbl in postal.assign_envelopes(s, election_id, entity, per_table):
-            console.print(text("count.cli.table", table=tbl.label, id=tbl.id,
-                               envelopes=postal.envelopes_at(s, tbl.id)))
+            console.print(plural("count.cli.table", postal.envelopes_at(s, tbl.id),
+                                 table=tbl.label, id=tbl.id))
 
 
 @count_app.command("capture")
@@ -275,7 +275,7 @@ def actas(election_id: str, record: Path, db: str | None = DB) -> None:
 
     with transaction(_sessions(db)) as s:
         written = entity_count.write_actas(s, _manifest(s, election_id), election_id, record)
-    console.print(text("count.cli.actas", count=len(written), record=str(record)))
+    console.print(plural("count.cli.actas", len(written), record=str(record)))
 
 
 @count_app.command("show")

@@ -12,7 +12,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from vmre.core.messages import text
+from vmre.core.messages import number, text
 from vmre.count.actas import (
     ELECTRONIC_TABLE,
     check_figures,
@@ -21,7 +21,8 @@ from vmre.count.actas import (
     figures_hash,
 )
 from vmre.record.layout import ACTAS_DIR, file_text
-from vmre.voting.manifest import Manifest
+from vmre.voting.manifest import Contest, Manifest
+from vmre.voting.names import contest_name
 
 SUMS = "SHA256SUMS"
 Failure = tuple[str, str, str, str]
@@ -115,17 +116,18 @@ def verify_actas(folder: Path, results: dict, manifest: Manifest) -> list[Failur
                      f"differs from its tables and the electronic table: {', '.join(wrong)}")
             if doc["figures_sha256"] != figures_hash(figures):
                 fail("12.5", "figures hash", name, "figures_sha256 does not match the figures")
-            _check_pdf(folder, doc, name, fail,
-                       [c.id for c in manifest.contests_for(entity)])
+            _check_pdf(folder, doc, name, fail, manifest.contests_for(entity))
         except (KeyError, TypeError, AttributeError, ValueError) as err:
             fail("12.5", "entity count fields", name, repr(err))
     return failures
 
 
-def _check_pdf(folder: Path, doc: dict, name: str, fail, order: list[str]) -> None:
+def _check_pdf(folder: Path, doc: dict, name: str, fail, order: tuple[Contest, ...]) -> None:
     """§12.6. `order`: the entity's contests in manifest order, the order the acta prints
-    them, each under a heading that ends with its id in parentheses: a contest's totals must
-    be printed in its own section (from its heading to the next one)."""
+    them, each under its heading — the contest's name followed by the first column heading
+    of its table, or, in actas printed before names replaced ids, a heading that ends with
+    its id in parentheses: a contest's totals must be printed in its own section (from its
+    heading to the next one), plain or with thousands separators."""
     from vmre.count.acta_pdf import pdf_text
 
     pdf_name = doc["pdf"]
@@ -144,20 +146,28 @@ def _check_pdf(folder: Path, doc: dict, name: str, fail, order: list[str]) -> No
         return
     if doc["figures_sha256"] not in flat:
         fail("12.6", "acta PDF integrity hash", pdf_name, "the PDF does not print it")
-    label = "".join(text("count.pdf.total_votes", "es").split())
+    label = _flat(text("count.pdf.total_votes", "es"))
+    column = _flat(text("count.pdf.option", "es"))
+    ids = [c.id for c in order]
     starts, at = {}, 0
-    for cid in order:
-        found = flat.find(f"({cid})", at)
-        starts[cid] = found
-        at = found + 1 if found >= 0 else at
-    ends = {cid: next((starts[c] for c in order[k + 1:] if starts[c] >= 0), len(flat))
-            for k, cid in enumerate(order)}
+    for contest in order:
+        found = [i for i in (flat.find(f"({contest.id})", at),
+                             flat.find(_flat(contest_name(contest, "es")) + column, at))
+                 if i >= 0]
+        starts[contest.id] = min(found, default=-1)
+        at = starts[contest.id] + 1 if found else at
+    ends = {cid: next((starts[c] for c in ids[k + 1:] if starts[c] >= 0), len(flat))
+            for k, cid in enumerate(ids)}
     for cid, data in doc["figures"]["contests"].items():
-        totals = f"{label}{data['postal']['ballots']}{data['electronic']['ballots']}" \
-                 f"{data['total']}"
+        figures = (data["postal"]["ballots"], data["electronic"]["ballots"], data["total"])
+        printed = {label + "".join(map(str, figures)), label + "".join(map(number, figures))}
         if starts.get(cid, -1) < 0:
             fail("12.6", "acta PDF figures", f"{pdf_name}:{cid}",
                  "the PDF does not print the contest's heading, in manifest order")
-        elif totals not in flat[starts[cid]:ends[cid]]:
+        elif not any(p in flat[starts[cid]:ends[cid]] for p in printed):
             fail("12.6", "acta PDF figures", f"{pdf_name}:{cid}",
                  "the printed totals differ from the figures")
+
+
+def _flat(value: str) -> str:
+    return "".join(value.split())

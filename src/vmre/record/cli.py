@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from vmre.core.messages import bilingual, text
+from vmre.core.messages import bilingual, bilingual_counts, bilingual_plural, number, text
 from vmre.record.progress import ProgressLine
 from vmre.record.verifier import verify_record
 
@@ -54,16 +54,18 @@ def verify(
     if report.ok:
         if report.receipt:
             typer.echo(bilingual("record.verify.receipt_ok", tracking=report.receipt))
-        typer.echo(bilingual("record.verify.ok", counted=report.counted, ballots=report.ballots,
-                             spoiled=report.spoiled))
+        typer.echo(bilingual_counts("record.verify.ok", {
+            "counted": ("record.verify.counted", report.counted),
+            "spoiled": ("record.verify.spoiled", report.spoiled)},
+            ballots=number(report.ballots)))
         if report.policy == "last":
-            typer.echo(bilingual("record.verify.counted_last",
-                                 superseded=report.ballots - report.counted))
+            typer.echo(bilingual_plural("record.verify.counted_last",
+                                        report.ballots - report.counted))
         typer.echo(bilingual("record.verify.fingerprint_matches" if report.fingerprint_checked
                              else "record.verify.fingerprint_unchecked",
                              fingerprint=report.fingerprint))
         return
     for failure in report.failures:
         typer.echo(f"FAIL {failure}")
-    typer.echo(bilingual("record.verify.failed", count=len(report.failures)))
+    typer.echo(bilingual_plural("record.verify.failed", len(report.failures)))
     raise typer.Exit(1)

@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from vmre.core.audit import utcnow
+from vmre.core.clock import people_text
 from vmre.core.config import public_url
 from vmre.core.database import transaction
 from vmre.core.email import Mail, Mailer
@@ -70,9 +71,15 @@ def reminder_mail(req: Request, params: dict) -> Mail:
     return Mail(lang=lang, to=req.email, subject=text("registry.mail.reminder.subject", lang,
                                            folio=req.folio),
                 text=text("registry.mail.reminder.body", lang, name=req.given_names,
-                          folio=req.folio, items=items, deadline=params.get("deadline", ""),
-                          tz=params.get("tz", ""),
+                          folio=req.folio, items=items, deadline=deadline_text(params, lang),
                           link=f"{public_url()}/registro/estado?lang={lang}"))
+
+
+def deadline_text(params: dict, lang: str) -> str:
+    """A notice's deadline (the process's wall clock, kept as "YYYY-MM-DD HH:MM" with its
+    zone) the one way people read times: "9 de diciembre de 2026, 23:59 (hora del centro de
+    México)"."""
+    return people_text(str(params.get("deadline", "")), lang, params.get("tz") or None)
 
 
 def status_mail(req: Request, kind: str, params: dict) -> Mail:
@@ -85,7 +92,7 @@ def status_mail(req: Request, kind: str, params: dict) -> Mail:
     elif kind == "to_correct":
         items = ", ".join(text(f"registry.item.{i}", lang) for i in params.get("items", []))
         detail = text("registry.mail.correct_detail", lang, items=items,
-                      deadline=params.get("deadline", ""), tz=params.get("tz", ""))
+                      deadline=deadline_text(params, lang))
         fields = [f for f in params.get("fields", []) if isinstance(f, str)]
         if fields:
             detail += "\n" + text("registry.mail.correct_fields", lang, fields=", ".join(

@@ -64,22 +64,28 @@ def simulacro(
             table.add_row(names.option_name(outcome.manifest, contest, option, "es"),
                           number(data["counts"][option.id]))
         console.print(table)
-    console.print(summary_table(outcome.postal))
+    console.print(summary_table(outcome.postal, outcome.manifest))
     console.print(funnel_table(outcome))
-    console.print(text("simulacro.funnel.mails", mails=outcome.funnel.mails))
-    console.print(text("simulacro.summary", voters=outcome.voters, cast=outcome.cast,
-                       abstained=outcome.abstained, challenged=outcome.challenged,
-                       refused=outcome.second_attempts_refused,
+    console.print(text("simulacro.funnel.mails", mails=number(outcome.funnel.mails)))
+    console.print(text("simulacro.summary", voters=number(outcome.voters),
+                       cast=number(outcome.cast), abstained=number(outcome.abstained),
+                       challenged=number(outcome.challenged),
+                       refused=number(outcome.second_attempts_refused),
                        absent=", ".join(map(str, outcome.absent)) or "-"))
     console.print(text("simulacro.where", record=outcome.record, archive=outcome.archive))
     console.print(text("simulacro.fingerprint", fingerprint=outcome.fingerprint), soft_wrap=True)
     report = outcome.report
     if report and report.ok:
-        console.print(text("simulacro.verified", checks=len(report.checks)))
+        console.print(verified_line(len(report.checks)))
     else:
         for failure in report.failures if report else []:
             console.print(f"[red]{failure}[/red]")
         raise typer.Exit(1)
+
+
+def verified_line(checks: int) -> str:
+    """The independent verification passed, with its checks counted grammatically."""
+    return plural("simulacro.verified", checks)
 
 
 def counted(outcome: Outcome) -> tuple[int, int]:
@@ -107,7 +113,7 @@ def funnel_table(outcome: Outcome) -> Table:
         if total is None:
             total = (internet or 0) + (postal or 0)
         table.add_row(text(f"simulacro.funnel.{key}", **params),
-                      *("" if v is None else str(v) for v in (internet, postal, total)))
+                      *("" if v is None else number(v) for v in (internet, postal, total)))
 
     row("submitted", None, None, f.submitted)
     row("duplicates", None, None, f.duplicates)

@@ -164,20 +164,36 @@ def _summary(s: Session, manifest: Manifest, election_id: str, entities: list[st
     return {"entities": per_entity}
 
 
-def summary_table(summary: dict):
-    """Postal and internet results per entity and contest, as a Rich table for the console."""
+def _contest(manifest: Manifest | None, contest_id: str):
+    try:
+        return manifest.contest(contest_id) if manifest else None
+    except KeyError:
+        return None
+
+
+def summary_table(summary: dict, manifest: Manifest | None = None):
+    """Postal and internet results per entity and contest, as a Rich table for the console:
+    entities, offices and the leading candidate by name, counts with thousands separators."""
     from rich.table import Table
 
-    from vmre.core.messages import text
+    from vmre.core.entities import BY_ID
+    from vmre.core.messages import number, text
+    from vmre.voting import names
 
     table = Table(title=text("count.simulacro.title"))
     for column in ("entity", "office", "sent", "received", "late", "postal", "internet",
                    "total", "leader"):
-        table.add_column(text(f"count.simulacro.column.{column}"))
+        table.add_column(text(f"count.simulacro.column.{column}"),
+                         justify="left" if column in ("entity", "office", "leader") else "right")
     for entity, data in summary.get("entities", {}).items():
+        entity_name = BY_ID[entity].name if entity in BY_ID else entity
         for cid, c in data["contests"].items():
+            contest = _contest(manifest, cid)
             leader = max(c["candidates"], key=lambda k: c["candidates"][k])
-            table.add_row(entity, cid, str(data["sent"]), str(data["received"]),
-                          str(data["late"]), str(c["postal"]), str(c["internet"]),
-                          str(c["total"]), f"{leader} ({c['candidates'][leader]})")
+            leader_name = next((str(x.get("name")) for x in contest.candidates
+                                if x.get("id") == leader), leader) if contest else leader
+            table.add_row(entity_name, names.contest_name(contest, "es") if contest else cid,
+                          number(data["sent"]), number(data["received"]), number(data["late"]),
+                          number(c["postal"]), number(c["internet"]), number(c["total"]),
+                          f"{leader_name} ({number(c['candidates'][leader])})")
     return table

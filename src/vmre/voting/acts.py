@@ -16,8 +16,8 @@ import json
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
+from vmre.core.entities import BY_ID as ENTITIES
 from vmre.core.messages import text
 from vmre.voting.board import Board, loaded
 from vmre.voting.fingerprint import grouped
@@ -58,13 +58,6 @@ def election_fingerprints(elections) -> list[dict]:
             for e in elections if e.fingerprint]
 
 
-def _local(moment: dt.datetime | None, zone: str) -> str:
-    if moment is None:
-        return "—"
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-    return aware.astimezone(ZoneInfo(zone)).strftime(f"%Y-%m-%d %H:%M ({zone})")
-
-
 def act_data(board: Board, election_id: str) -> dict:
     """Everything both acts print, read from the board, the ceremony transcript and who was
     there. The opening act prints nothing of the board but what held when voting opened."""
@@ -80,9 +73,13 @@ def act_data(board: Board, election_id: str) -> dict:
     entries = board.entries(election_id, 0, 1)
     return {
         "election_id": election_id, "name": manifest.name, "time_zone": manifest.time_zone,
-        "opens": _local(election.opens_at, manifest.time_zone),
-        "closes": _local(election.closes_at, manifest.time_zone),
-        "state": election.state, "contests": [(c.entity, c.office) for c in manifest.contests],
+        # instants, shown in the one format people read (vmre.core.clock.people_text)
+        "opens": _utc(election.opens_at) if election.opens_at else None,
+        "closes": _utc(election.closes_at) if election.closes_at else None,
+        # entities by name, never their id
+        "state": election.state, "contests": [(ENTITIES[c.entity].name if c.entity in ENTITIES
+                                               else c.entity, c.office)
+                                              for c in manifest.contests],
         "custodians": ctx.custodians, "threshold": ctx.threshold,
         "qualified": transcript.get("qualified", []),
         "disqualified": transcript.get("disqualified", {}),
@@ -98,7 +95,7 @@ def act_data(board: Board, election_id: str) -> dict:
         "spoiled": board.spoiled_count(election_id),
         "integrity": integrity_codes(),
         "attendance": present,
-        "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "generated": dt.datetime.now(dt.UTC),
     }
 
 

@@ -16,8 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vmre.core import audit
+from vmre.core.clock import people_text
 from vmre.core.email import Mailer
-from vmre.core.messages import UserError, text
+from vmre.core.messages import UserError, plural, text
 from vmre.core.staff import Role, StaffUser
 from vmre.voting import acts, practice
 from vmre.voting import server_tally as closing
@@ -224,7 +225,9 @@ async def count_share(request: Request, election_id: str, csrf: str = Form(""),
 @acts_router.get("/actas")
 def acts_page(request: Request, s: Session = DB):
     rows = list(s.scalars(select(Election).order_by(Election.id)))
-    return render(request, "sivei/acts.html", elections=rows, codes=acts.integrity_codes())
+    # each election by the name its manifest gives it, never its id
+    named = [(e.id, json.loads(e.manifest).get("name") or e.id) for e in rows]
+    return render(request, "sivei/acts.html", elections=named, codes=acts.integrity_codes())
 
 
 @acts_router.get("/integridad")
@@ -256,7 +259,9 @@ def act_pdf(request: Request, election_id: str, kind: str, s: Session = DB):
     else:
         data = acts.act_data(board(request), election_id)
         html = environment().get_template("sivei/act.html").render(
-            act=data, kind=kind, lang=lang, t=lambda k, **p: text(k, lang, **p))
+            act=data, kind=kind, lang=lang, t=lambda k, **p: text(k, lang, **p),
+            tn=lambda k, n, **p: plural(k, n, lang, **p),  # "1 boleta", "2 boletas"
+            when=lambda moment: people_text(moment, lang))
         pdf = acts.render_pdf(html)
         if key:
             _store_act(request, ActPdf(cache_key=key, election_id=election_id, kind=kind,

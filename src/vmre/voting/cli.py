@@ -10,7 +10,7 @@ import typer
 
 from vmre.core import atomic, crashpoint
 from vmre.core.database import make_engine, migrate, session_factory, transaction
-from vmre.core.messages import UserError, text
+from vmre.core.messages import UserError, plural, text
 from vmre.crypto.group import GroupError, point_from_hex
 from vmre.voting import closing
 from vmre.voting.board import Board
@@ -203,8 +203,8 @@ def close(election: str, out: Path = Path("closing"), db: str | None = DB,
     atomic.write_text(out / "closing.json", json.dumps(closing_doc, indent=1))
     atomic.write_text(out / "aggregate.json", json.dumps(
         closing.aggregate(board, election, scheduler), indent=1))
-    _done("voting.cli.closed", ballots=closing_doc["ballots"], hash=closing_doc["final_hash"],
-          out=out)
+    _done("voting.cli.closed", ballots=plural("web.names.ballots", closing_doc["ballots"]),
+          hash=closing_doc["final_hash"], out=out)
 
 
 @election_app.command("tally")
