@@ -20,17 +20,23 @@ from pathlib import Path
 
 import pytest
 
-from support.resign import RecordForger, chain, hexs, read_board, read_json, write_json
+from support.resign import (
+    RecordForger,
+    audit_close_and_record,
+    chain,
+    hexs,
+    read_board,
+    read_json,
+    write_json,
+)
 from vmre.core.messages import UserError
 from vmre.count import acta_pdf
 from vmre.crypto import dkg, schnorr
 from vmre.crypto.group import L, base_mul, point_from_hex, random_scalar, scalar_from_hex
 from vmre.record import layout
 from vmre.record.verifier import verify_record
-from vmre.record.writer import write_record
 from vmre.simulacro.election import ReadyElection, open_election
 from vmre.simulacro.run import passphrase
-from vmre.voting import closing
 from vmre.voting import fingerprint as fingerprints
 from vmre.voting.ballot import encrypt_ballot, reveal, tracking_code
 from vmre.voting.context import ElectionContext, transcript_hash
@@ -72,26 +78,8 @@ def election(tmp_path_factory) -> Election:
     for i in range(CAST):
         ready.board.cast(eid, encrypt_ballot(ready.ctx, ENTITIES[i], ready.key(i),
                                              CHOICES[ENTITIES[i]])[0])
-    audited, nonces = encrypt_ballot(ready.ctx, "JAL", ready.key(4), JAL)
-    ready.board.spoil(eid, audited, reveal(audited, JAL, nonces))
-    closing_doc = ready.board.close(eid)
-    aggregate = closing.aggregate(ready.board, eid)
-    transcript = ready.ceremony.transcript()
-    key_shares = {}
-    for j in (1, 2, 3):
-        secret = ready.ceremony.key_share(j, passphrase(j, ready.seed), str(
-            ready.folder / "custodians" / f"custodian-{j}.secret"))
-        key_shares[j] = (secret, point_from_hex(transcript["verification_keys"][str(j)]))
-    shares = {j: closing.custodian_decrypt(
-        ready.ceremony, aggregate, j, passphrase(j, ready.seed),
-        str(ready.folder / "custodians" / f"custodian-{j}.secret")) for j in (1, 2, 3)}
-    results, valid, rejected = closing.combine(ready.ctx, transcript, aggregate,
-                                               list(shares.values()))
-    assert not rejected
-    record = write_record(base / "record", ready.board, eid, closing_doc, aggregate, valid,
-                          results)
-    return Election(ready, record, key_shares,
-                    scalar_from_hex(ready.board.election(eid).receipt_key))
+    record, forger = audit_close_and_record(ready, base, 4, JAL)
+    return Election(ready, record, forger.key_shares, forger.receipt_secret)
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ import pytest
 
 from support.resign import (
     RecordForger,
+    audit_close_and_record,
     chain,
     hexs,
     one_hot,
@@ -32,14 +33,12 @@ from support.resign import (
     write_json,
 )
 from vmre.crypto import credentials
-from vmre.crypto.group import L, point_from_hex, scalar_from_hex
+from vmre.crypto.group import L, scalar_from_hex
 from vmre.record import layout
 from vmre.record.verifier import verify_record
-from vmre.record.writer import write_record
 from vmre.simulacro.election import ReadyElection, open_election
-from vmre.simulacro.run import passphrase
 from vmre.voting import closing, tally
-from vmre.voting.ballot import encrypt_ballot, reveal, tracking_code
+from vmre.voting.ballot import encrypt_ballot, tracking_code
 
 JAL = {"gob-jal": "pan+pri", "dip-migrante-jal": "mc"}
 CDMX = {"jefatura-cdmx": "morena"}
@@ -73,26 +72,7 @@ def election(tmp_path_factory) -> Election:
         entity = ENTITIES[i]
         ready.board.cast(eid, encrypt_ballot(ready.ctx, entity, ready.key(i),
                                              JAL if entity == "JAL" else CDMX)[0])
-    audited, nonces = encrypt_ballot(ready.ctx, "JAL", ready.key(4), JAL)
-    ready.board.spoil(eid, audited, reveal(audited, JAL, nonces))
-    closing_doc = ready.board.close(eid)
-    aggregate = closing.aggregate(ready.board, eid)
-    transcript = ready.ceremony.transcript()
-    key_shares = {}
-    for j in (1, 2, 3):
-        secret = ready.ceremony.key_share(j, passphrase(j, ready.seed), str(
-            ready.folder / "custodians" / f"custodian-{j}.secret"))
-        key_shares[j] = (secret, point_from_hex(transcript["verification_keys"][str(j)]))
-    shares = {j: closing.custodian_decrypt(
-        ready.ceremony, aggregate, j, passphrase(j, ready.seed),
-        str(ready.folder / "custodians" / f"custodian-{j}.secret")) for j in (1, 2, 3)}
-    results, valid, rejected = closing.combine(ready.ctx, transcript, aggregate,
-                                               list(shares.values()))
-    assert not rejected
-    record = write_record(base / "record", ready.board, eid, closing_doc, aggregate, valid,
-                          results)
-    receipt_secret = scalar_from_hex(ready.board.election(eid).receipt_key)
-    forger = RecordForger(ready.ctx, receipt_secret, key_shares)
+    record, forger = audit_close_and_record(ready, base, 4, JAL)
     spoiled = json.loads((record / layout.SPOILED).read_text("utf-8").splitlines()[0])
     return Election(ready, record, forger, spoiled)
 

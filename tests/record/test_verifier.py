@@ -9,27 +9,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from support.resign import edit_json, edit_line, flip_hex
 from vmre.cli import app, register_parts
 from vmre.record import layout
 from vmre.record.verifier import verify_record
-
-
-def _edit_json(path: Path, change) -> None:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(layout.file_text(data), encoding="utf-8")
-
-
-def _edit_line(path: Path, index: int, change) -> None:
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    data = json.loads(lines[index])
-    change(data)
-    lines[index] = layout.line_text(data)
-    path.write_text("".join(lines), encoding="utf-8")
-
-
-def _flip_hex(text: str) -> str:
-    return ("1" if text[0] != "1" else "2") + text[1:]
 
 
 def _sections(record: Path) -> set[str]:
@@ -61,13 +44,13 @@ def test_results_match_the_votes_actually_cast(pristine_record):
 CASES = {
     "manifest party name": (layout.MANIFEST, lambda d: d["parties"][0].update(name="Otro"),
                             "2.2"),
-    "election base hash": (layout.ELECTION, lambda d: d.update(base_hash=_flip_hex(
+    "election base hash": (layout.ELECTION, lambda d: d.update(base_hash=flip_hex(
         d["base_hash"])), "2.3"),
     "election threshold": (layout.ELECTION, lambda d: d.update(threshold=1), "2.3"),
     "transcript commitment": (layout.TRANSCRIPT, lambda d: d["announcements"]["1"][
         "commitments"].__setitem__(1, d["announcements"]["2"]["commitments"][1]), "4.2"),
     "transcript sealed share": (layout.TRANSCRIPT, lambda d: d["shares"]["1"].update(
-        {"2": _flip_hex(d["shares"]["1"]["2"])}), "4.2"),
+        {"2": flip_hex(d["shares"]["1"]["2"])}), "4.2"),
     "transcript verdict": (layout.TRANSCRIPT, lambda d: d.update(qualified=[1, 2]), "4.3"),
     "credential entity": (layout.CREDENTIALS, lambda d: d["credentials"][0].update(
         entity="ZAC"), "5.2"),
@@ -88,7 +71,7 @@ def test_tampered_json_items_are_named(record_copy, case):
     name, change, section = CASES[case]
     if not (record_copy / name).exists():  # the absent custodian's share
         name = "shares/custodian-1.json" if name.endswith("-2.json") else name
-    _edit_json(record_copy / name, change)
+    edit_json(record_copy / name, change)
     assert section in _sections(record_copy)
 
 
@@ -97,7 +80,7 @@ BOARD_CASES = {
         alpha=d["ballot"]["contests"][0]["choices"][1]["alpha"]), {"6.5", "6.3"}),
     "received_at": (lambda d: d.update(received_at="2024-01-01T00:00:00+00:00"), {"7.2"}),
     "position": (lambda d: d.update(position=d["position"] + 1), {"7.1"}),
-    "credential": (lambda d: d["ballot"].update(credential=_flip_hex(d["ballot"]["credential"])),
+    "credential": (lambda d: d["ballot"].update(credential=flip_hex(d["ballot"]["credential"])),
                    {"6.5"}),
     "signature": (lambda d: d["ballot"]["signature"].reverse(), {"6.3"}),
     "not canonical JSON": (lambda d: d["ballot"].update(extra=float("nan")), {"7.1"}),
@@ -109,7 +92,7 @@ def test_tampered_board_entries_are_named(record_copy, case):
     change, sections = BOARD_CASES[case]
     path = record_copy / layout.BOARD
     tracking = json.loads(path.read_text().splitlines()[3])["tracking_code"]
-    _edit_line(path, 3, change)
+    edit_line(path, 3, change)
     report = verify_record(record_copy)
     assert {f.section for f in report.failures} & sections
     assert any(tracking in f.item for f in report.failures)
@@ -127,9 +110,9 @@ def test_removed_and_swapped_board_entries(record_copy):
 def test_tampered_spoiled_ballot_disclosure(record_copy):
     def change(d):
         cid = next(iter(d["disclosure"]["nonces"]))
-        d["disclosure"]["nonces"][cid][0] = _flip_hex(d["disclosure"]["nonces"][cid][0])
+        d["disclosure"]["nonces"][cid][0] = flip_hex(d["disclosure"]["nonces"][cid][0])
 
-    _edit_line(record_copy / layout.SPOILED, 0, change)
+    edit_line(record_copy / layout.SPOILED, 0, change)
     report = verify_record(record_copy)
     assert any(f.section == "8.1" and "spoiled ballot" in f.item for f in report.failures)
 
@@ -162,7 +145,7 @@ def test_cli_exit_codes(record_copy):
     runner = CliRunner()
     ok = runner.invoke(app, ["verify", str(record_copy)])
     assert ok.exit_code == 0, ok.output
-    _edit_json(record_copy / layout.RESULTS, CASES["results count"][1])
+    edit_json(record_copy / layout.RESULTS, CASES["results count"][1])
     bad = runner.invoke(app, ["verify", str(record_copy)])
     assert bad.exit_code == 1
     assert "§11.2" in bad.output and "results.json:gob-jal" in bad.output
@@ -174,7 +157,7 @@ def test_parallel_local_processes_give_the_same_report(pristine_record, record_c
                            progress=lambda done, total: seen.append((done, total)))
     assert report.ok and report.results == pristine_record.results
     assert seen[-1][0] == seen[-1][1] > 1
-    _edit_line(record_copy / layout.BOARD, 20, BOARD_CASES["signature"][0])
+    edit_line(record_copy / layout.BOARD, 20, BOARD_CASES["signature"][0])
     bad = verify_record(record_copy, workers=2, chunk=7)
     assert any(f.section == "6.3" for f in bad.failures)
 
@@ -187,6 +170,6 @@ def test_dask_distributed_cluster_runs_the_same_checks(pristine_record, record_c
         report = verify_record(pristine_record.record, scheduler=cluster.scheduler_address,
                                chunk=10)
         assert report.ok and report.results == pristine_record.results
-        _edit_line(record_copy / layout.BOARD, 5, BOARD_CASES["signature"][0])
+        edit_line(record_copy / layout.BOARD, 5, BOARD_CASES["signature"][0])
         bad = verify_record(record_copy, scheduler=cluster.scheduler_address, chunk=10)
         assert any(f.section == "6.3" for f in bad.failures)

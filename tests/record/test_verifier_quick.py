@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from support.resign import edit_json, edit_line, flip_hex
 from vmre.record import layout
 from vmre.record.verifier import Failure, RecordError, verify_record
 from vmre.simulacro.run import Outcome, run
@@ -36,23 +37,6 @@ def tiny(tmp_path) -> tuple[Outcome, Path]:
     return outcome, target
 
 
-def _edit_json(path: Path, change) -> None:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(layout.file_text(data), encoding="utf-8")
-
-
-def _edit_line(path: Path, index: int, change) -> None:
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    data = json.loads(lines[index])
-    change(data)
-    lines[index] = layout.line_text(data)
-    path.write_text("".join(lines), encoding="utf-8")
-
-
-def _flip_hex(text: str) -> str:
-    return ("1" if text[0] != "1" else "2") + text[1:]
-
 
 def _failed(record: Path) -> set[tuple[str, str]]:
     report = verify_record(record)
@@ -73,14 +57,14 @@ def test_the_tiny_record_holds_with_every_check_and_its_results(tiny):
 
 def test_a_wrong_published_fingerprint_fails(tiny):
     outcome, record = tiny
-    report = verify_record(record, fingerprint=_flip_hex(outcome.fingerprint))
+    report = verify_record(record, fingerprint=flip_hex(outcome.fingerprint))
     assert ("2.4", "fingerprint") in {(f.section, f.check) for f in report.failures}
 
 
 JSON_CASES = {
     "manifest party name": (layout.MANIFEST, lambda d: d["parties"][0].update(name="Otro"),
                             "2.2"),
-    "election base hash": (layout.ELECTION, lambda d: d.update(base_hash=_flip_hex(
+    "election base hash": (layout.ELECTION, lambda d: d.update(base_hash=flip_hex(
         d["base_hash"])), "2.3"),
     "election threshold": (layout.ELECTION, lambda d: d.update(threshold=2), "2.3"),
     "transcript verdict": (layout.TRANSCRIPT, lambda d: d.update(qualified=[1]), "4.3"),
@@ -101,7 +85,7 @@ JSON_CASES = {
 def test_a_tampered_file_is_named(tiny, case):
     _, record = tiny
     name, change, section = JSON_CASES[case]
-    _edit_json(record / name, change)
+    edit_json(record / name, change)
     assert section in {s for s, _ in _failed(record)}
 
 
@@ -147,7 +131,7 @@ def test_a_tampered_board_entry_is_named(tiny, case):
     change, sections = BOARD_CASES[case]
     path = record / layout.BOARD
     tracking = json.loads(path.read_text().splitlines()[1])["tracking_code"]
-    _edit_line(path, 1, change)
+    edit_line(path, 1, change)
     report = verify_record(record)
     assert {f.section for f in report.failures} & sections
     assert any(tracking in f.item for f in report.failures)
@@ -214,7 +198,7 @@ def test_a_closing_statement_without_a_proper_window_is_named(tiny, window):
                 closing.pop(key)
             else:
                 closing[key] = value
-    _edit_json(record / layout.CLOSING, change)
+    edit_json(record / layout.CLOSING, change)
     found = [f for f in verify_record(record).failures if f.check == "voting window"]
     assert [(f.section, f.item, f.detail) for f in found] == [(
         "7.4", layout.CLOSING,
@@ -234,7 +218,7 @@ def test_a_digest_line_names_everything_after_its_two_spaces(tiny):
 def test_a_spoiled_list_other_than_the_committed_one_is_named(tiny):
     _, record = tiny
     committed = json.loads((record / layout.CLOSING).read_text("utf-8"))["spoiled"]
-    _edit_json(record / layout.CLOSING, lambda d: d.update(
+    edit_json(record / layout.CLOSING, lambda d: d.update(
         spoiled={**d["spoiled"], "count": d["spoiled"]["count"] + 1}))
     found = [f for f in verify_record(record).failures if f.check == "spoiled list committed"]
     digest = hashlib.sha256((record / layout.SPOILED).read_bytes()).hexdigest()

@@ -19,10 +19,21 @@ from pathlib import Path
 from vmre.crypto import elgamal, proofs, schnorr
 from vmre.crypto.elgamal import Ciphertext
 from vmre.crypto.encoding import canonical_json
-from vmre.crypto.group import G, L, Point, base_mul, random_scalar, scalar_bytes, scalar_from_hex
+from vmre.crypto.group import (
+    G,
+    L,
+    Point,
+    base_mul,
+    point_from_hex,
+    random_scalar,
+    scalar_bytes,
+    scalar_from_hex,
+)
 from vmre.record import layout
+from vmre.record.writer import write_record
+from vmre.simulacro.run import passphrase
 from vmre.voting import ballot as ballots
-from vmre.voting import tally
+from vmre.voting import closing, tally
 from vmre.voting.board import CLOSING_TAG, RECEIPT_TAG, server_sign
 from vmre.voting.chain import entry_hash
 from vmre.voting.context import ElectionContext
@@ -170,3 +181,49 @@ def ciphertexts(document: dict, index: int) -> list[Ciphertext]:
 def signature_scalars(statement: dict) -> tuple[int, int]:
     c, s = statement["signature"]
     return scalar_from_hex(c), scalar_from_hex(s)
+
+
+def audit_close_and_record(ready, base: Path, auditor: int, choices: dict,
+                           custodians: Sequence[int] = (1, 2, 3)) -> tuple[Path, RecordForger]:
+    """Voter `auditor` audits one ballot, the board closes, `custodians` decrypt, and the record
+    is written under `base`/record; with the forger holding every key of that election."""
+    eid = ready.ctx.election_id
+    audited, nonces = ballots.encrypt_ballot(ready.ctx, "JAL", ready.key(auditor), choices)
+    ready.board.spoil(eid, audited, ballots.reveal(audited, choices, nonces))
+    closing_doc = ready.board.close(eid)
+    aggregate = closing.aggregate(ready.board, eid)
+    transcript = ready.ceremony.transcript()
+    secrets = {j: str(ready.folder / "custodians" / f"custodian-{j}.secret") for j in custodians}
+    key_shares = {j: (ready.ceremony.key_share(j, passphrase(j, ready.seed), secrets[j]),
+                      point_from_hex(transcript["verification_keys"][str(j)]))
+                  for j in custodians}
+    shares = [closing.custodian_decrypt(ready.ceremony, aggregate, j,
+                                        passphrase(j, ready.seed), secrets[j])
+              for j in custodians]
+    results, valid, rejected = closing.combine(ready.ctx, transcript, aggregate, shares)
+    assert not rejected
+    record = write_record(base / "record", ready.board, eid, closing_doc, aggregate, valid,
+                          results)
+    receipt_secret = scalar_from_hex(ready.board.election(eid).receipt_key)
+    return record, RecordForger(ready.ctx, receipt_secret, key_shares)
+
+
+def edit_json(path: Path, change) -> None:
+    """Change a record's JSON file in place, written back in the record's file form (§1.2)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(layout.file_text(data), encoding="utf-8")
+
+
+def edit_line(path: Path, index: int, change) -> None:
+    """Change line `index` of a record's JSON Lines file, written back in its file form."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    data = json.loads(lines[index])
+    change(data)
+    lines[index] = layout.line_text(data)
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def flip_hex(text: str) -> str:
+    """The same hex text with its first digit changed."""
+    return ("1" if text[0] != "1" else "2") + text[1:]
