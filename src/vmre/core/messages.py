@@ -49,25 +49,27 @@ def text(key: str, lang: str = DEFAULT_LANGUAGE, /, **params: object) -> str:
     return template.format(**params) if params else template
 
 
-def bilingual_plural(key: str, count: int, /, **params: object) -> str:
-    es, en = plural(key, count, "es", **params), plural(key, count, "en", **params)
+def _both(es: str, en: str) -> str:
+    """Spanish, then English, once when they read the same."""
     return es if es == en else f"{es} / {en}"
+
+
+def bilingual_plural(key: str, count: int, /, **params: object) -> str:
+    return _both(plural(key, count, "es", **params), plural(key, count, "en", **params))
 
 
 def bilingual_counts(key: str, /, counts: dict[str, tuple[str, int]],
                      **params: object) -> str:
     """Spanish, then English, of a text holding several counts: `counts` maps each
     placeholder to (plural key, count), each said in its language's grammatical form."""
-    said = [text(key, lang, **{name: plural(k, n, lang) for name, (k, n) in counts.items()},
-                 **params) for lang in LANGUAGES]
-    return said[0] if said[0] == said[1] else " / ".join(said)
+    es, en = (text(key, lang, **{name: plural(k, n, lang) for name, (k, n) in counts.items()},
+                   **params) for lang in ("es", "en"))
+    return _both(es, en)
 
 
 def bilingual(key: str, /, **params: object) -> str:
     """Spanish, then English: for the command line and logs read by either."""
-    es = text(key, "es", **params)
-    en = text(key, "en", **params)
-    return es if es == en else f"{es} / {en}"
+    return _both(text(key, "es", **params), text(key, "en", **params))
 
 
 class UserError(Exception):
