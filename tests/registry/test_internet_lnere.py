@@ -5,9 +5,7 @@ modality" and never counted (docs/count.md §2.2)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import text, update
 
@@ -15,7 +13,14 @@ from vmre.core.database import make_engine, transaction
 from vmre.registry import service
 from vmre.registry.models import Request
 
-from .test_lists import PEL, _cli, _lnere, _submit, ceremony  # noqa: F401  (a fixture)
+from .test_lists import (  # noqa: F401  (ceremony: a fixture)
+    PEL,
+    _cli,
+    _lnere,
+    _open_process,
+    _submit,
+    ceremony,
+)
 
 
 def _words(result) -> str:
@@ -25,14 +30,7 @@ def _words(result) -> str:
 def test_internet_lnere_from_the_registry_makes_the_count_refuse_their_envelopes(
         env, db_url, tmp_path, ceremony):  # noqa: F811
     vmre = _cli(db_url)
-    vmre("election", "register", "--dir", str(ceremony))
-    local = dt.datetime.now(dt.UTC).astimezone(ZoneInfo("America/Mexico_City")).replace(
-        tzinfo=None, microsecond=0, second=0)
-    vmre("registry", "process-add", "--election", PEL, "--name", "PEL 2024 extranjero",
-         "--opens", (local - dt.timedelta(days=5)).isoformat(),
-         "--closes", (local + dt.timedelta(days=20)).isoformat(),
-         "--corrections-until", (local + dt.timedelta(days=30)).isoformat(),
-         "--card-min-year", "2024", "--entities", "JAL,PUE,CDMX")
+    _open_process(vmre, ceremony, "JAL,PUE,CDMX")
     jal = [r for r in env.good_records() if r.entity_id == "JAL"][:2]
     pue = [r for r in env.good_records() if r.entity_id == "PUE"][:2]
     cdmx = next(r for r in env.good_records() if r.entity_id == "CDMX")

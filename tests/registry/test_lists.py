@@ -170,6 +170,19 @@ def _cli(db_url):
     return vmre
 
 
+def _open_process(vmre, ceremony, entities: str) -> None:
+    """On the command line: the voting side's manifest registered, and the PEL's registration
+    process open since five days ago (Mexico City wall-clock times, as an operator types them)."""
+    vmre("election", "register", "--dir", str(ceremony))
+    local = dt.datetime.now(dt.UTC).astimezone(ZoneInfo("America/Mexico_City")).replace(
+        tzinfo=None, microsecond=0, second=0)
+    vmre("registry", "process-add", "--election", PEL, "--name", "PEL 2024 extranjero",
+         "--opens", (local - dt.timedelta(days=5)).isoformat(),
+         "--closes", (local + dt.timedelta(days=20)).isoformat(),
+         "--corrections-until", (local + dt.timedelta(days=30)).isoformat(),
+         "--card-min-year", "2024", "--entities", entities)
+
+
 def _submit(env, record, modality: str) -> str:
     files = {k: v[1] for k, v in files_for(record).items()}
     with transaction(env.app.state.sessions) as s:
@@ -186,14 +199,7 @@ def _lnere(path) -> tuple[dict, list[dict]]:
 
 def test_postal_lnere_from_the_closed_list_to_the_count(env, db_url, tmp_path, ceremony):
     vmre = _cli(db_url)
-    vmre("election", "register", "--dir", str(ceremony))  # the voting side's manifest
-    local = dt.datetime.now(dt.UTC).astimezone(ZoneInfo("America/Mexico_City")).replace(
-        tzinfo=None, microsecond=0, second=0)
-    vmre("registry", "process-add", "--election", PEL, "--name", "PEL 2024 extranjero",
-         "--opens", (local - dt.timedelta(days=5)).isoformat(),
-         "--closes", (local + dt.timedelta(days=20)).isoformat(),
-         "--corrections-until", (local + dt.timedelta(days=30)).isoformat(),
-         "--card-min-year", "2024", "--entities", "JAL,PUE,CDMX,GTO")
+    _open_process(vmre, ceremony, "JAL,PUE,CDMX,GTO")
     jal = [r for r in env.good_records() if r.entity_id == "JAL"][:2]
     pue = [r for r in env.good_records() if r.entity_id == "PUE"][:2]
     on_time, late = (_submit(env, r, "postal") for r in jal)
