@@ -140,7 +140,7 @@ def test_a_representative_files_in_the_name_of_its_accounts_party_whatever_the_f
     rep = _signed_in(env, "rep_morena")
     home = rep.get(OBSERVERS, headers=HTML).text
     assert 'name="party"' not in home  # the form no longer asks
-    assert text("registry.lnere_page.filing_as", "es", filer="MORENA") in home
+    assert text("registry.lnere_page.filing_as", "es", filer="Morena (MORENA)") in home
     forged = rep.post(FILE, headers=HTML, data={
         "entity": "JAL", "subject": "Revisar la adenda", "party": "PAN", "filer": "PAN",
         "filer_kind": "cnv", "csrf": csrf_of(home)})

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from vmre.core import audit
+from vmre.core import audit, parties
 from vmre.core.messages import UserError, text
 from vmre.core.staff import OBSERVERS, Role, StaffUser
 from vmre.count.models import Acta, CountingTable
@@ -71,7 +71,7 @@ def _page(request: Request, session: Session, user: StaffUser, code: int = 200,
                           "count": count_progress(session, election.id)})
     return render(request, "observers.html", code, user=user, processes=processes,
                   elections=elections, can_file=_filer_kind(user) is not None,
-                  filing_as=_filer(user),
+                  filing_as=_filer_name(user),
                   **{"error": None, "form": {}, "filed": None, **extra})
 
 
@@ -101,6 +101,13 @@ def _filer(user: StaffUser) -> str:
     account (vmre.core.parties) — never a name typed in the form; "" if the account has no
     party yet (an account made before accounts held one)."""
     return "CNV" if _filer_kind(user) == "cnv" else (user.party or "")
+
+
+def _filer_name(user: StaffUser) -> str:
+    """The filer as people read it: "Partido Acción Nacional (PAN)", or "CNV"."""
+    filer = _filer(user)
+    party = parties.BY_ID.get(filer) if _filer_kind(user) == "party" else None
+    return f"{party.name} ({party.id})" if party else filer
 
 
 @router.post("/{election_id}/observaciones")
