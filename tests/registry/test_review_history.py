@@ -3,7 +3,7 @@ the log holds for a request — received, e-mail confirmed, correction asked (th
 their labels), link sent, links limited, corrected, document viewed, rejected (the reason
 in words), reinstated and reversed (the supervisor's note), accepted into the addendum —
 shows the catalogue's sentence in the page's language, never the log's `key=value` text
-nor a person's data."""
+nor a person's data; the system and the applicant are named in words too."""
 
 from __future__ import annotations
 
@@ -45,16 +45,17 @@ def _expected(lang: str) -> list[tuple[str, str, str]]:
         return text(f"registry.{key}", lang, **params)
 
     reason = t("history.reason", reason=t("reason.signature"))
+    system, citizen = t("history.actor.system"), t("history.actor.citizen")
     return [
-        ("system", t("action.submitted"),
+        (system, t("action.submitted"),
          t("history.submitted", modality=t("modality.internet"))),
-        ("system", t("action.email_confirmed"), t("history.email_confirmed")),
+        (system, t("action.email_confirmed"), t("history.email_confirmed")),
         ("revisor", t("action.correction_asked"),
          t("history.correction_asked", items=t("item.address")) + " "
          + t("history.fields", fields=f"{t('form.city')}, {t('form.street')}")),
-        *[("system", t("action.change_link_sent"), t("history.change_link_sent"))] * 3,
-        ("citizen", t("action.change_rate_limited"), t("history.change_rate_limited")),
-        ("system", t("action.corrected"), t("history.corrected")),
+        *[(system, t("action.change_link_sent"), t("history.change_link_sent"))] * 3,
+        (citizen, t("action.change_rate_limited"), t("history.change_rate_limited")),
+        (system, t("action.corrected"), t("history.corrected")),
         ("revisor", t("action.document_viewed"), t("history.document_viewed")),
         ("revisor", t("action.rejected"), t("history.rejected") + " " + reason),
         ("super", t("action.reinstated"), " ".join((

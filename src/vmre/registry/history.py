@@ -88,9 +88,17 @@ def describe(action: str, detail: str, lang: str) -> str:
     return sentence
 
 
+_ACTORS = ("system", "citizen")  # who acts but is no staff account: named in words
+
+
+def actor_name(actor: str, lang: str) -> str:
+    return text(f"registry.history.actor.{actor}", lang) if actor in _ACTORS else actor
+
+
 def of_request(session: Session, folio: str, lang: str) -> list[Step]:
     """Every logged step whose subject is the request's folio, oldest first."""
     rows = session.scalars(select(AuditEvent).where(AuditEvent.subject == folio)
                            .order_by(AuditEvent.id))
-    return [Step(e.at, e.actor, e.action, describe(e.action, e.detail or "", lang))
+    return [Step(e.at, actor_name(e.actor, lang), e.action,
+                 describe(e.action, e.detail or "", lang))
             for e in rows]
