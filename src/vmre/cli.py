@@ -65,6 +65,9 @@ def staff_add(
     username: str,
     roles: str = typer.Option(..., help="administrator,supervisor,reviewer,opl,agent,..."),
     entity: str | None = typer.Option(None, help="Entidad (OPL) / entity scope."),
+    party: str | None = typer.Option(
+        None, help="Partido de una representación (party_rep): PAN, PRI, … / the party a "
+        "party_rep account speaks for."),
     db: str | None = DB_OPTION,
 ) -> None:
     """Crea una cuenta de personal / create a staff account (password read from stdin).
@@ -72,15 +75,31 @@ def staff_add(
     La persona configura su segundo factor (TOTP) en su primer acceso / the person sets up
     their second factor (TOTP) at their first sign-in."""
     from vmre.core.database import make_engine, migrate, session_factory, transaction
-    from vmre.core.staff import create_user, parse_roles
+    from vmre.core.staff import create_user, parse_roles, party_for
 
     wanted = parse_roles(roles)  # before the password: a typo costs no typing
+    party_for(wanted, party)
     password = read_password()
     engine = make_engine(db)
     migrate(engine)
     with transaction(session_factory(engine)) as session:
-        create_user(session, username, password, wanted, entity)
+        create_user(session, username, password, wanted, entity, party)
     typer.echo(text("core.cli.done"))
+
+
+@staff_app.command("party")
+def staff_party(username: str, party: str, db: str | None = DB_OPTION) -> None:
+    """Cambia el partido de una representación / set the party a party_rep account speaks
+    for (logged)."""
+    from vmre.core.database import make_engine, migrate, session_factory, transaction
+    from vmre.core.staff import find_user, set_party
+
+    engine = make_engine(db)
+    migrate(engine)
+    with transaction(session_factory(engine)) as session:
+        user = set_party(session, find_user(session, username), party, "command")
+        done = user.party
+    typer.echo(text("core.staff.party_set", username=username, party=done))
 
 
 @staff_app.command("password")

@@ -56,9 +56,9 @@ def _post(client: TestClient, page: str, action: str, **data):
     return client.post(action, data={**data, "csrf": token}, headers=HTML)
 
 
-def _observer(env, name: str, role: Role) -> TestClient:
+def _observer(env, name: str, role: Role, party: str | None = None) -> TestClient:
     with transaction(env.app.state.sessions) as s:
-        create_user(s, name, PASSWORD, [role])
+        create_user(s, name, PASSWORD, [role], party=party)
     client = TestClient(env.app)
     answer = sign_in(client, name, PASSWORD)
     assert answer.status_code == 200 and str(answer.url).endswith("/admin/"), answer.text
@@ -190,17 +190,17 @@ def test_the_files_come_only_when_the_law_allows_them(env):
 def test_party_representatives_and_the_cnv_file_their_own_observations(env):
     _included(env, n=1)
     _close(env)
-    pri = _observer(env, "rep_pri", Role.PARTY_REP)
+    pri = _observer(env, "rep_pri", Role.PARTY_REP, "PRI")
     home = pri.get("/admin/observacion/", headers=HTML)
     assert f'action="/admin/observacion/{ELECTION}/observaciones"' in home.text
     action = f"/admin/observacion/{ELECTION}/observaciones"
     filed = pri.post(action, headers=HTML, data={
-        "entity": "JAL", "party": "PRI", "subject": "Revisar domicilios repetidos",
+        "entity": "JAL", "subject": "Revisar domicilios repetidos",
         "csrf": csrf_of(home.text)})
     assert filed.status_code == 200 and text(
         "registry.lnere_page.observer_filed", "es", id=1, entity="JAL") in filed.text
     refused = pri.post(action, headers=HTML, data={
-        "entity": "PUE", "party": "PRI", "subject": "x", "csrf": csrf_of(home.text)})
+        "entity": "PUE", "subject": "x", "csrf": csrf_of(home.text)})
     assert refused.status_code == 409 and _alert(refused.text).startswith(
         "La lista de PUE aún no está cerrada")
     cnv = _observer(env, "cnv_1", Role.CNV)

@@ -28,7 +28,8 @@ PROCESS = "PEL-2027"
 
 def _signed_in(app, name: str, role: Role) -> TestClient:
     with transaction(app.state.sessions) as s:
-        create_user(s, name, PASSWORD, [role])
+        create_user(s, name, PASSWORD, [role],
+                    party="PAN" if role is Role.PARTY_REP else None)
     client = TestClient(app)
     assert sign_in(client, name, PASSWORD).status_code == 200
     return client

@@ -146,9 +146,10 @@ def test_an_administrator_resets_a_lost_second_factor_on_the_staff_page(sqlite_u
     assert text("web.staff.enrolled", "es") in accounts.text
     form = re.search(r'action="(/admin/personal/\d+/segundo-factor)"[^>]*>'
                      r'<input type="hidden" name="csrf" value="([^"]+)"', accounts.text)
-    forms = dict(re.findall(r'<td>(\w+)</td><td>[^<]*</td>\s*<td>[^<]*</td>\s*<td><form '
-                            r'method="post" action="(/admin/personal/\d+/segundo-factor)"',
-                            accounts.text))
+    # user, roles, party (none for these accounts), second factor, the reset button
+    forms = dict(re.findall(r'<td>(\w+)</td><td>[^<]*</td>\s*<td>[^<]*</td>\s*<td>[^<]*</td>'
+                            r'\s*<td><form method="post" '
+                            r'action="(/admin/personal/\d+/segundo-factor)"', accounts.text))
     assert form and set(forms) == {"jefa", "revisora"}
     done = boss.post(forms["revisora"], data={"csrf": form.group(2)})
     assert text("core.staff.totp_reset", "es", username="revisora") in done.text

@@ -10,10 +10,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from vmre.core import totp
+from vmre.core import audit, totp
 from vmre.core.audit import utcnow
 from vmre.core.database import Base, UtcDateTime
 from vmre.core.messages import UserError
+from vmre.core.parties import party as known_party
 from vmre.core.sessions import end_sessions, staff_subject
 
 _hasher = PasswordHasher()
@@ -45,6 +46,9 @@ class StaffUser(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     roles: Mapped[str] = mapped_column(String(200))  # comma-separated Role values
     entity: Mapped[str | None] = mapped_column(String(40), nullable=True)  # OPL scope
+    # A party representative speaks for one party (vmre.core.parties id); None for any
+    # other account. Their observations are filed in this party's name, never a typed one.
+    party: Mapped[str | None] = mapped_column(String(16), nullable=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     # The second factor (TOTP): None until enrolled at the first sign-in, and again after
@@ -75,9 +79,24 @@ def parse_roles(value: str) -> list[Role]:
     return [Role(name) for name in names]
 
 
+def party_for(roles: list[Role], party: str | None) -> str | None:
+    """The party an account with these roles holds: required for a party representative
+    (one of the parties the project knows), refused for any other account."""
+    given = (party or "").strip()
+    if Role.PARTY_REP not in roles:
+        if given:
+            raise UserError("core.staff.party_not_for_role", party=given[:40])
+        return None
+    if not given:
+        raise UserError("core.staff.party_required")
+    return known_party(given).id
+
+
 def create_user(
-    session: Session, username: str, password: str, roles: list[Role], entity: str | None = None
+    session: Session, username: str, password: str, roles: list[Role], entity: str | None = None,
+    party: str | None = None,
 ) -> StaffUser:
+    party = party_for(roles, party)
     if len(password) < 12:
         raise UserError("core.staff.weak_password")
     username = username.strip()
@@ -90,9 +109,25 @@ def create_user(
         password_hash=hash_password(password),
         roles=",".join(r.value for r in roles),
         entity=entity,
+        party=party,
     )
     session.add(user)
     session.flush()
+    return user
+
+
+def roles_of(user: StaffUser) -> list[Role]:
+    known = {role.value for role in Role}
+    return [Role(name) for name in user.roles.split(",") if name in known]
+
+
+def set_party(session: Session, user: StaffUser, party: str, actor: str) -> StaffUser:
+    """An administrator changes the party a representative's account speaks for; logged."""
+    new = party_for(roles_of(user), party)
+    if new != user.party:
+        audit.record(session, actor, "staff_party_set", user.username,
+                     f"from={user.party or '-'} to={new}")
+        user.party = new
     return user
 
 

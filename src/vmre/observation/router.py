@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from vmre.core import audit
+from vmre.core import audit, parties
 from vmre.core.messages import UserError, text
 from vmre.core.staff import OBSERVERS, Role, StaffUser
 from vmre.count.models import Acta, CountingTable
@@ -71,6 +71,7 @@ def _page(request: Request, session: Session, user: StaffUser, code: int = 200,
                           "count": count_progress(session, election.id)})
     return render(request, "observers.html", code, user=user, processes=processes,
                   elections=elections, can_file=_filer_kind(user) is not None,
+                  filing_as=_filer_name(user),
                   **{"error": None, "form": {}, "filed": None, **extra})
 
 
@@ -95,21 +96,42 @@ def _filer_kind(user: StaffUser) -> str | None:
     return None
 
 
+def _filer(user: StaffUser) -> str:
+    """The name an observation is filed under: the CNV, or the party of the representative's
+    account (vmre.core.parties) — never a name typed in the form; "" if the account has no
+    party yet (an account made before accounts held one)."""
+    return "CNV" if _filer_kind(user) == "cnv" else (user.party or "")
+
+
+def _filer_name(user: StaffUser) -> str:
+    """The filer as people read it: "Partido Acción Nacional (PAN)", or "CNV"."""
+    filer = _filer(user)
+    party = parties.BY_ID.get(filer) if _filer_kind(user) == "party" else None
+    return f"{party.name} ({party.id})" if party else filer
+
+
 @router.post("/{election_id}/observaciones")
 def file_observation(request: Request, election_id: str, entity: str = Form(""),
-                     party: str = Form(""), subject: str = Form(""), csrf: str = Form(""),
+                     subject: str = Form(""), csrf: str = Form(""),
                      session: Session = DB, user: StaffUser = Depends(filers)):
-    """An observation filed by the party's representative or the CNV themselves."""
+    """An observation filed by the party's representative or the CNV themselves. The filer
+    comes from the account: a `party`, `filer` or `filer_kind` field in the form is not read."""
     check_csrf(request, csrf)
     kind = _filer_kind(user)
+    lang = language(request)
     if kind is None:
         with request.app.state.sessions() as log_session, log_session.begin():
             audit.record(log_session, user.username, "forbidden", request.url.path)
-        lang = language(request)
         raise Forbidden(text("core.staff.needs_role", lang,
                              roles=role_names(FILERS, lang),
                              mine=role_names(user.roles.split(","), lang)), FILERS)
-    filer = "CNV" if kind == "cnv" else party
+    form = {"process": election_id, "entity": entity, "subject": subject}
+    filer = _filer(user)
+    if not filer:
+        audit.record(session, user.username, "registry.observation_refused",
+                     f"{election_id}/{entity[:40]}", "no party on the account")
+        return _page(request, session, user, 409, form=form,
+                     error=text("core.staff.party_missing", lang))
     try:
         row = validity.file_observation(session, election_id, entity, kind, filer, subject,
                                         user.username)
@@ -117,9 +139,7 @@ def file_observation(request: Request, election_id: str, entity: str = Form(""),
         code = 404 if err.key in ("registry.process.unknown",
                                   "registry.list.unknown_entity") else (
             422 if err.key == "registry.lnere.observation_empty" else 409)
-        return _page(request, session, user, code, error=err.message(language(request)),
-                     form={"process": election_id, "entity": entity, "party": party,
-                           "subject": subject})
+        return _page(request, session, user, code, error=err.message(lang), form=form)
     return RedirectResponse(f"/admin/observacion/?filed={row.id}", status_code=303)
 
 

@@ -36,6 +36,7 @@ from vmre.registry import (
     postal_lnere,
     service,
 )
+from vmre.registry import history as review_history
 from vmre.registry import validity_pages as lnere_pages
 from vmre.registry.models import CORRECTION_ITEMS, REASONS, Status
 from vmre.registry.models import Request as RegRequest
@@ -437,7 +438,7 @@ def review_detail(request: Request, folio: str, user: StaffUser = Depends(REVIEW
             req = service.request_by_folio(session, folio)
         except UserError as err:
             raise HTTPException(404, err.message(lang)) from None
-        history = [e for e in audit.events(session) if e.subject == req.folio]
+        history = review_history.of_request(session, req.folio, lang)
     return render(request, "registry_detail.html", user=user, req=req, history=history,
                   notice=request.query_params.get("notice"), problem=None,
                   docs=_documents(req), fields=_CORRECTABLE_FIELDS, **_form_context(lang))
@@ -489,7 +490,7 @@ def _decide_page(request: Request, folio: str, user: StaffUser, form):
     except UserError as err:
         with transaction(_sessions(request)) as session:
             req = service.request_by_folio(session, folio)
-            history = [e for e in audit.events(session) if e.subject == req.folio]
+            history = review_history.of_request(session, req.folio, lang)
         return render(request, "registry_detail.html", 422, user=user, req=req, history=history,
                       notice=None, problem=err.message(lang), docs=_documents(req),
                       fields=_CORRECTABLE_FIELDS, **_form_context(lang))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from vmre.core import audit, totp
 from vmre.core.audit import utcnow
 from vmre.core.messages import UserError, text
+from vmre.core.parties import PARTIES
 from vmre.core.ratelimit import RateLimiter
 from vmre.core.staff import (
     Role,
@@ -19,6 +20,7 @@ from vmre.core.staff import (
     check_totp,
     enrol_totp,
     reset_totp,
+    set_party,
     totp_uri,
 )
 from vmre.web.deps import DB, current_staff, require_roles
@@ -204,10 +206,35 @@ ADMINISTER = require_roles()  # administrators only
 @router.get("/personal/")
 def staff_accounts(request: Request, user: StaffUser = Depends(ADMINISTER),
                    session: Session = DB):
-    """Every staff account, its roles and whether its second factor is set up."""
+    """Every staff account, its roles, a representative's party and whether its second
+    factor is set up."""
+    return _accounts_page(request, session)
+
+
+def _accounts_page(request: Request, session: Session, code: int = 200,
+                   **extra: object):
     accounts = list(session.scalars(select(StaffUser).order_by(StaffUser.username)))
-    return render(request, "staff_accounts.html", accounts=accounts,
-                  done=request.query_params.get("hecho", ""))
+    return render(request, "staff_accounts.html", code, accounts=accounts, parties=PARTIES,
+                  party_rep=Role.PARTY_REP.value,
+                  **{"done": request.query_params.get("hecho", ""),
+                     "party_done": request.query_params.get("partido", ""),
+                     "error": None, **extra})
+
+
+@router.post("/personal/{account_id}/partido")
+def staff_set_party(request: Request, account_id: int, party: str = Form(""),
+                    csrf: str = Form(""), user: StaffUser = Depends(ADMINISTER),
+                    session: Session = DB):
+    """An administrator changes the party a representative's account speaks for."""
+    check_csrf(request, csrf)
+    account = session.get(StaffUser, account_id)
+    if account is None:
+        raise HTTPException(404, text("web.not_found", language(request)))
+    try:
+        set_party(session, account, party, user.username)
+    except UserError as err:
+        return _accounts_page(request, session, 422, error=err.message(language(request)))
+    return RedirectResponse(f"/admin/personal/?partido={account.id}", status_code=303)
 
 
 @router.post("/personal/{account_id}/segundo-factor")
