@@ -288,3 +288,24 @@ def test_saving_twice_logs_only_what_changed_and_the_file_no_longer_rules(site):
     # the emblem was not uploaded: the file's is kept, now from the database
     assert b"Escudo de prueba" in TestClient(app).get("/identidad/emblema.svg").content
     assert "Instituto de Identidad Guardada" in public_home(app)
+
+
+def test_the_stored_identity_is_kept_on_each_database(db_url, tmp_path, monkeypatch):
+    """SQLite and PostgreSQL: the row (JSON values, emblem bytes, UTC instant) reads back."""
+    monkeypatch.setenv(identity.ENV, str(own_identity(tmp_path)))
+    app = with_staff(create_app(db_url))
+    assert post(admin(app), form(), NEW_SVG).status_code == 200
+    later = create_app(db_url)  # another server process on the same database
+    page = TestClient(later).get("/?lang=es").text
+    assert "Instituto de Identidad Guardada" in page and "+34 900 555 014" in page
+    assert TestClient(later).get("/identidad/emblema.svg").content == NEW_SVG
+    app.state.engine.dispose()
+    later.state.engine.dispose()
+
+
+def test_each_site_in_a_process_shows_its_own_database_identity(site, tmp_path):
+    app, _voters, _url = site
+    assert post(admin(app), form(), NEW_SVG).status_code == 200
+    other = create_app(f"sqlite:///{tmp_path / 'otro.sqlite'}")  # made last in this process
+    assert "Instituto de Pruebas Lejanas" in TestClient(other).get("/?lang=es").text
+    assert "Instituto de Identidad Guardada" in public_home(app)
