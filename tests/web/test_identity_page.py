@@ -246,11 +246,12 @@ def test_a_colour_pair_below_aa_contrast_is_refused(site):
 def test_bad_contact_values_are_refused_each_with_its_message(site):
     app, _voters, _url = site
     client = admin(app)
-    answer = post(client, form(name_en="", primary="rojo", email="sin-arroba",
-                               opens="21:00", closes="09:00", **{
+    answer = post(client, form(name_es="Instituto\r\nX-Falso: 1", name_en="", primary="rojo",
+                               email="sin-arroba", opens="21:00", closes="09:00", **{
                                    "phone-0-number": "llame<script>", "phone-1-country": "ZZ"}))
     assert answer.status_code == 400
     for field, key, params in (
+            ("name_es", "web.identity.form.name", {"limit": 200}),
             ("name_en", "web.identity.form.name", {"limit": 200}),
             ("primary", "web.identity.form.colour", {}),
             ("email", "web.identity.form.email", {}),

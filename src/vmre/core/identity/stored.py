@@ -33,6 +33,7 @@ _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 _HOUR = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 _EMAIL = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+")
 _PHONE = re.compile(r"\+?[0-9][0-9 ().-]{2,28}[0-9]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # a name is one line: it goes into headers and PDFs
 MAX_NAME, MAX_HOURS, MAX_PHONES = 200, 200, 40
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ def check(values: Values) -> list[tuple[str, UserError]]:
         problems.append((field_, UserError(key, **params)))
 
     for lang, name in values.names.items():
-        if not name.strip() or len(name) > MAX_NAME:
+        if not name.strip() or len(name) > MAX_NAME or _CONTROL.search(name):
             bad(f"name_{lang}", "web.identity.form.name", limit=MAX_NAME)
     colours_ok = True
     for field_ in ("primary", "primary_text", "focus"):
@@ -115,7 +116,7 @@ def check(values: Values) -> list[tuple[str, UserError]]:
     if len(values.email) > 254 or not _EMAIL.fullmatch(values.email):
         bad("email", "web.identity.form.email")
     for lang, days in values.days.items():
-        if not days.strip() or len(days) > MAX_HOURS:
+        if not days.strip() or len(days) > MAX_HOURS or _CONTROL.search(days):
             bad(f"days_{lang}", "web.identity.form.days", limit=MAX_HOURS)
     if not (_HOUR.fullmatch(values.opens) and _HOUR.fullmatch(values.closes)) \
             or values.opens >= values.closes:
