@@ -93,6 +93,12 @@ def latest_engine() -> Engine | None:
     return _latest() if _latest is not None else None
 
 
+def forget_latest_engine() -> None:
+    """No database opened yet, as at a process's start (a test that starts afresh)."""
+    global _latest
+    _latest = None
+
+
 def make_engine(url: str | None = None) -> Engine:
     global _latest
     engine = _make_engine(database_url(url))
