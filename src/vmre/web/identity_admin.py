@@ -18,7 +18,7 @@ from vmre.web.admin import ADMINISTER
 from vmre.web.security import check_csrf, language
 from vmre.web.templating import render
 
-router = APIRouter(prefix="/admin/identidad")
+router = APIRouter(prefix="/admin/identidad", include_in_schema=False)  # a page, not the API
 BLANK_PHONE_ROWS = 3  # empty rows under the lines in force, to add new ones
 _PHONE_FIELD = re.compile(r"phone-([0-9]{1,3})-number")
 MAX_FIELD = 1000  # longer text is cut before it is checked (the checks refuse it anyway)
