@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from fastapi import APIRouter, Depends, Request
+from sqlalchemy.exc import IntegrityError
 from starlette.datastructures import FormData, UploadFile
 
 from vmre.core import identity
@@ -92,8 +93,14 @@ def identity_save(request: Request, form: FormData = Depends(_form),
             errors.setdefault(field_, err.message(lang))
         return _page(request, values, 400, errors=errors)
     before = identity.current()
-    with transaction(request.app.state.sessions) as session:
-        changed = stored.save(session, user.username, values, svg, before)
+    for attempt in (1, 2):
+        try:
+            with transaction(request.app.state.sessions) as session:
+                changed = stored.save(session, user.username, values, svg, before)
+            break
+        except IntegrityError:  # two first saves at once: the other's row is there now
+            if attempt == 2:
+                raise
     stored.forget(request.app.state.engine)  # after the commit: the next read sees the row
     return _page(request, values, saved=changed or [text("web.identity.page.nothing_changed",
                                                           lang)])
