@@ -24,6 +24,16 @@ def _postgres_reachable() -> bool:
         return False
 
 
+@pytest.fixture(autouse=True)
+def _no_database_from_an_earlier_test():
+    """What is read outside any request (the institution's stored identity in a mail or a
+    PDF made by a command) follows the database the process opened last: each test starts as
+    a new process would, not on the database an earlier test left behind."""
+    from vmre.core.database import forget_latest_engine
+
+    forget_latest_engine()
+
+
 @pytest.fixture
 def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'vmre.sqlite'}"

@@ -62,7 +62,7 @@ def test_every_public_page_carries_the_operators_identity_contact_and_privacy_li
         header = html.split('<header class="site"', 1)[1].split("</header>", 1)[0]
         footer = html.split('<footer class="site"', 1)[1].split("</footer>", 1)[0]
         assert "Instituto de Pruebas Lejanas" in header, path
-        assert 'src="/identidad/emblema.svg"' in header, path
+        assert 'src="/identidad/emblema.svg?v=' in header, path
         assert "+1 800 555 0199" in footer and "(llamada gratuita)" in footer, path
         assert "mailto:ayuda@pruebas.example" in footer, path
         assert "hora del centro de México" in footer, path

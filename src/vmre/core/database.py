@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -83,8 +84,29 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+_latest: weakref.ref[Engine] | None = None
+
+
+def latest_engine() -> Engine | None:
+    """The engine this process made last, while it lives: the database a command works on,
+    for what is read outside any request (the institution's stored identity in a mail)."""
+    return _latest() if _latest is not None else None
+
+
+def forget_latest_engine() -> None:
+    """No database opened yet, as at a process's start (a test that starts afresh)."""
+    global _latest
+    _latest = None
+
+
 def make_engine(url: str | None = None) -> Engine:
-    url = database_url(url)
+    global _latest
+    engine = _make_engine(database_url(url))
+    _latest = weakref.ref(engine)
+    return engine
+
+
+def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
 

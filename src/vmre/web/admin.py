@@ -191,6 +191,7 @@ AREAS = (
     ("/admin/observacion/", "web.admin.area.observers",
      (Role.PARTY_REP, Role.CNV, Role.AUDITOR)),
     ("/admin/personal/", "web.admin.area.staff", ()),  # administrators only
+    ("/admin/identidad/", "web.admin.area.identity", ()),  # administrators only
 )
 
 

@@ -26,7 +26,7 @@ from vmre.registry.router import router as registry_router
 from vmre.reports.router import router as reports_router
 from vmre.service.router import router as service_router
 from vmre.voting.router import ROUTERS as VOTING_ROUTERS
-from vmre.web import admin, help_centre, home, identity
+from vmre.web import admin, help_centre, home, identity, identity_admin
 from vmre.web.deps import StaffRequired
 from vmre.web.nul import RefuseNul
 from vmre.web.openapi import openapi_router
@@ -56,6 +56,7 @@ def create_app(database: str | None = None, *, secret_key: str | None = None,
     app.state.sessions = session_factory(engine)
     app.state.https = https
     app.add_middleware(ServerSessions, factory=app.state.sessions, secure=https)
+    app.add_middleware(identity.IdentityDatabase, engine=engine)  # the stored identity
     app.add_middleware(RefuseNul)  # before any session look-up; under the strict headers
     app.add_middleware(SecurityHeaders, hsts=https)
     app.mount("/static", StaticFiles(directory=str(resources.files("vmre.web") / "static")),
@@ -109,6 +110,7 @@ def create_app(database: str | None = None, *, secret_key: str | None = None,
     app.include_router(help_centre.router)  # /ayuda, the help centre
     app.include_router(openapi_router)  # /openapi.json: the public part to anyone
     app.include_router(admin.router)
+    app.include_router(identity_admin.router)  # /admin/identidad/: administrators
     for voting_router in VOTING_ROUTERS:  # internet voting: /voto, public board, /api/v1
         app.include_router(voting_router)
     # Each part's routers (citizen, voter, admin, custodian, public audiences).

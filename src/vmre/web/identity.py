@@ -5,11 +5,31 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.engine import Engine
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vmre.core import identity
 from vmre.web.templating import render
 
+
+class IdentityDatabase:
+    """Every request reads the identity stored in its application's database (a process
+    may serve several, as tests do): pages, mails and PDFs made while answering it."""
+
+    def __init__(self, app: ASGIApp, engine: Engine) -> None:
+        self.app = app
+        self.engine = engine
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        token = identity.database.set(self.engine)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            identity.database.reset(token)
+
+
 router = APIRouter(include_in_schema=False)
+# Pages link both with `?v=<revision>`: a change gets a new address, so caching is safe.
 CACHE = {"Cache-Control": "public, max-age=300"}
 
 

@@ -1,25 +1,34 @@
 """The institution that runs the site: its name, emblem, colours, citizen-service contact and
-privacy notices, set once by the operator in a TOML file (docs/identity.md).
+privacy notices, set once by the operator (docs/identity.md).
 
-The file is named by `VMRE_IDENTITY` (or `vmre --identity FILE …`, which sets it); without
-one, the example shipped beside this module is used (`example.toml`: a neutral placeholder
+An administrator's page (/admin/identidad/) stores them in the database; until one is saved,
+the TOML file named by `VMRE_IDENTITY` (or `vmre --identity FILE …`, which sets it) is used,
+and without one the example shipped beside this module (`example.toml`: a neutral placeholder
 emblem and fictitious numbers, never a real institution's mark or lines). Paths inside the
 file are relative to the file. Every web page, mail and PDF reads the same `Identity`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import os
 import re
 import tomllib
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
+
+from sqlalchemy.engine import Engine
 
 from vmre.core.messages import DEFAULT_LANGUAGE, LANGUAGES, UserError
 
 ENV = "VMRE_IDENTITY"
+# The database whose stored identity is in force for the work at hand: set by the web
+# application for each request; elsewhere the database the process opened (a command's).
+database: ContextVar[Engine | None] = ContextVar("vmre_identity_database", default=None)
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 _HOUR = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 
@@ -63,6 +72,17 @@ class Identity:
     opens: str
     closes: str
     privacy_files: dict[str, Path] = field(default_factory=dict)
+    emblem_data: bytes | None = None  # an emblem stored in the database (else the file's)
+    saved_at: dt.datetime | None = None  # when an administrator saved it (None: the file's)
+    saved_by: str = ""
+
+    @cached_property
+    def revision(self) -> str:
+        """A short digest of what the browser caches (colours, emblem): the pages' links to
+        the style sheet and the emblem carry it, so a change shows at the next page."""
+        digest = hashlib.sha256(f"{self.primary}{self.primary_text}{self.accent}".encode())
+        digest.update(self.emblem_svg())
+        return digest.hexdigest()[:12]
 
     def name(self, lang: str = DEFAULT_LANGUAGE) -> str:
         return self.names.get(lang) or self.names[DEFAULT_LANGUAGE]
@@ -76,7 +96,7 @@ class Identity:
         return days.replace("{opens}", self.opens).replace("{closes}", self.closes)
 
     def emblem_svg(self) -> bytes:
-        return self.emblem.read_bytes()
+        return self.emblem_data if self.emblem_data is not None else self.emblem.read_bytes()
 
     def notice(self, kind: str, lang: str = DEFAULT_LANGUAGE) -> Notice:
         """The privacy notice `kind` ("simplified" or "full") in `lang`; "{institution}" in
@@ -162,7 +182,23 @@ def _load_cached(path: str, mtime: float) -> Identity:
 
 
 def current() -> Identity:
-    """The identity in force: VMRE_IDENTITY's file, else the shipped example."""
+    """The identity in force: the one an administrator stored in the database (of the
+    request, else of the process), else VMRE_IDENTITY's file, else the shipped example."""
+    base = from_file()
+    engine = database.get()
+    if engine is None:
+        from vmre.core.database import latest_engine
+
+        engine = latest_engine()
+    if engine is None:
+        return base
+    from vmre.core.identity.stored import in_force
+
+    return in_force(engine, base)
+
+
+def from_file() -> Identity:
+    """VMRE_IDENTITY's file, else the shipped example."""
     path = Path(os.environ.get(ENV) or example_path())
     try:
         mtime = path.stat().st_mtime
