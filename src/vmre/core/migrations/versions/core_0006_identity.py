@@ -1,15 +1,15 @@
 """The institution's identity saved by an administrator (/admin/identidad/): one row that
 overrides the identity file (docs/identity.md §1.1).
 
-Revision ID: core_0005_identity
-Revises: core_0004
+Revision ID: core_0006
+Revises: core_0005
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "core_0005_identity"
-down_revision = "core_0004"
+revision = "core_0006"
+down_revision = "core_0005"
 branch_labels = None
 depends_on = None
 
