@@ -34,10 +34,11 @@ from .walks import (
     Meanwhile,
     citizens,
     fill_request,
+    hold_ceremony,
     mail_for,
     open_registration,
     papers,
-    set_up_election,
+    register_election,
     staff_login,
     submit,
 )
@@ -62,12 +63,18 @@ def scene(browser, tmp_path_factory, module_smtp_server):
         "VMRE_PUBLIC_URL": f"http://127.0.0.1:{free_port()}",
         "VMRE_UPLOAD_DIR": str(folder / "uploads"), "VMRE_SMTP_SENDER": "voto@ine.example",
         "VMRE_SMTP_HOST": "127.0.0.1", "VMRE_SMTP_PORT": str(sink.port)})
-    manifest = papers(folder)
-    issuer = open_registration(op, ELECTION)
+    manifest, shared = papers(folder), folder / "compartida"
+    issuer: list[str] = []
+    registry = Meanwhile(lambda: issuer.append(open_registration(op, ELECTION)))
+
+    def election_side() -> None:  # one custodian: the ceremony is not what is tested here
+        hold_ceremony(op, shared, manifest, {1: str(folder / "custodio-1.secreto")}, 1)
+        registry.wait()  # the registry's issuer key fixes the fingerprint
+        register_election(op, shared, ELECTION, issuer[0])
+
+    ceremony = Meanwhile(election_side)
+    registry.wait()
     with op.serve() as url:
-        secret = {1: str(folder / "custodio-1.secreto")}  # one custodian: not under test
-        ceremony = Meanwhile(lambda: set_up_election(op, folder / "compartida", manifest,
-                                                      secret, ELECTION, issuer, threshold=1))
         side = browser.new_context(locale="es-MX")
         page = side.new_page()
         fixing = citizens(2, "GTO")

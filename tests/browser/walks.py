@@ -59,7 +59,7 @@ def open_registration(op: Operator, election: str) -> str:
     (docs/registry.md §1), adds the reviewer `revisora` and makes the registry's issuer key
     (§6, in `registry-issuer.key`); its public half, which the registry publishes."""
     now = dt.datetime.now(MEXICO).replace(tzinfo=None, microsecond=0)
-    made, _ = op.run_each([
+    made, *_ = op.run_each([
         (("registry", "issuer-key", "--out", "registry-issuer.key"),
          f"{ISSUER_PASSPHRASE}\n{ISSUER_PASSPHRASE}\n"),
         (("registry", "process-add", "--election", election, "--name",
@@ -67,9 +67,9 @@ def open_registration(op: Operator, election: str) -> str:
           (now - dt.timedelta(days=1)).isoformat(), "--closes",
           (now + dt.timedelta(days=30)).isoformat(), "--corrections-until",
           (now + dt.timedelta(days=40)).isoformat(), "--card-min-year", "2027",
-          "--entities", "JAL,GTO,CDMX,PUE", "--db", op.db), None)])
-    op.run("staff", "add", "revisora", "--roles", "administrator", "--db", op.db,
-           stdin=f"{STAFF_PASSWORD}\n{STAFF_PASSWORD}\n")
+          "--entities", "JAL,GTO,CDMX,PUE", "--db", op.db), None),
+        (("staff", "add", "revisora", "--roles", "administrator", "--db", op.db),
+         f"{STAFF_PASSWORD}\n{STAFF_PASSWORD}\n")])
     return re.search(r"public key ([0-9a-f]{64})", made).group(1)
 
 
@@ -103,13 +103,11 @@ class Meanwhile:
             raise self.error
 
 
-def set_up_election(op: Operator, folder: Path, manifest: Path, secret: dict[int, str],
-                    election: str, issuer: str, threshold: int = 2) -> None:
+def hold_ceremony(op: Operator, folder: Path, manifest: Path, secret: dict[int, str],
+                  threshold: int = 2) -> None:
     """docs/ceremony.md: the opening ceremony among the custodians `secret` names (three, or
-    one where the ceremony is not what is tested), each typing their own passphrase, then
-    the voting server's registration (the registry's public issuer key fixes the
-    fingerprint) and window."""
-    db, custodians = op.db, sorted(secret)
+    one where the ceremony is not what is tested), each typing their own passphrase."""
+    custodians = sorted(secret)
     op.run("ceremony", "init", str(manifest), "--custodians", str(len(custodians)),
            "--threshold", str(threshold), "--dir", str(folder))
     op.run_each([(("ceremony", "keygen", "--custodian", str(i), "--secret", secret[i],
@@ -119,15 +117,30 @@ def set_up_election(op: Operator, folder: Path, manifest: Path, secret: dict[int
                        "--dir", str(folder)), f"{PHRASE[i]}\n") for i in custodians])
     assert ", ".join(map(str, custodians)) in op.run("ceremony", "finalize", "--dir",
                                                      str(folder))
+
+
+def set_up_election(op: Operator, folder: Path, manifest: Path, secret: dict[int, str],
+                    election: str, issuer: str) -> None:
+    """The opening ceremony among three custodians (threshold two), then the election on the
+    voting server."""
+    hold_ceremony(op, folder, manifest, secret)
+    register_election(op, folder, election, issuer)
+
+
+def register_election(op: Operator, folder: Path, election: str, issuer: str) -> None:
+    """The voting server's registration of the ceremony in `folder` (the registry's public
+    issuer key fixes the fingerprint), its two audits and its window."""
+    db = op.db
     assert election in op.run("election", "register", "--dir", str(folder), "--issuer", issuer,
                               "--db", db)
     # the two published audits by distinct firms the window needs (docs/ceremony.md)
-    for n, firm in enumerate(("Auditora Uno, S.C.", "Revisores Dos, S.A."), 1):
-        opinion = folder / f"dictamen-{n}.pdf"
-        opinion.write_bytes(f"dictamen de {firm}".encode())
-        op.run("election", "audit", "add", election, "--firm", firm, "--scope", "SIVEI",
-               "--from", "2026-01-05", "--to", "2026-02-05", "--opinion", str(opinion),
-               "--link", f"https://ine.example/dictamen-{n}", "--db", db)
+    firms = ("Auditora Uno, S.C.", "Revisores Dos, S.A.")
+    for n, firm in enumerate(firms, 1):
+        (folder / f"dictamen-{n}.pdf").write_bytes(f"dictamen de {firm}".encode())
+    op.run_each([(("election", "audit", "add", election, "--firm", firm, "--scope", "SIVEI",
+                   "--from", "2026-01-05", "--to", "2026-02-05", "--opinion",
+                   str(folder / f"dictamen-{n}.pdf"), "--link", f"https://ine.example/dictamen-{n}",
+                   "--db", db), None) for n, firm in enumerate(firms, 1)])
     # the window with an explicit offset (Mexico City's), a day either side of now
     opens = dt.datetime.now(dt.timezone(dt.timedelta(hours=-6))).replace(microsecond=0)
     opens -= dt.timedelta(days=1)
