@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import uuid
@@ -74,6 +75,7 @@ class SmtpSink:
     def __init__(self) -> None:
         self.messages: list[Message] = []
         self.refuse: set[str] = set()  # recipients answered "550", as a dead address would be
+        self.port = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -86,22 +88,37 @@ class SmtpSink:
         return "250 OK"
 
 
-@pytest.fixture
-def smtp_server(monkeypatch) -> Iterator[SmtpSink]:
+@contextlib.contextmanager
+def loopback_smtp() -> Iterator[SmtpSink]:
+    """A real SMTP server on a free loopback port (`sink.port`) for as long as the block runs."""
     from aiosmtpd.controller import Controller
 
     sink = SmtpSink()
     with socket.socket() as probe:  # a free loopback port (the controller cannot take port 0)
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
+        sink.port = probe.getsockname()[1]
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
     controller.start()
-    monkeypatch.setenv("VMRE_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("VMRE_SMTP_PORT", str(port))
     try:
         yield sink
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_server(monkeypatch) -> Iterator[SmtpSink]:
+    with loopback_smtp() as sink:
+        monkeypatch.setenv("VMRE_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("VMRE_SMTP_PORT", str(sink.port))
+        yield sink
+
+
+@pytest.fixture(scope="module")
+def module_smtp_server() -> Iterator[SmtpSink]:
+    """One SMTP server for a module's shared scene. The environment is left alone: the
+    commands and servers of the scene are given VMRE_SMTP_HOST and _PORT in their own."""
+    with loopback_smtp() as sink:
+        yield sink
 
 
 CHROMIUM = "/usr/bin/chromium"

@@ -8,48 +8,33 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
 import time
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pyotp
 import pytest
 
 from staff_login import sign_in_page
-from vmre.registry.padron import SyntheticPadron
-from vmre.simulacro.run import default_manifest_text
 
-from .conftest import Operator, free_port, mail_text, mails_to
+from .conftest import Operator, free_port, mail_text
+from .walks import (
+    CUSTODIANS,
+    ISSUER_PASSPHRASE,
+    MEXICO,
+    PHRASE,
+    STAFF_PASSWORD,
+    VOTER_PASSWORD,
+    Meanwhile,
+    fill_request,
+    mail_for,
+    open_registration,
+    papers,
+    set_up_election,
+    staff_login,
+    submit,
+    the_citizen,
+)
 
 pytestmark = pytest.mark.browser
-
-STAFF_PASSWORD = "Revisora-del-registro-2027"
-VOTER_PASSWORD = "Mi-voto-desde-Chicago-2027"
-ISSUER_PASSPHRASE = "frase de la llave emisora del registro"
-CUSTODIANS = (1, 2, 3)
-PHRASE = {i: f"frase de paso del custodio {i}" for i in CUSTODIANS}
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(300)
-PDF = b"%PDF-1.4\n" + bytes(300)
-MEXICO = ZoneInfo("America/Mexico_City")
-
-
-def the_citizen():
-    """A person of the synthetic register (the server's default one): what their card says."""
-    for record in SyntheticPadron(2024, 100_000):
-        if (record.entity_id == "JAL" and not record.issued_abroad and record.ocr
-                and record.validity_year >= 2030 and record.second_surname):
-            return record
-    raise AssertionError("no suitable record")
-
-
-def mail_for(sink, address: str, subject: str, count: int = 1) -> list:
-    """The mails to `address` whose subject holds `subject`. Every mail is handed to the SMTP
-    server before the page or command that sends it answers (the server stores it before it
-    says 250), so they are all there already."""
-    found = mails_to(sink, address, subject)
-    assert len(found) == count, [m["Subject"] for m in sink.messages]
-    return found
 
 
 @pytest.fixture
@@ -62,123 +47,17 @@ def operator(tmp_path, smtp_server, db_url) -> Operator:
         "VMRE_SMTP_SENDER": "voto@ine.example"})
 
 
-class Meanwhile:
-    """Commands other people run while the citizen is at the browser (the custodians'
-    ceremony while registration is open); `wait` re-raises whatever failed."""
-
-    def __init__(self, steps) -> None:
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, args=(steps,), daemon=True)
-        self.thread.start()
-
-    def _run(self, steps) -> None:
-        try:
-            steps()
-        except BaseException as err:
-            self.error = err
-
-    def wait(self) -> None:
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-
-
-def set_up_election(op: Operator, folder: Path, manifest: Path, secret: dict[int, str],
-                    election: str, issuer: str) -> None:
-    """docs/ceremony.md: the opening ceremony among three custodians (threshold two), each
-    typing their own passphrase, then the voting server's registration (the registry's
-    public issuer key fixes the fingerprint) and window."""
-    db = op.db
-    op.run("ceremony", "init", str(manifest), "--custodians", "3", "--threshold", "2",
-           "--dir", str(folder))
-    op.run_each([(("ceremony", "keygen", "--custodian", str(i), "--secret", secret[i],
-                   "--dir", str(folder)), f"{PHRASE[i]}\n{PHRASE[i]}\n") for i in CUSTODIANS])
-    for step in ("deal", "check"):
-        op.run_each([(("ceremony", step, "--custodian", str(i), "--secret", secret[i],
-                       "--dir", str(folder)), f"{PHRASE[i]}\n") for i in CUSTODIANS])
-    assert "1, 2, 3" in op.run("ceremony", "finalize", "--dir", str(folder))
-    assert election in op.run("election", "register", "--dir", str(folder), "--issuer", issuer,
-                              "--db", db)
-    # the two published audits by distinct firms the window needs (docs/ceremony.md)
-    for n, firm in enumerate(("Auditora Uno, S.C.", "Revisores Dos, S.A."), 1):
-        opinion = folder / f"dictamen-{n}.pdf"
-        opinion.write_bytes(f"dictamen de {firm}".encode())
-        op.run("election", "audit", "add", election, "--firm", firm, "--scope", "SIVEI",
-               "--from", "2026-01-05", "--to", "2026-02-05", "--opinion", str(opinion),
-               "--link", f"https://ine.example/dictamen-{n}", "--db", db)
-    # the window with an explicit offset (Mexico City's), a day either side of now
-    opens = dt.datetime.now(dt.timezone(dt.timedelta(hours=-6))).replace(microsecond=0)
-    opens -= dt.timedelta(days=1)
-    op.run("election", "schedule", election, opens.isoformat(),
-           (opens + dt.timedelta(days=2)).isoformat(), "--db", db)
-
-
-def submit(page, selector: str) -> None:
-    """Send a form and wait for the page that answers it (not the one it was sent from)."""
-    with page.expect_navigation():
-        page.click(selector)
-
-
-def staff_login(page, url: str) -> None:
-    sign_in_page(page, url, "revisora", STAFF_PASSWORD)
-
-
-def fill_request(page, citizen, email: str, phone: str, modality: str, files: Path) -> str:
-    """The citizen's request on /registro/solicitud, as their card and life say; the folio."""
-    page.wait_for_selector("form[action='/registro/solicitud']")
-    page.fill("#f-given_names", citizen.given_names)
-    page.fill("#f-first_surname", citizen.first_surname)
-    page.fill("#f-second_surname", citizen.second_surname)
-    page.fill("#f-birth_date", citizen.birth_date.isoformat())
-    page.fill("#f-elector_key", citizen.elector_key)
-    page.fill("#f-ocr", citizen.ocr)
-    page.fill("#f-cic", citizen.cic)
-    page.check("input[name=card_issued][value=mexico]")
-    page.select_option("#f-entity_id", citizen.entity_id)
-    page.select_option("#f-country", "US")
-    page.fill("#f-region", "Illinois")
-    page.fill("#f-city", "Chicago")
-    page.fill("#f-postal_code", "60608")
-    page.fill("#f-street", "1200 W Cermak Rd")
-    page.fill("#f-email", email)
-    page.fill("#f-phone", phone)
-    page.check(f"input[name=modality][value={modality}]")
-    page.set_input_files("#f-card_front", str(files / "frente.png"))
-    page.set_input_files("#f-card_back", str(files / "reverso.png"))
-    page.set_input_files("#f-proof", str(files / "domicilio.pdf"))
-    page.check("input[name=consent]")
-    submit(page, "form[action='/registro/solicitud'] button[type=submit]")
-    folio = page.inner_text("p.mono").strip()
-    assert re.fullmatch(r"SRVE-[0-9A-Z]{10}", folio), page.inner_text("main")
-    return folio
-
-
 def test_one_internet_voter_from_registration_to_results(browser, operator, smtp_server,
                                                          tmp_path):
     op, db, sink = operator, operator.db, smtp_server
     citizen = the_citizen()
     email, phone = "ana.votante@correo.example", "+13125550147"
     election = "pel-2024-extranjero"  # the manifest's election_id is the registry's process id
-    manifest = tmp_path / "manifiesto.yaml"
-    manifest.write_text(default_manifest_text(), encoding="utf-8")
-    for name, data in (("frente.png", PNG), ("reverso.png", PNG), ("domicilio.pdf", PDF)):
-        (tmp_path / name).write_bytes(data)
-    now = dt.datetime.now(MEXICO).replace(tzinfo=None, microsecond=0)
+    manifest = papers(tmp_path)
 
     # -- the operator opens registration (docs/registry.md §1), adds a reviewer and makes
     # the registry's issuer key (§6) -------------------------------------------------------
-    made, _ = op.run_each([
-        (("registry", "issuer-key", "--out", "registry-issuer.key"),
-         f"{ISSUER_PASSPHRASE}\n{ISSUER_PASSPHRASE}\n"),
-        (("registry", "process-add", "--election", election, "--name",
-          "Procesos Electorales Locales 2023-2024", "--opens",
-          (now - dt.timedelta(days=1)).isoformat(), "--closes",
-          (now + dt.timedelta(days=30)).isoformat(), "--corrections-until",
-          (now + dt.timedelta(days=40)).isoformat(), "--card-min-year", "2027",
-          "--entities", "JAL,GTO,CDMX,PUE", "--db", db), None)])
-    issuer = re.search(r"public key ([0-9a-f]{64})", made).group(1)  # published (§6)
-    op.run("staff", "add", "revisora", "--roles", "administrator", "--db", db,
-           stdin=f"{STAFF_PASSWORD}\n{STAFF_PASSWORD}\n")
+    issuer = open_registration(op, election)
 
     with op.serve() as url:
         # meanwhile the custodians hold the opening ceremony and the server registers it
@@ -347,10 +226,7 @@ def test_one_postal_voter_from_registration_to_results(browser, operator, smtp_s
     citizen = the_citizen()
     email, phone = "beto.postal@correo.example", "+13125550199"
     election = "pel-2024-extranjero"
-    manifest = tmp_path / "manifiesto.yaml"
-    manifest.write_text(default_manifest_text(), encoding="utf-8")
-    for name, data in (("frente.png", PNG), ("reverso.png", PNG), ("domicilio.pdf", PDF)):
-        (tmp_path / name).write_bytes(data)
+    manifest = papers(tmp_path)
     now = dt.datetime.now(MEXICO).replace(tzinfo=None, microsecond=0)
     op.run("registry", "process-add", "--election", election, "--name",
            "Procesos Electorales Locales 2023-2024", "--opens",

@@ -320,8 +320,8 @@ def voter_home(request: Request, account: VoterAccount = Depends(require_voter),
 def ballot_page(request: Request, account: VoterAccount = Depends(require_voter),
                 s: Session = DB):
     election = _election_for(s, account)
-    if account.voted_at is not None:
-        return render(request, "sivei/already_voted.html", 409, voter_nav=True,
+    if account.voted_at is not None:  # a page that answers the visit: 200, not an error
+        return render(request, "sivei/already_voted.html", voter_nav=True,
                       has_receipt=bool(request.session.get("receipt")),
                       practice=practice.is_practice(s, account.election_id))
     if election is None or _window_state(election) != "open":
