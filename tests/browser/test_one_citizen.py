@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
 import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,7 +19,7 @@ from staff_login import sign_in_page
 from vmre.registry.padron import SyntheticPadron
 from vmre.simulacro.run import default_manifest_text
 
-from .conftest import Operator, free_port, mail_text, mails_to
+from .conftest import Meanwhile, Operator, free_port, mail_text, mails_to
 
 pytestmark = pytest.mark.browser
 
@@ -60,27 +59,6 @@ def operator(tmp_path, smtp_server, db_url) -> Operator:
     return Operator(tmp_path, db_url, {
         "VMRE_PUBLIC_URL": url, "VMRE_UPLOAD_DIR": str(tmp_path / "uploads"),
         "VMRE_SMTP_SENDER": "voto@ine.example"})
-
-
-class Meanwhile:
-    """Commands other people run while the citizen is at the browser (the custodians'
-    ceremony while registration is open); `wait` re-raises whatever failed."""
-
-    def __init__(self, steps) -> None:
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, args=(steps,), daemon=True)
-        self.thread.start()
-
-    def _run(self, steps) -> None:
-        try:
-            steps()
-        except BaseException as err:
-            self.error = err
-
-    def wait(self) -> None:
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
 
 
 def set_up_election(op: Operator, folder: Path, manifest: Path, secret: dict[int, str],

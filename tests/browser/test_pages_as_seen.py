@@ -20,8 +20,9 @@ from vmre.crypto import credentials
 from vmre.registry import service as registry
 from vmre.voting import ballot as ballots
 
+from .conftest import SHOTS, problems_on, watch_console
+
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parent / "screenshots"
 WIDTHS = (360, 1280)
 CHOICE = {"gob-jal": "pan+pri", "dip-migrante-jal": "nulo"}
 
@@ -68,30 +69,14 @@ CAST_PAGES = ["/voto/recibo"]  # the voter who has just cast
 
 def problems_of(page, url: str, axe_source: str, shot: Path) -> list[str]:
     """What a person (or a screen reader) would trip over on the page at `url`."""
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
+    errors = watch_console(page)
     response = page.goto(url)
     if "/voto/boleta" in url:  # its script asks the election's public data first
         page.wait_for_selector("#ballot-app[data-ready='1']", state="attached")
     found = []
     if response is None or response.status != 200:
         found.append(f"status {response.status if response else None}")
-    found += [f"console: {e}" for e in errors]
-    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    if widths[0] > widths[1]:
-        found.append(f"horizontal scroll: {widths[0]} px in a {widths[1]} px window")
-    for selector in ("header#site-header a.brand img.emblem", "footer#site-footer",
-                     "footer#site-footer a[href='/privacidad']"):
-        if not page.locator(selector).first.is_visible():
-            found.append(f"missing {selector}")
-    page.evaluate(axe_source)  # through the DevTools protocol: the page's CSP stays on
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    found += [f"axe {v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
-              for v in result["violations"]]
-    shot.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(shot), full_page=True)
-    return found
+    return found + problems_on(page, errors, axe_source, shot)
 
 
 def shot_name(width: int, path: str, lang: str) -> Path:
