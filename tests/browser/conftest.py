@@ -80,7 +80,8 @@ def problems_on(page, errors: list[str], axe_source: str, shot: Path) -> list[st
                      "footer#site-footer a[href='/privacidad']"):
         if not page.locator(selector).first.is_visible():
             found.append(f"missing {selector}")
-    page.evaluate(axe_source)  # through the DevTools protocol: the page's CSP stays on
+    if not page.evaluate("() => typeof axe === 'object'"):  # once per document
+        page.evaluate(axe_source)  # through the DevTools protocol: the page's CSP stays on
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     found += [f"axe {v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
               for v in result["violations"]]

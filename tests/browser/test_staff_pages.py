@@ -159,50 +159,52 @@ def staff_site(browser, tmp_path_factory):
     folder = tmp_path_factory.mktemp("staff")
     sink = Sink()
     sink.controller.start()
-    url = f"http://127.0.0.1:{free_port()}"
-    op = Operator(folder, f"sqlite:///{folder / 'vmre.sqlite'}", {
-        "VMRE_PUBLIC_URL": url, "VMRE_UPLOAD_DIR": str(folder / "uploads"),
-        "VMRE_SMTP_SENDER": "voto@ine.example", "VMRE_SMTP_HOST": "127.0.0.1",
-        "VMRE_SMTP_PORT": str(sink.port)})
-    now = dt.datetime.now(MEXICO).replace(tzinfo=None, microsecond=0)
-    op.run("registry", "process-add", "--election", ELECTION, "--name",
-           "Procesos Electorales Locales 2023-2024", "--opens",
-           (now - dt.timedelta(days=1)).isoformat(), "--closes",
-           (now + dt.timedelta(days=30)).isoformat(), "--corrections-until",
-           (now + dt.timedelta(days=40)).isoformat(), "--card-min-year", "2027",
-           "--entities", "JAL,GTO", "--db", op.db)
-    (folder / "manifiesto.yaml").write_text(default_manifest_text(), encoding="utf-8")
-    ceremony = Meanwhile(lambda: open_postal_election(op))
-    accounts = [op.start("staff", "add", name, "--roles", role, "--db", op.db,
-                         stdin=f"{PASSWORD}\n{PASSWORD}\n") for name, role in STAFF.items()]
-    people = citizens()
-    files = {}
-    for n, role in enumerate(people):
-        files[role] = {"card_front": folder / f"frente-{role}.png",
-                       "card_back": folder / f"reverso-{role}.png",
-                       "proof": folder / f"domicilio-{role}.pdf"}
-        files[role]["card_front"].write_bytes(png(40 * n + 10))
-        files[role]["card_back"].write_bytes(png(40 * n + 30))
-        files[role]["proof"].write_bytes(f"%PDF-1.4\n% comprobante {role}\n".encode())
-    with op.serve():
-        context = browser.new_context(locale="es-MX")
-        page = context.new_page()
-        folios = {}
-        for role, person in people.items():
-            email = f"{role}@correo.example"
-            folios[role] = ask_to_register(page, url, person, email, files[role])
-            [mail] = mails_to(sink, email, folios[role])
-            link = re.search(rf"{re.escape(url)}/registro/confirmar/\S+", mail_text(mail))
-            assert link, mail_text(mail)
-            page.goto(link.group(0))
-            assert folios[role] in page.inner_text("[role=status]")
-        context.close()
-        for account in accounts:
-            op.finish(account)
-        yield {"url": url, "op": op, "folios": folios, "people": people,
-               "ceremony": ceremony}
-    ceremony.wait()
-    sink.controller.stop()
+    try:
+        url = f"http://127.0.0.1:{free_port()}"
+        op = Operator(folder, f"sqlite:///{folder / 'vmre.sqlite'}", {
+            "VMRE_PUBLIC_URL": url, "VMRE_UPLOAD_DIR": str(folder / "uploads"),
+            "VMRE_SMTP_SENDER": "voto@ine.example", "VMRE_SMTP_HOST": "127.0.0.1",
+            "VMRE_SMTP_PORT": str(sink.port)})
+        now = dt.datetime.now(MEXICO).replace(tzinfo=None, microsecond=0)
+        op.run("registry", "process-add", "--election", ELECTION, "--name",
+               "Procesos Electorales Locales 2023-2024", "--opens",
+               (now - dt.timedelta(days=1)).isoformat(), "--closes",
+               (now + dt.timedelta(days=30)).isoformat(), "--corrections-until",
+               (now + dt.timedelta(days=40)).isoformat(), "--card-min-year", "2027",
+               "--entities", "JAL,GTO", "--db", op.db)
+        (folder / "manifiesto.yaml").write_text(default_manifest_text(), encoding="utf-8")
+        ceremony = Meanwhile(lambda: open_postal_election(op))
+        accounts = [op.start("staff", "add", name, "--roles", role, "--db", op.db,
+                             stdin=f"{PASSWORD}\n{PASSWORD}\n") for name, role in STAFF.items()]
+        people = citizens()
+        files = {}
+        for n, role in enumerate(people):
+            files[role] = {"card_front": folder / f"frente-{role}.png",
+                           "card_back": folder / f"reverso-{role}.png",
+                           "proof": folder / f"domicilio-{role}.pdf"}
+            files[role]["card_front"].write_bytes(png(40 * n + 10))
+            files[role]["card_back"].write_bytes(png(40 * n + 30))
+            files[role]["proof"].write_bytes(f"%PDF-1.4\n% comprobante {role}\n".encode())
+        with op.serve():
+            context = browser.new_context(locale="es-MX")
+            page = context.new_page()
+            folios = {}
+            for role, person in people.items():
+                email = f"{role}@correo.example"
+                folios[role] = ask_to_register(page, url, person, email, files[role])
+                [mail] = mails_to(sink, email, folios[role])
+                link = re.search(rf"{re.escape(url)}/registro/confirmar/\S+", mail_text(mail))
+                assert link, mail_text(mail)
+                page.goto(link.group(0))
+                assert folios[role] in page.inner_text("[role=status]")
+            context.close()
+            for account in accounts:
+                op.finish(account)
+            yield {"url": url, "op": op, "folios": folios, "people": people,
+                   "ceremony": ceremony}
+        ceremony.wait()  # a failed ceremony command is reported here too
+    finally:
+        sink.controller.stop()
 
 
 class Walk:
