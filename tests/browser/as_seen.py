@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-SHOTS = Path(__file__).resolve().parent / "screenshots"
+from .conftest import SHOTS, problems_on, watch_console
+
 WIDTHS = (360, 1280)  # a phone's and a desktop's
 
 
@@ -19,37 +20,15 @@ def wait_for_ballot(page) -> None:
         page.wait_for_selector("#ballot-app[data-ready='1']", state="attached")
 
 
-def shown_problems(page, axe_source: str, shot: Path) -> list[str]:
-    """What is wrong with the page now shown (the console is watched by the caller)."""
-    found = []
-    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    if widths[0] > widths[1]:
-        found.append(f"horizontal scroll: {widths[0]} px in a {widths[1]} px window")
-    for selector in ("header#site-header a.brand img.emblem", "footer#site-footer",
-                     "footer#site-footer a[href='/privacidad']"):
-        if not page.locator(selector).first.is_visible():
-            found.append(f"missing {selector}")
-    page.evaluate(axe_source)  # through the DevTools protocol: the page's CSP stays on
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    found += [f"axe {v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
-              for v in result["violations"]]
-    shot.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(shot), full_page=True)
-    return found
-
-
 def problems_of(page, url: str, axe_source: str, shot: Path) -> list[str]:
     """What is wrong with the page at `url`, opened in a fresh tab."""
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
+    errors = watch_console(page)
     response = page.goto(url)
     wait_for_ballot(page)
     found = []
     if response is None or response.status != 200:
         found.append(f"status {response.status if response else None}")
-    found += [f"console: {e}" for e in errors]
-    return found + shown_problems(page, axe_source, shot)
+    return found + problems_on(page, errors, axe_source, shot)
 
 
 def slug(text: str) -> str:
@@ -87,9 +66,7 @@ class Eyes:
         self.page.wait_for_load_state()
         wait_for_ballot(self.page)
         shot = SHOTS / f"{self.width}-{self.lang}-{slug(self.walk)}-{slug(step)}.png"
-        problems = [f"console: {e}" for e in self.errors]
-        problems += shown_problems(self.page, self.axe, shot)
-        self.errors.clear()
+        problems = problems_on(self.page, self.errors, self.axe, shot)
         if problems:
             self.found[f"{self.width} px, {step}"] = problems
 

@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from email.header import decode_header, make_header
@@ -21,6 +22,8 @@ sys.path.insert(0, str(TESTS / "vectors"))  # jsenv: node_modules for axe-core
 
 from jsenv import JS, ensure_node_modules  # noqa: E402
 from live_server import LiveServer  # noqa: E402
+
+SHOTS = Path(__file__).resolve().parent / "screenshots"  # gitignored, for a person to look at
 
 
 @pytest.fixture(scope="session")
@@ -42,6 +45,49 @@ def live(tmp_path) -> Iterator[tuple]:
     ctx = open_election(app.state.sessions, tmp_path / "ceremony", voters)
     with LiveServer(app) as server:
         yield server, app, ctx, voters
+
+
+def watch_console(page) -> list[str]:
+    """The console errors and uncaught exceptions of a tab, as they happen."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
+    return errors
+
+
+# The innermost elements that reach past the window's right edge (what to fix).
+PAST_THE_EDGE = """() => [...document.querySelectorAll('main *, header *, footer *')]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1
+          && ![...e.children].some(c => c.getBoundingClientRect().right
+                                        > window.innerWidth + 1))
+  .slice(0, 3).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+                   + (e.className ? '.' + e.className : '') + ' in '
+                   + e.parentElement.tagName.toLowerCase())"""
+
+
+def problems_on(page, errors: list[str], axe_source: str, shot: Path) -> list[str]:
+    """What a person (or a screen reader) would trip over on the page the tab shows now, at
+    its present width: console errors so far (taken from `errors`), horizontal scroll, the
+    institution's header and footer with the privacy link missing, any axe-core violation.
+    A full-page screenshot goes to `shot`."""
+    found = [f"console: {e}" for e in errors]
+    errors.clear()
+    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    if widths[0] > widths[1]:
+        found.append(f"horizontal scroll: {widths[0]} px in a {widths[1]} px window, "
+                     f"past its edge: {page.evaluate(PAST_THE_EDGE)}")
+    for selector in ("header#site-header a.brand img.emblem", "footer#site-footer",
+                     "footer#site-footer a[href='/privacidad']"):
+        if not page.locator(selector).first.is_visible():
+            found.append(f"missing {selector}")
+    if not page.evaluate("() => typeof axe === 'object'"):  # once per document
+        page.evaluate(axe_source)  # through the DevTools protocol: the page's CSP stays on
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    found += [f"axe {v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+              for v in result["violations"]]
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shot), full_page=True)
+    return found
 
 
 # -- the operator's side of a walk: the `vmre` command line as separate processes ------------
@@ -114,6 +160,27 @@ class Operator:
                 server.kill()
                 server.wait()
             log.close()
+
+
+class Meanwhile:
+    """Commands other people run while the citizen is at the browser (the custodians'
+    ceremony while registration is open); `wait` re-raises whatever failed."""
+
+    def __init__(self, steps) -> None:
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(steps,), daemon=True)
+        self.thread.start()
+
+    def _run(self, steps) -> None:
+        try:
+            steps()
+        except BaseException as err:
+            self.error = err
+
+    def wait(self) -> None:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def free_port() -> int:

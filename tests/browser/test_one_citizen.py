@@ -15,7 +15,7 @@ import pytest
 
 from staff_login import sign_in_page
 
-from .conftest import Operator, free_port, mail_text
+from .conftest import Meanwhile, Operator, free_port, mail_text
 from .walks import (
     CUSTODIANS,
     ISSUER_PASSPHRASE,
@@ -23,7 +23,6 @@ from .walks import (
     PHRASE,
     STAFF_PASSWORD,
     VOTER_PASSWORD,
-    Meanwhile,
     fill_request,
     mail_for,
     open_registration,

@@ -27,11 +27,10 @@ import pytest
 from vmre.core.messages import text
 
 from .as_seen import WIDTHS, Eyes
-from .conftest import Operator, free_port, mail_text
+from .conftest import Meanwhile, Operator, free_port, mail_text
 from .walks import (
     ISSUER_PASSPHRASE,
     VOTER_PASSWORD,
-    Meanwhile,
     citizens,
     fill_request,
     hold_ceremony,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -80,27 +79,6 @@ def mail_for(sink, address: str, subject: str, count: int = 1) -> list:
     found = mails_to(sink, address, subject)
     assert len(found) == count, [m["Subject"] for m in sink.messages]
     return found
-
-
-class Meanwhile:
-    """Commands other people run while the citizen is at the browser (the custodians'
-    ceremony while registration is open); `wait` re-raises whatever failed."""
-
-    def __init__(self, steps) -> None:
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, args=(steps,), daemon=True)
-        self.thread.start()
-
-    def _run(self, steps) -> None:
-        try:
-            steps()
-        except BaseException as err:
-            self.error = err
-
-    def wait(self) -> None:
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
 
 
 def hold_ceremony(op: Operator, folder: Path, manifest: Path, secret: dict[int, str],
