@@ -9,6 +9,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from vmre.core.clock import people_day
 from vmre.core.messages import text
 
 LANG = "es"
@@ -25,6 +26,7 @@ def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(folder)),
                       autoescape=select_autoescape(default=True))
     env.filters["n"] = number
+    env.filters["day"] = lambda day: people_day(day, LANG)  # the one format people read
     env.globals["t"] = lambda key, **p: text(key, LANG, **p)
     return env
 
