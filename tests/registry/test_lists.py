@@ -281,9 +281,11 @@ def test_postal_lnere_from_the_closed_list_to_the_count(env, db_url, tmp_path, c
     marks = vmre("count", "lnere", PEL).output
     rows = {line.split("│")[1].strip(): line for line in marks.splitlines()
             if "SRVE-" in line}
-    assert "devuelto en plazo" in rows[on_time] and "2024-05-20 12:00" in rows[on_time]
+    zone = "(hora del centro de México)"
+    assert "devuelto en plazo" in rows[on_time]
+    assert f"20 de mayo de 2024, 12:00 {zone}" in rows[on_time]
     assert "devuelto fuera de plazo" in rows[late]
-    assert "devuelto en plazo" in rows[twice] and "2024-06-01 07:59" in rows[twice]
+    assert "devuelto en plazo" in rows[twice] and f"1 de junio de 2024, 07:59 {zone}" in rows[twice]
     assert "vota por internet" in rows[both]
     listed = vmre("count", "refused", PEL).output
     assert listed.count("rechazado") == 4 and stranger in listed
