@@ -81,3 +81,6 @@ def test_schedule_prints_the_window_on_mexico_city_clock_in_peoples_format(tmp_p
     listed = subprocess.run([vmre, "election", "audit", "list", election_id, "--db", db_url],
                             capture_output=True, text=True, timeout=300).stdout
     assert "5 de enero de 2026…5 de febrero de 2026" in listed and "2026-01-05" not in listed
+    public = TestClient(create_app(db_url, secret_key="test")).get("/integridad?lang=es").text
+    assert "<td>5 de enero de 2026 – 5 de febrero de 2026</td>" in public
+    assert "2026-01-05" not in public
