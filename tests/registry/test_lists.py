@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -52,6 +53,11 @@ def test_close_figures_addendum_and_exports(env, smtp_server):
     r = env.client.post("/admin/registry/lists/close",
                         data={"election": ELECTION, "csrf": csrf_of(page.text)})
     assert r.status_code == 200
+    # when each list closed, the one way people read times
+    closed_at = re.findall(r"<td>([^<]*\(hora del centro de México\))</td></tr>", r.text)
+    assert len(closed_at) == 31 * 2 and all(
+        re.fullmatch(r"\d{1,2} de [a-z]+ de \d{4}, \d\d:\d\d \(hora del centro de México\)", t)
+        for t in closed_at)
     with transaction(env.app.state.sessions) as s:
         closed = {(c.entity_id, c.modality): c.included for c in lists.closures(s, ELECTION)}
         assert closed[("JAL", "internet")] == 1 and closed[("JAL", "postal")] == 1
