@@ -40,7 +40,8 @@ def test_day_bounds_follow_the_zone_rules_of_the_day():
     first, after = Period(dt.date(2019, 12, 1), dt.date(2020, 2, 29)).instants()
     assert first == dt.datetime(2019, 12, 1, 6, tzinfo=dt.UTC)
     assert after == dt.datetime(2020, 3, 1, 6, tzinfo=dt.UTC)
-    assert clock.local_text(dt.datetime(2020, 3, 1, 5, 30, tzinfo=dt.UTC)) == "2020-02-29 23:30"
+    assert clock.people_text(dt.datetime(2020, 3, 1, 5, 30, tzinfo=dt.UTC)) == (
+        "29 de febrero de 2020, 23:30 (hora del centro de México)")
 
 
 def _total(page: str) -> int:
@@ -65,4 +66,7 @@ def test_contact_at_2330_on_29_february_counts_in_february(db_url):
     march = client.get("/admin/service/figures?start=2020-03-01&end=2020-03-31").text
     assert _total(february) == 1 and _total(march) == 1
     listed = client.get("/admin/service/contacts").text
-    assert "2020-02-29 23:30" in listed and "2020-03-01 00:10" in listed
+    # the staff table in the one format people read, on Mexico City's clock
+    assert "29 de febrero de 2020, 23:30 (hora del centro de México)" in listed
+    assert "1 de marzo de 2020, 00:10 (hora del centro de México)" in listed
+    assert "2020-02-29" not in listed

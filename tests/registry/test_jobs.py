@@ -124,3 +124,25 @@ def test_the_server_runner_runs_the_jobs_in_the_background_and_stops(env):
     assert not runner._thread.is_alive()
     with transaction(env.app.state.sessions) as s:
         assert jobs.last_runs(s)["bg"].detail == "count=1"
+
+
+def test_jobs_status_says_when_each_ran_on_mexico_city_clock(env):
+    """`vmre registry jobs status` as the operator types it (a subprocess): the last run in
+    the one format people read, in both languages — never an ISO stamp."""
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    url = env.app.state.engine.url.render_as_string(hide_password=False)
+    vmre = str(Path(sys.executable).with_name("vmre"))
+    ran = subprocess.run([vmre, "registry", "jobs", "run", "--once", "--job", "notices",
+                          "--db", url], capture_output=True, text=True, timeout=300)
+    assert ran.returncode == 0, ran.stderr
+    status = subprocess.run([vmre, "registry", "jobs", "status", "--db", url],
+                            capture_output=True, text=True, timeout=300).stdout
+    assert re.search(r"notices: cada 60 s; última ejecución \d{1,2} de [a-z]+ de \d{4}, "
+                     r"\d\d:\d\d \(hora del centro de México\)", status), status
+    assert re.search(r"notices: every 60 s; last run \d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d "
+                     r"\(Mexico City time\)", status), status
+    assert not re.search(r"\d{4}-\d\d-\d\d", status)

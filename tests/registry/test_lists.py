@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -52,6 +53,11 @@ def test_close_figures_addendum_and_exports(env, smtp_server):
     r = env.client.post("/admin/registry/lists/close",
                         data={"election": ELECTION, "csrf": csrf_of(page.text)})
     assert r.status_code == 200
+    # when each list closed, the one way people read times
+    closed_at = re.findall(r"<td>([^<]*\(hora del centro de México\))</td></tr>", r.text)
+    assert len(closed_at) == 31 * 2 and all(
+        re.fullmatch(r"\d{1,2} de [a-z]+ de \d{4}, \d\d:\d\d \(hora del centro de México\)", t)
+        for t in closed_at)
     with transaction(env.app.state.sessions) as s:
         closed = {(c.entity_id, c.modality): c.included for c in lists.closures(s, ELECTION)}
         assert closed[("JAL", "internet")] == 1 and closed[("JAL", "postal")] == 1
@@ -281,9 +287,11 @@ def test_postal_lnere_from_the_closed_list_to_the_count(env, db_url, tmp_path, c
     marks = vmre("count", "lnere", PEL).output
     rows = {line.split("│")[1].strip(): line for line in marks.splitlines()
             if "SRVE-" in line}
-    assert "devuelto en plazo" in rows[on_time] and "2024-05-20 12:00" in rows[on_time]
+    zone = "(hora del centro de México)"
+    assert "devuelto en plazo" in rows[on_time]
+    assert f"20 de mayo de 2024, 12:00 {zone}" in rows[on_time]
     assert "devuelto fuera de plazo" in rows[late]
-    assert "devuelto en plazo" in rows[twice] and "2024-06-01 07:59" in rows[twice]
+    assert "devuelto en plazo" in rows[twice] and f"1 de junio de 2024, 07:59 {zone}" in rows[twice]
     assert "vota por internet" in rows[both]
     listed = vmre("count", "refused", PEL).output
     assert listed.count("rechazado") == 4 and stranger in listed

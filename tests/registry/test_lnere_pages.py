@@ -16,7 +16,7 @@ from staff_login import sign_in
 from vmre.cli import app as cli_app
 from vmre.cli import register_parts
 from vmre.core.audit import events
-from vmre.core.clock import today
+from vmre.core.clock import people_day, today
 from vmre.core.database import transaction
 from vmre.core.messages import text
 from vmre.core.staff import Role, create_user
@@ -177,7 +177,8 @@ def test_the_files_come_only_when_the_law_allows_them(env):
     _post(web, JAL, f"{JAL}/declare", agreement="INE/CG001/2027", election_day=day)
     restore = _post(web, JAL, f"{JAL}/in-country", kind="restoration")
     assert restore.status_code == 409 and _alert(restore.text) == text(
-        "registry.lnere.before_election_end", "es", entity="JAL", day=day)
+        "registry.lnere.before_election_end", "es", entity="JAL", day=people_day(day))
+    assert day not in _alert(restore.text)  # the day as people read it, not ISO 8601
     assert "text/html" in restore.headers["content-type"]
     assert _post(web, JAL, f"{JAL}/in-country", kind="borrar").status_code == 422
     assert web.get(f"{PAGE}/XYZ", headers=HTML).status_code == 404

@@ -160,6 +160,8 @@ def test_service_pages_and_roles(sqlite_url):
         "account": "civic", "platform": "twitter", "month": "2020-01", "publications": "10",
         "impressions": "4876", "csrf": _csrf(page.text)})
     assert posted.status_code == 200 and "4876" in posted.text
+    # the month's first and last days, the one way people read days
+    assert "<td>1 de enero de 2020</td><td>31 de enero de 2020</td>" in posted.text
     refused = staff.post("/admin/service/outreach/media/import", data={"csrf": _csrf(page.text)},
                          files={"file": ("m.csv", "published_on,outlet,medium\nayer,X,tv\n",
                                          "text/csv")})

@@ -6,6 +6,7 @@ never overwrites what it made, and its secret file is readable by its owner only
 
 from __future__ import annotations
 
+import re
 import stat
 import subprocess
 import sys
@@ -88,6 +89,11 @@ def test_sivei_demo_names_its_election_and_the_next_step(sqlite_url, tmp_path):
     assert out.returncode == 0, out.stderr
     first = out.stdout.splitlines()[0]
     assert first.startswith("Elección de demostración ") and "1 votantes" not in first
+    # when it closes, on Mexico City's clock, the one way people read times, in both languages
+    assert re.search(r"cierra el \d{1,2} de [a-z]+ de \d{4}, \d\d:\d\d \(hora del centro de "
+                     r"México\);", first), first
+    assert re.search(r"closes on \d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d \(Mexico City time\);",
+                     first), first
     election = first.split()[3].rstrip(":")
     assert election and election in out.stdout.split("vmre election close ")[1]
     assert f"vmre serve --db {sqlite_url}" in out.stdout

@@ -56,19 +56,30 @@ def days_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime
     return day_start(first), day_start(last + dt.timedelta(days=1))
 
 
-def local_text(moment: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """An instant as Mexico City wall-clock text, for pages and documents."""
-    if moment is None:
-        return ""
-    return _aware(moment).astimezone(MEXICO_CITY).strftime(fmt)
-
-
 _MONTHS = {
     "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
            "septiembre", "octubre", "noviembre", "diciembre"),
     "en": ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December"),
 }
+
+
+def people_day(day: dt.date | str | None, lang: str = "es") -> str:
+    """The one way pages show a Mexico City day to people: "7 de diciembre de 2026",
+    "7 December 2026". An ISO 8601 date is read first; an unreadable one is shown as it is."""
+    if day is None or day == "":
+        return ""
+    if isinstance(day, str):
+        try:
+            day = dt.date.fromisoformat(day)
+        except ValueError:
+            return day
+    if isinstance(day, dt.datetime):
+        day = mexico_day(day) if day.tzinfo is not None else day.date()
+    lang = lang if lang in _MONTHS else "es"
+    month = _MONTHS[lang][day.month - 1]
+    return (f"{day.day} de {month} de {day.year}" if lang == "es"
+            else f"{day.day} {month} {day.year}")
 
 
 def people_text(moment: dt.datetime | str | None, lang: str = "es",
@@ -91,8 +102,19 @@ def people_text(moment: dt.datetime | str | None, lang: str = "es",
     if moment.tzinfo is None or moment.utcoffset() is None:
         return moment.isoformat(sep=" ", timespec="minutes")
     local = moment.astimezone(MEXICO_CITY)
-    lang = lang if lang in _MONTHS else "es"
-    month = _MONTHS[lang][local.month - 1]
-    day = (f"{local.day} de {month} de {local.year}" if lang == "es"
-           else f"{local.day} {month} {local.year}")
-    return f"{day}, {local:%H:%M} ({text('web.time_zone', lang)})"
+    return f"{people_day(local.date(), lang)}, {local:%H:%M} ({text('web.time_zone', lang)})"
+
+
+def people_moment(moment: dt.datetime | str | None, zone: str | None = None):
+    """An instant for a catalogue text whose language is chosen later (a UserError's
+    parameter): it reads in people's format in whichever language the text is shown."""
+    from vmre.core.messages import PerLanguage
+
+    return PerLanguage(lambda lang: people_text(moment, lang, zone))
+
+
+def people_date(day: dt.date | str | None):
+    """A day for a catalogue text whose language is chosen later (see people_moment)."""
+    from vmre.core.messages import PerLanguage
+
+    return PerLanguage(lambda lang: people_day(day, lang))

@@ -7,6 +7,7 @@ Code refers to texts by key only; `{name}` placeholders are filled with str.form
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 
@@ -40,13 +41,27 @@ def _flatten(data: dict, prefix: str = ""):
             yield from _flatten(value, prefix + key + ".")
 
 
+class PerLanguage:
+    """A placeholder value that reads differently per language (a date in people's format):
+    given to a text before its language is known, e.g. as a UserError's parameter."""
+
+    def __init__(self, say: Callable[[str], str]) -> None:
+        self.say = say
+
+    def __str__(self) -> str:
+        return self.say(DEFAULT_LANGUAGE)
+
+
 def text(key: str, lang: str = DEFAULT_LANGUAGE, /, **params: object) -> str:
     """The text for `key` in `lang`, with placeholders filled."""
     entry = catalogue().get(key)
     if entry is None:
         raise KeyError(f"no catalogue entry {key}")
     template = entry.get(lang) or entry[DEFAULT_LANGUAGE]
-    return template.format(**params) if params else template
+    if not params:
+        return template
+    return template.format(**{name: value.say(lang) if isinstance(value, PerLanguage)
+                              else value for name, value in params.items()})
 
 
 def _both(es: str, en: str) -> str:

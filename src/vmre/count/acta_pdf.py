@@ -49,11 +49,9 @@ def render_html(template: str, **context: object) -> str:
 
 
 def html_to_pdf(html: str) -> bytes:
-    from weasyprint import HTML  # imported late: loading Pango costs a moment
+    from vmre.core.identity import pdf  # the institution's emblem and running header
 
-    from vmre.core.identity.pdf import stylesheets  # the institution's running header
-
-    return HTML(string=html).write_pdf(stylesheets=stylesheets(html))
+    return pdf.render(html)
 
 
 def split_hash(digest: str, size: int = 16) -> list[str]:

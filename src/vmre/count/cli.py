@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from vmre.core.clock import people_moment, people_text
 from vmre.core.messages import UserError, plural, text
 
 count_app = typer.Typer(no_args_is_help=True, help="Voto postal y cómputo / postal vote and count.")
@@ -48,7 +48,7 @@ def deadline(election_id: str, day: str = typer.Option(..., help="Jornada / elec
         _manifest(s, election_id)
         moment = postal.legal_deadline(dt.date.fromisoformat(day))
         postal.set_deadline(s, election_id, moment)
-    console.print(text("count.cli.deadline", deadline=moment.isoformat()))
+    console.print(text("count.cli.deadline", deadline=people_moment(moment)))
 
 
 @count_app.command("packages")
@@ -138,7 +138,7 @@ def receive(election_id: str, tracking: str,
         row = postal.record_return(s, election_id, tracking, moment, operator)
     if row.outcome in postal.REFUSED:
         console.print(text("count.cli.refused", envelope=row.envelope,
-                           received=moment.isoformat(),
+                           received=people_moment(moment),
                            outcome=text(f"count.returns.outcome.{row.outcome}")),
                       highlight=False)
         raise typer.Exit(1)
@@ -182,8 +182,7 @@ def lnere(election_id: str, entity: str | None = None, db: str | None = DB) -> N
                 "count.lnere.column.mark", "count.late.received"):
         table.add_column(text(key))
     for m in marks:
-        received = m["received_at"].astimezone(ZoneInfo(postal.MEXICO_CITY)).strftime(
-            "%Y-%m-%d %H:%M") if m["received_at"] else ""
+        received = people_text(postal.as_utc(m["received_at"])) if m["received_at"] else ""
         table.add_row(m["folio"], m["entity"], m["envelope"],
                       text(f"count.lnere.mark.{m['mark']}"), received)
     Console(width=200).print(table)
@@ -199,7 +198,7 @@ def refused(election_id: str, db: str | None = DB) -> None:
     with transaction(_sessions(db)) as s:
         rows = postal.refused_returns(s, election_id)
         lines = [text("count.cli.refused", envelope=r.envelope,
-                      received=postal.as_utc(r.received_at).isoformat(),
+                      received=people_moment(postal.as_utc(r.received_at)),
                       outcome=text(f"count.returns.outcome.{r.outcome}")) for r in rows]
     for line in lines or [text("count.cli.no_refused")]:
         console.print(line, highlight=False)

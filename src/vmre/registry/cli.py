@@ -254,6 +254,7 @@ def jobs_run(
 @jobs_app.command("status")
 def jobs_status(db: str | None = DB_OPTION) -> None:
     """Última ejecución de cada trabajo / last run of each job."""
+    from vmre.core.clock import people_text
     from vmre.core.database import transaction
     from vmre.core.messages import text
     from vmre.registry import jobs as registry_jobs
@@ -262,10 +263,11 @@ def jobs_status(db: str | None = DB_OPTION) -> None:
         runs = registry_jobs.last_runs(session)
         for job in registry_jobs.JOBS:
             run = runs.get(job.name)
-            started = f"{run.started_at:%Y-%m-%d %H:%M:%S}" if run and run.started_at else None
             for lang in ("es", "en"):
+                started = (people_text(run.started_at, lang) if run and run.started_at
+                           else text("registry.jobs.never", lang))
                 typer.echo(text("registry.jobs.status", lang, name=job.name, every=int(job.every),
-                                started=started or text("registry.jobs.never", lang),
+                                started=started,
                                 result=text("registry.jobs.ok" if not run or run.ok
                                             else "registry.jobs.error", lang),
                                 detail=run.detail if run else ""))

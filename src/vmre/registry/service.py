@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from vmre.cards.service import inactive_cards
 from vmre.core import audit
 from vmre.core.audit import utcnow
+from vmre.core.clock import people_moment
 from vmre.core.messages import UserError
 from vmre.core.row_cache import RowCache
 from vmre.crypto.credentials import ALPHABET
@@ -165,11 +166,11 @@ def submit(session: Session, election_id: str, raw: dict, files: dict[str, bytes
     process = process_rules(session, election_id)
     local = local_now(process, now)
     if local < process.opens_at:
-        raise UserError("registry.request.not_open", opens=f"{process.opens_at:%Y-%m-%d %H:%M}",
-                        tz=process.timezone)
+        raise UserError("registry.request.not_open",
+                        opens=people_moment(process.opens_at, process.timezone))
     if local > process.closes_at:
-        raise UserError("registry.request.closed", closes=f"{process.closes_at:%Y-%m-%d %H:%M}",
-                        tz=process.timezone)
+        raise UserError("registry.request.closed",
+                        closes=people_moment(process.closes_at, process.timezone))
     clean, errors = check_request(raw, local.date())
     if clean["entity_id"] and clean["entity_id"] not in process.entities:
         errors.add("entity_id", "registry.field.entity_no_election")

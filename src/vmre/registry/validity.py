@@ -195,7 +195,7 @@ def export_in_country(session: Session, election_id: str, entity_id: str, kind: 
         today = today or clock.today()
         if today <= declared.election_day:
             raise UserError("registry.lnere.before_election_end", entity=entity_id,
-                            day=declared.election_day.isoformat())
+                            day=clock.people_date(declared.election_day))
         removed = session.scalar(select(func.count()).select_from(InCountryExport).where(
             InCountryExport.election_id == election_id,
             InCountryExport.entity_id == entity_id, InCountryExport.kind == REMOVAL))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from vmre.core.clock import people_day
 from vmre.core.messages import text
 
 LANG = "es"
@@ -25,6 +26,7 @@ def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(folder)),
                       autoescape=select_autoescape(default=True))
     env.filters["n"] = number
+    env.filters["day"] = lambda day: people_day(day, LANG)  # the one format people read
     env.globals["t"] = lambda key, **p: text(key, LANG, **p)
     return env
 
@@ -39,10 +41,7 @@ def render_document(name: str, **context: object) -> str:
 
 def write_pdf(html: str, pdf_path: Path, out: Path) -> None:
     """The PDF, and the stylesheet beside the HTML so that the HTML file opens styled."""
-    from weasyprint import HTML  # imported late: it loads Pango, which takes a moment
+    from vmre.core.identity import pdf  # the institution's emblem and running header
 
     shutil.copyfile(stylesheet(), out / "report.css")
-    from vmre.core.identity.pdf import stylesheets  # the institution's running header
-
-    HTML(string=html, base_url=str(out) + "/").write_pdf(str(pdf_path),
-                                                          stylesheets=stylesheets(html))
+    pdf.render(html, base_url=out.resolve().as_uri() + "/", target=pdf_path)

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from vmre.cards.campaigns import CampaignFigures, campaign_figures
+from vmre.core.clock import people_day
 from vmre.core.messages import text
 from vmre.reports import charts, providers
 from vmre.reports.document import render_document, write_pdf
@@ -159,8 +160,7 @@ def write_quarterly(session: Session, period: Period, out: Path) -> tuple[Path, 
 
 
 def date_label(day: dt.date) -> str:
-    return text("reports.date", LANG, day=day.day,
-                month=text(f"reports.month.m{day.month}", LANG).lower(), year=day.year)
+    return people_day(day, LANG)  # the one format people read (vmre.core.clock)
 
 
 def period_label(period: Period) -> str:

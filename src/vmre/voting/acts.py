@@ -139,11 +139,9 @@ def cache_key(election, kind: str, lang: str, now: dt.datetime | None = None,
 
 
 def render_pdf(html: str) -> bytes:
-    from weasyprint import HTML  # imported on use: it loads Pango and fonts
+    from vmre.core.identity import pdf  # the institution's emblem and running header
 
-    from vmre.core.identity.pdf import stylesheets  # the institution's running header
-
-    return HTML(string=html).write_pdf(stylesheets=stylesheets(html))
+    return pdf.render(html)
 
 
 def act_title(kind: str, lang: str) -> str:

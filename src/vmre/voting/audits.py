@@ -22,6 +22,7 @@ from sqlalchemy import Date, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from vmre.core.audit import utcnow
+from vmre.core.clock import people_date
 from vmre.core.database import Base, UtcDateTime
 from vmre.core.messages import UserError
 from vmre.voting.models import Election
@@ -77,7 +78,8 @@ def add(s: Session, election_id: str, firm: str, scope: str, started_on: dt.date
     if not scope:
         raise UserError("voting.audits.no_scope")
     if ended_on < started_on:
-        raise UserError("voting.audits.bad_dates", start=started_on, end=ended_on)
+        raise UserError("voting.audits.bad_dates", start=people_date(started_on),
+                        end=people_date(ended_on))
     if not _SHA256.match(opinion_sha256):
         raise UserError("voting.audits.bad_digest")
     audit = SystemAudit(election_id=election_id, firm=firm, scope=scope, started_on=started_on,

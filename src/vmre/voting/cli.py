@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from vmre.core import atomic, crashpoint
+from vmre.core.clock import people_date, people_moment
 from vmre.core.database import make_engine, migrate, session_factory, transaction
 from vmre.core.messages import UserError, plural, text
 from vmre.crypto.group import GroupError, point_from_hex
@@ -188,7 +189,8 @@ def schedule(election: str, opens: dt.datetime, closes: dt.datetime, db: str | N
     if opens.tzinfo is None or closes.tzinfo is None:
         raise UserError("voting.cli.naive_time")
     _board(db).schedule(election, opens, closes, audit_exemption)
-    _done("voting.cli.scheduled", election=election, opens=opens, closes=closes)
+    _done("voting.cli.scheduled", election=election, opens=people_moment(opens),
+          closes=people_moment(closes))
 
 
 @election_app.command("close")
@@ -295,7 +297,8 @@ def audit_list(election: str, db: str | None = DB) -> None:
     board = _board(db)
     with board.sessions() as s:
         for row in audits.listed(s, election):
-            _done("voting.cli.audit_line", audit=row.id, firm=row.firm, start=row.started_on,
-                  end=row.ended_on, digest=row.opinion_sha256, link=row.public_link or "-")
+            _done("voting.cli.audit_line", audit=row.id, firm=row.firm,
+                  start=people_date(row.started_on), end=people_date(row.ended_on),
+                  digest=row.opinion_sha256, link=row.public_link or "-")
         _done("voting.cli.audit_rule", firms=len(audits.published_firms(s, election)),
               needed=audits.MIN_FIRMS)

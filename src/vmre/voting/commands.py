@@ -45,7 +45,7 @@ def demo(voters: int = typer.Option(3, help="Votantes / voters (Jalisco)."),
     (with the credential code in the fragment, under VMRE_PUBLIC_URL) and the phone digits:
     demo data only. The demo acts as its own credential authority and hands its voters over
     to the voting server the way the registry does."""
-    from vmre.core.clock import local_text
+    from vmre.core.clock import people_moment
     from vmre.core.config import public_url
     from vmre.core.database import transaction
     from vmre.core.messages import bilingual, bilingual_plural
@@ -85,7 +85,7 @@ def demo(voters: int = typer.Option(3, help="Votantes / voters (Jalisco)."),
     board.schedule(election, now - dt.timedelta(minutes=1), closes,
                    audit_exemption=audits.PRACTICE if practice_run else audits.SIMULACRO)
     typer.echo(bilingual_plural("sivei.demo.made", voters, election=election,
-                                closes=local_text(closes)))
+                                closes=people_moment(closes)))
     for email, phone, code, (token, _hashed) in people:
         typer.echo(f"{email}\tphone …{phone[-4:]}\t{accounts.activation_link(token, code)}")
     typer.echo(bilingual("sivei.demo.ceremony", folder=str(folder),

@@ -7,10 +7,10 @@ from importlib import resources
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, select_autoescape
 
 from vmre.core import countries, identity
-from vmre.core.clock import local_text, people_text
+from vmre.core.clock import people_day, people_text
 from vmre.core.messages import number, plural, text
 from vmre.web.security import csrf_token, language
 from vmre.web.sri import sri
@@ -31,8 +31,10 @@ def environment() -> Environment:
         if folder.is_dir():
             loaders.append(FileSystemLoader(str(folder)))
     env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(default=True))
-    # `{{ moment | mexico_time }}`: an instant as Mexico City wall-clock text.
-    env.filters["mexico_time"] = local_text
+    # `{{ moment | mexico_time }}`, `{{ day | mexico_day }}`: an instant or a day in the
+    # one format people read, in the page's language (vmre.core.clock)
+    env.filters["mexico_time"] = _mexico_time
+    env.filters["mexico_day"] = _mexico_day
     # `{{ code | country_name(lang) }}`: an ISO 3166-1 code as the country's name.
     env.filters["country_name"] = countries.name
     # `integrity="{{ sri('name.js') }}"`: every script tag carries its SHA-384 (vmre.web.sri).
@@ -53,6 +55,16 @@ def environment() -> Environment:
     # `{{ 18425 | num }}`: a count with thousands separators
     env.filters["num"] = number
     return env
+
+
+@pass_context
+def _mexico_time(context, moment) -> str:
+    return people_text(moment, context.get("lang", "es"))
+
+
+@pass_context
+def _mexico_day(context, day) -> str:
+    return people_day(day, context.get("lang", "es"))
 
 
 def _role_names(roles, lang: str) -> str:
