@@ -8,21 +8,29 @@ A test that changes a record works on a copy; the others read the records in pla
 
 from __future__ import annotations
 
+import hashlib
 import json
+import locale
 import re
 import shutil
 from pathlib import Path
 
 import pytest
 
+from vmre.crypto.group import GroupError, point_from_hex
 from vmre.record import layout
 from vmre.record.chunk_checks import check_board_lines, check_spoiled
 from vmre.record.verifier import (
     RecordError,
     Report,
+    _check_context,
     _check_expected_counts,
+    _check_fingerprint,
+    _check_layout,
     _check_receipt,
+    _compare,
     _load_json,
+    _verify_files_digest,
     verify_record,
 )
 from vmre.voting import ballot as ballots
@@ -46,6 +54,17 @@ def _copy(record: Path, tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture
+def ascii_locale():
+    """A machine whose locale encoding is ASCII: the record is UTF-8 all the same."""
+    saved = locale.setlocale(locale.LC_CTYPE)
+    locale.setlocale(locale.LC_CTYPE, "C")
+    try:
+        yield
+    finally:
+        locale.setlocale(locale.LC_CTYPE, saved)
+
+
 def _failures(report: Report) -> list[tuple[str, str, str, str]]:
     return [(f.section, f.check, f.item, f.detail) for f in report.failures]
 
@@ -64,6 +83,14 @@ def test_vector_in_process(path: Path):
     if vector["expect"] == "pass":
         assert report.ok and report.results == _json(
             CONFORMANCE / vector["record"] / layout.RESULTS)
+
+
+def test_the_verifier_reads_a_record_as_utf8_whatever_the_locale(ascii_locale):
+    """The postal record's manifest, actas and SHA256SUMS hold names with accents."""
+    vector = _json(CONFORMANCE / "vectors" / "postal-counts.json")
+    assert "í" in (POSTAL / layout.MANIFEST).read_text(encoding="utf-8")
+    report = verify_record(POSTAL, fingerprint=vector["fingerprint"])
+    assert report.ok, report.failures
 
 
 # _load_json ------------------------------------------------------------------------------
@@ -168,10 +195,29 @@ def test_a_record_whose_receipt_key_is_not_a_point_names_the_key_error(tmp_path)
         {**election, "receipt_key": "00" * 31}), encoding="utf-8")
     report = Report()
     _check_receipt(record, report, receipt)
-    [failure] = report.failures
-    assert (failure.section, failure.check, failure.item) == (
-        "7.6", "receipt signature", _item(receipt))
-    assert failure.detail and "not signed" not in failure.detail
+    with pytest.raises(GroupError) as err:
+        point_from_hex("00" * 31)
+    assert _failures(report) == [("7.6", "receipt signature", _item(receipt), str(err.value))]
+
+
+def test_a_receipt_checked_against_a_record_without_a_board_names_the_board(tmp_path):
+    record = _copy(HONEST, tmp_path)
+    (record / layout.BOARD).unlink()
+    with pytest.raises(RecordError) as caught:
+        _check_receipt(record, Report(), _receipt())
+    failure = caught.value.failure
+    assert (failure.section, failure.check, failure.item, failure.detail) == (
+        "7", "file present", layout.BOARD, "missing")
+
+
+def test_the_receipt_check_reads_the_record_as_utf8_whatever_the_locale(tmp_path, ascii_locale):
+    record, receipt = _copy(HONEST, tmp_path), _receipt()
+    election = _json(record / layout.ELECTION)
+    (record / layout.ELECTION).write_text(layout.file_text({**election, "nota": "año"}),
+                                          encoding="utf-8")
+    report = Report()
+    _check_receipt(record, report, receipt)
+    assert report.failures == [] and report.receipt == receipt["tracking_code"]
 
 
 @pytest.mark.parametrize("field", ["position", "entry_hash", "received_at"])
@@ -471,3 +517,205 @@ def test_record_file_names():
         "manifest.json", "election.json", "fingerprint.json", "ceremony/transcript.json",
         "credentials.json", "board.jsonl", "spoiled.jsonl", "closing.json", "aggregate.json",
         "results.json", "SHA256SUMS")
+
+
+def test_postal_tables_are_read_as_utf8_whatever_the_locale(tmp_path, ascii_locale):
+    record = _copy(POSTAL, tmp_path)
+    table = record / "actas/mesas/JAL-01.json"
+    table.write_text(layout.file_text({**_json(table), "nota": "año"}), encoding="utf-8")
+    report = Report()
+    _check_expected_counts(record, report, {"postal": []})
+    assert [item for _, _, item, _ in _failures(report)] == [
+        "actas/mesas/CDMX-01.json", "actas/mesas/JAL-01.json"]
+
+
+def test_sha256sums_is_read_as_utf8_whatever_the_locale(tmp_path, ascii_locale):
+    record = _copy(POSTAL, tmp_path)
+    named = record / "actas" / "señal.json"
+    named.write_text("{}\n", encoding="utf-8")
+    (record / layout.SUMS).write_text(
+        f"{hashlib.sha256(named.read_bytes()).hexdigest()}  actas/señal.json\n"
+        f"{'0' * 64}  actas/niño.json\n", encoding="utf-8")
+    report = Report()
+    _verify_files_digest(record, report)
+    assert _failures(report) == [("12.1", "file digest", "actas/niño.json",
+                                  "missing or changed")]
+
+
+# _check_fingerprint (§2.4), on the postal record's own context --------------------------
+
+FP = layout.FINGERPRINT
+CONTEXT_TEXT = "differs from the election context (election.json, §2.3)"
+MODALITIES_TEXT = 'not {"internet": true, "postal": [sorted entities of the manifest]}'
+
+
+def _fingerprint_check(record: Path, published: str | None = None) -> Report:
+    report = Report()
+    context = _check_context(POSTAL, Report(), None)  # the untouched record's context
+    doc = _check_fingerprint(record, report, context.ctx, context.election,
+                             context.manifest.entities, published)
+    assert doc == _json(record / FP)
+    return report
+
+
+def _with_fingerprint(tmp_path: Path, change) -> Path:
+    record = _copy(POSTAL, tmp_path)
+    doc = _json(record / FP)
+    change(doc)
+    (record / FP).write_text(layout.file_text(doc), encoding="utf-8")
+    return record
+
+
+def test_the_fingerprint_of_an_honest_record_is_recomputed():
+    published = _json(CONFORMANCE / "vectors" / "postal-counts.json")["fingerprint"]
+    report = _fingerprint_check(POSTAL)
+    assert report.failures == [] and report.fingerprint == published
+    assert not report.fingerprint_checked
+    report = _fingerprint_check(POSTAL, published)
+    assert report.failures == [] and report.fingerprint_checked
+
+
+def test_a_published_fingerprint_the_record_does_not_give_is_named():
+    published = _json(CONFORMANCE / "vectors" / "postal-counts.json")["fingerprint"]
+    other = "0" * 64
+    report = _fingerprint_check(POSTAL, other)
+    assert report.fingerprint_checked
+    assert _failures(report) == [("2.4", "fingerprint", FP, f"the record's keys and rules give "
+                                  f"{published}, not the published {other}")]
+
+
+def test_a_fingerprint_file_that_is_not_an_object_stops_the_check(tmp_path):
+    record = _copy(POSTAL, tmp_path)
+    (record / FP).write_text(layout.file_text(["no"]), encoding="utf-8")
+    context = _check_context(POSTAL, Report(), None)
+    with pytest.raises(RecordError) as caught:
+        _check_fingerprint(record, Report(), context.ctx, context.election,
+                           context.manifest.entities, None)
+    failure = caught.value.failure
+    assert (failure.section, failure.check, failure.item, failure.detail) == (
+        "2.4", "fingerprint inputs", FP, "not a JSON object")
+
+
+def test_another_fingerprint_version_or_rules_are_named(tmp_path):
+    record = _with_fingerprint(tmp_path, lambda d: d.update(version="v0", rules="vmre-record/1"))
+    assert _failures(_fingerprint_check(record)) == [
+        ("2.4", "fingerprint version", FP, "'v0' is not vmre/fingerprint/v1"),
+        ("2.4", "rules version", FP, "the record asks for rules 'vmre-record/1'; this "
+                                     "verifier applies vmre-record/2")]
+
+
+@pytest.mark.parametrize("key", ["election_id", "base_hash", "receipt_key", "revote_policy"])
+def test_a_fingerprint_input_other_than_the_election_context_is_named(tmp_path, key):
+    record = _with_fingerprint(tmp_path, lambda d: d.update({key: "last" if key == "revote_policy"
+                                                             else "ab" * 32}))
+    assert _failures(_fingerprint_check(record)) == [
+        ("2.4", "fingerprint inputs", f"{FP}:{key}", CONTEXT_TEXT)]
+
+
+@pytest.mark.parametrize("modalities", [
+    None, [], {"internet": True}, {"internet": True, "postal": "JAL"},
+    {"internet": True, "postal": ["JAL", 1]}, {"internet": True, "postal": ["JAL", "CDMX"]},
+    {"internet": True, "postal": ["CDMX", "JAL", "JAL"]}, {"internet": False, "postal": []},
+    {"internet": True, "postal": ["CDMX", "ZZZ"]}, {"postal": ["CDMX", "JAL"]},
+], ids=["none", "list", "no-postal", "string", "not-strings", "unsorted", "repeated",
+        "no-internet", "unknown-entity", "internet-missing"])
+def test_modalities_not_in_their_one_form_are_named(tmp_path, modalities):
+    record = _with_fingerprint(tmp_path, lambda d: d.update(modalities=modalities))
+    assert _failures(_fingerprint_check(record)) == [
+        ("2.4", "modalities", f"{FP}:modalities", MODALITIES_TEXT)]
+
+
+def test_modalities_of_a_subset_of_the_manifest_entities_hold(tmp_path):
+    record = _with_fingerprint(tmp_path, lambda d: d.update(
+        modalities={"internet": True, "postal": ["JAL"]}))
+    assert _fingerprint_check(record).failures == []
+
+
+@pytest.mark.parametrize("change", ["extra", "missing"])
+def test_a_fingerprint_with_other_members_is_named(tmp_path, change):
+    def edit(doc):
+        if change == "extra":
+            doc["nota"] = "x"
+        else:
+            doc.pop("rules")
+    record = _with_fingerprint(tmp_path, edit)
+    found = _failures(_fingerprint_check(record))
+    assert ("2.4", "fingerprint inputs", FP, "unexpected or missing members") in found
+    assert found[-1] == ("2.4", "fingerprint inputs", FP, "unexpected or missing members")
+
+
+@pytest.mark.parametrize("issuer", ["00" * 32, "zz", None, "ab" * 31])
+def test_an_issuer_key_that_is_not_a_point_is_named(tmp_path, issuer):
+    record = _with_fingerprint(tmp_path, lambda d: d.update(issuer_key=issuer))
+    with pytest.raises(GroupError) as err:
+        point_from_hex(str(issuer))
+    assert _failures(_fingerprint_check(record)) == [
+        ("2.4", "fingerprint inputs", f"{FP}:issuer_key", str(err.value))]
+
+
+def test_a_fingerprint_without_a_canonical_form_stops_the_check(tmp_path):
+    record = _with_fingerprint(tmp_path, lambda d: d.update(nota=float("nan")))
+    context = _check_context(POSTAL, Report(), None)
+    with pytest.raises(RecordError) as caught:
+        _check_fingerprint(record, Report(), context.ctx, context.election,
+                           context.manifest.entities, None)
+    failure = caught.value.failure
+    assert (failure.section, failure.check, failure.item) == ("2.4", "fingerprint inputs", FP)
+    assert failure.detail == "Out of range float values are not JSON compliant"
+
+
+# _check_layout (§1.1) and _compare (§9.1, §11.2) -----------------------------------------
+
+def test_the_postal_record_holds_only_its_layout():
+    report = Report()
+    _check_layout(POSTAL, 3, report)
+    assert report.failures == []
+
+
+def test_files_outside_the_layout_are_named_in_order(tmp_path):
+    record = _copy(POSTAL, tmp_path)
+    for name in ("zz.txt", "ceremony/otro.json", "shares/custodian-4.json", "actasx/a.json",
+                 "actas/nueva/cualquiera.bin", "a.json"):
+        (record / name).parent.mkdir(parents=True, exist_ok=True)
+        (record / name).write_text("{}\n", encoding="utf-8")
+    (record / "vacia").mkdir()
+    report = Report()
+    _check_layout(record, 3, report)
+    assert _failures(report) == [
+        ("1.1", "files in the layout", name, "not a file of the record's layout")
+        for name in ("a.json", "actasx/a.json", "ceremony/otro.json",
+                     "shares/custodian-4.json", "zz.txt")]
+    report = Report()
+    _check_layout(record, 4, report)  # a fourth custodian's share belongs
+    assert "shares/custodian-4.json" not in [f.item for f in report.failures]
+    assert len(report.failures) == 4
+
+
+def test_a_share_file_of_custodian_zero_is_outside_the_layout(tmp_path):
+    record = _copy(POSTAL, tmp_path)
+    (record / "shares/custodian-0.json").write_text("{}\n", encoding="utf-8")
+    report = Report()
+    _check_layout(record, 3, report)
+    assert [f.item for f in report.failures] == ["shares/custodian-0.json"]
+
+
+EXPECTED = {"contests": {"a": {"n": 1}, "b": {"n": 2}}, "election_id": "e"}
+
+
+@pytest.mark.parametrize(("found", "contests", "document"), [
+    (EXPECTED, [], False),
+    ({**EXPECTED, "contests": {"a": {"n": 1}, "b": {"n": 3}}}, ["b"], True),
+    ({**EXPECTED, "contests": {"b": {"n": 2}}}, ["a"], True),
+    ({"election_id": "e"}, ["a", "b"], True),
+    ({**EXPECTED, "election_id": "f"}, [], True),
+    ({**EXPECTED, "contests": {**EXPECTED["contests"], "c": {}}}, [], True),
+], ids=["same", "contest-differs", "contest-missing", "no-contests", "other-member",
+        "extra-contest"])
+def test_a_published_document_is_compared_contest_by_contest_then_whole(found, contests,
+                                                                        document):
+    report = Report()
+    _compare(report, "9.1", "aggregate", "aggregate.json", found, EXPECTED, "differs")
+    assert _failures(report) == [
+        ("9.1", "aggregate", f"aggregate.json:{cid}", "differs") for cid in contests] + (
+        [("9.1", "aggregate document", "aggregate.json",
+          "differs from the recomputed document")] if document else [])
