@@ -323,8 +323,10 @@ def test_a_postal_table_that_does_not_read_is_left_to_its_own_check(tmp_path, co
     record = _copy(POSTAL, tmp_path)
     (record / "actas/mesas/CDMX-01.json").write_bytes(content)
     report = Report()
-    _check_expected_counts(record, report, {"postal": ["JAL"]})
-    assert report.failures == []
+    _check_expected_counts(record, report, {"postal": []})
+    assert _failures(report) == [(  # and the tables after it are still read
+        "12.7", "expected counts", "actas/mesas/JAL-01.json",
+        "a postal table of JAL, which the fingerprint does not count by post")]
 
 
 def test_a_record_without_postal_tables_and_without_postal_counting_passes(tmp_path):
@@ -431,6 +433,20 @@ def test_a_ballot_of_a_credential_not_on_the_list_is_not_checked_or_counted():
     failures, sums = check_board_lines(*_texts(HONEST), [(label, "", _signature_reversed(line),
                                                           counted, n)])
     assert failures == [] and sums == {}
+
+
+def test_the_lines_after_one_that_is_not_checked_further_are_still_checked():
+    items = _board_items(HONEST)
+    label, entity, line, counted, n = items[0]
+    entry = json.loads(line)
+    entry["ballot"]["weight"] = float("nan")
+    unhashable = (label, entity, layout.line_text(entry), counted, n)
+    ineligible = (label, "", line, counted, n)
+    second = (*items[1][:2], _signature_reversed(items[1][2]), *items[1][3:])
+    for first in (unhashable, ineligible):
+        failures, _ = check_board_lines(*_texts(HONEST), [first, second])
+        assert failures[-1] == ("6.3", "ballot proofs and signature", second[0],
+                                "bad_signature")
 
 
 def test_a_failed_proof_is_named_with_its_code_and_parameters():
