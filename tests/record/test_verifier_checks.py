@@ -8,6 +8,7 @@ A test that changes a record works on a copy; the others read the records in pla
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import locale
@@ -23,6 +24,7 @@ from vmre.record.chunk_checks import check_board_lines, check_spoiled
 from vmre.record.verifier import (
     RecordError,
     Report,
+    _Chain,
     _check_context,
     _check_expected_counts,
     _check_fingerprint,
@@ -735,3 +737,26 @@ def test_a_published_document_is_compared_contest_by_contest_then_whole(found, c
         ("9.1", "aggregate", f"aggregate.json:{cid}", "differs") for cid in contests] + (
         [("9.1", "aggregate document", "aggregate.json",
           "differs from the recomputed document")] if document else [])
+
+
+# _Chain._in_window (§7.5): the window opens at opens_at and closes at closes_at ------------
+
+OPENS = dt.datetime(2024, 5, 20, 8, 0, tzinfo=dt.UTC)
+CLOSES = dt.datetime(2024, 6, 2, 18, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(("received_at", "inside"), [
+    ("2024-05-20T08:00:00+00:00", True), ("2024-05-20T02:00:00-06:00", True),
+    ("2024-06-02T17:59:59.999999+00:00", True), ("2024-06-02T18:00:00+00:00", False),
+    ("2024-05-20T07:59:59.999999+00:00", False), ("2024-06-02T12:00:00-06:00", False),
+    ("2024-05-20T08:00:00", False), ("ayer", False), (None, False), (7, False),
+], ids=["opening", "opening-in-mexico", "last-moment", "closing", "before", "closing-in-mexico",
+        "no-offset", "not-a-time", "none", "number"])
+def test_a_ballot_is_received_in_the_window_from_opening_until_before_closing(received_at,
+                                                                              inside):
+    report = Report()
+    _Chain("", (OPENS, CLOSES))._in_window(received_at, "papeleta x en 3", report)
+    assert _failures(report) == ([] if inside else [(
+        "7.5", "received in the voting window", "papeleta x en 3",
+        f"received_at {received_at} is not in [2024-05-20T08:00:00+00:00, "
+        "2024-06-02T18:00:00+00:00)")])
