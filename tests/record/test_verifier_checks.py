@@ -760,3 +760,23 @@ def test_a_ballot_is_received_in_the_window_from_opening_until_before_closing(re
         "7.5", "received in the voting window", "papeleta x en 3",
         f"received_at {received_at} is not in [2024-05-20T08:00:00+00:00, "
         "2024-06-02T18:00:00+00:00)")])
+
+
+# progress over the board's lines -------------------------------------------------------
+
+def test_progress_counts_the_board_lines():
+    calls: list[tuple[int, int]] = []
+    report = verify_record(HONEST, progress=lambda done, total: calls.append((done, total)))
+    assert report.ok and calls == [(0, 4), (4, 4)]
+    calls.clear()
+    verify_record(HONEST, progress=lambda done, total: calls.append((done, total)), chunk=3)
+    assert calls == [(0, 4), (3, 4), (4, 4)]
+
+
+def test_a_board_with_bytes_that_are_not_utf8_fails_to_parse_and_does_not_crash(tmp_path):
+    record = _copy(HONEST, tmp_path)
+    board = record / layout.BOARD
+    board.write_bytes(board.read_bytes().replace(b'"position"', b'"posici\xf3n"', 1))
+    report = verify_record(record)
+    [failure] = report.failures
+    assert (failure.section, failure.check, failure.item) == ("7", "file parses", layout.BOARD)
