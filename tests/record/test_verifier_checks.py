@@ -31,6 +31,7 @@ from vmre.record.verifier import (
     _check_layout,
     _check_receipt,
     _compare,
+    _iter_lines,
     _load_json,
     _verify_files_digest,
     verify_record,
@@ -780,3 +781,33 @@ def test_a_board_with_bytes_that_are_not_utf8_fails_to_parse_and_does_not_crash(
     report = verify_record(record)
     [failure] = report.failures
     assert (failure.section, failure.check, failure.item) == ("7", "file parses", layout.BOARD)
+
+
+def test_a_missing_fingerprint_file_is_named_in_its_section(tmp_path):
+    record = _copy(POSTAL, tmp_path)
+    (record / FP).unlink()
+    context = _check_context(POSTAL, Report(), None)
+    with pytest.raises(RecordError) as caught:
+        _check_fingerprint(record, Report(), context.ctx, context.election,
+                           context.manifest.entities, None)
+    failure = caught.value.failure
+    assert (failure.section, failure.check, failure.item, failure.detail) == (
+        "2.4", "file present", FP, "missing")
+
+
+def test_a_fingerprint_file_in_another_serialisation_is_named(tmp_path):
+    record = _copy(POSTAL, tmp_path)
+    (record / FP).write_text(json.dumps(_json(record / FP)), encoding="utf-8")
+    assert _failures(_fingerprint_check(record)) == [
+        ("1.2", "canonical form", FP, "bytes differ from the one serialisation")]
+
+
+def test_a_jsonl_line_in_another_serialisation_is_named_by_line(tmp_path):
+    record = _copy(HONEST, tmp_path)
+    line = (record / layout.SPOILED).read_text("utf-8")
+    compact = json.dumps(json.loads(line), sort_keys=True, separators=(",", ":")) + "\n"
+    (record / layout.SPOILED).write_text(line + compact, encoding="utf-8")
+    report = Report()
+    assert list(_iter_lines(record, layout.SPOILED, "8", report)) == [json.loads(line)] * 2
+    assert _failures(report) == [("1.2", "canonical form", f"{layout.SPOILED}:2",
+                                  "bytes differ from the one serialisation")]
