@@ -5,11 +5,15 @@ later folder replacing an earlier one's) and prints, per mutated module: mutants
 killed (a test failed, timed out or crashed), survived, reached by no test, and the kill rate
 with and without the mutants listed as equivalent in bench/mutants-equivalent.txt (one
 mutant name per line, `#` comments). Then the surviving mutants that are not listed there.
+
+`--functions`: one row per mutated function instead of per module (for modules run a few
+functions at a time); functions with no mutant checked are left out.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -40,12 +44,25 @@ def _results(folders: list[Path]) -> dict[str, dict]:
     return found
 
 
-def main(folders: list[Path]) -> int:
+def _function(name: str) -> str:
+    """vmre.record.verifier.x__load_json__mutmut_3 -> vmre.record.verifier._load_json"""
+    module, _, mangled = name.rpartition(".")
+    mangled = re.sub(r"__mutmut_\d+$", "", mangled)
+    if mangled.startswith("xǁ"):  # a method: xǁClassǁname
+        return f"{module}.{mangled[2:].replace('ǁ', '.')}"
+    return f"{module}.{mangled[2:]}"
+
+
+def main(folders: list[Path], by_function: bool = False) -> int:
     equivalent = equivalent_names()
     rows: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     survivors: dict[str, list[str]] = defaultdict(list)
     for module, codes in sorted(_results(folders).items()):
         for name, code in codes.items():
+            if by_function:
+                if code is None:
+                    continue
+                module = _function(name)
             row = rows[module]
             if code is None:
                 row["not checked"] += 1
@@ -61,17 +78,19 @@ def main(folders: list[Path]) -> int:
                 row["no tests"] += 1
             else:
                 row["other"] += 1
-    print(f"{'module':34} {'checked':>7} {'killed':>6} {'equiv':>5} {'surv':>5} {'none':>5}"
+    title = "function" if by_function else "module"
+    width = 50 if by_function else 34
+    print(f"{title:{width}} {'checked':>7} {'killed':>6} {'equiv':>5} {'surv':>5} {'none':>5}"
           f" {'rate':>6} {'rate*':>6} {'unrun':>5}")
     for module, row in sorted(rows.items()):
         checked = row["killed"] + row["survived"] + row["equivalent"] + row["no tests"]
         if not checked:
-            print(f"{module:34} {'-':>7}  not run ({row['not checked']} mutants)")
+            print(f"{module:{width}} {'-':>7}  not run ({row['not checked']} mutants)")
             continue
         rate = row["killed"] / checked
         non_equivalent = checked - row["equivalent"]
         rate_ne = row["killed"] / non_equivalent if non_equivalent else 1.0
-        print(f"{module:34} {checked:7} {row['killed']:6} {row['equivalent']:5} "
+        print(f"{module:{width}} {checked:7} {row['killed']:6} {row['equivalent']:5} "
               f"{row['survived']:5} {row['no tests']:5} {rate:6.1%} {rate_ne:6.1%} "
               f"{row['not checked']:5}")
     print("rate = killed / checked; rate* = killed / (checked - equivalent); "
@@ -84,4 +103,5 @@ def main(folders: list[Path]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main([Path(a) for a in sys.argv[1:]] or [ROOT / "mutants"]))
+    args = [a for a in sys.argv[1:] if a != "--functions"]
+    sys.exit(main([Path(a) for a in args] or [ROOT / "mutants"], "--functions" in sys.argv))

@@ -254,7 +254,7 @@ def test_unreduced_scalars_are_refused_by_every_verifier(x, m, r, seed):
             share.challenge, share.response + big), ctx)
         assert not threshold.verify_partial(public, ct, d, proofs.EqualLogsProof(
             share.challenge + big, share.response), ctx)
-        with pytest.raises(GroupError, match="not reduced"):
+        with pytest.raises(GroupError, match=r"^scalar is not reduced$"):
             scalar_from_hex((sig.response + big).to_bytes(32, "little").hex())
 
 
@@ -315,17 +315,17 @@ def test_non_canonical_point_encodings_never_decode(k):
     point = base_mul(k)
     assert point_from_hex(point.hex()) == point
     for text in non_canonical_encodings(point):
-        with pytest.raises(GroupError, match="not a valid ristretto255 point"):
+        with pytest.raises(GroupError, match=r"^not a valid ristretto255 point$"):
             point_from_hex(text)
-        with pytest.raises(GroupError, match="not a valid ristretto255 point"):
+        with pytest.raises(GroupError, match=r"^not a valid ristretto255 point$"):
             point_from_hex(text, allow_identity=True)
 
 
 def test_small_order_and_identity_encodings_never_decode():
     for text in ED25519_SMALL_ORDER:
-        with pytest.raises(GroupError, match="not a valid ristretto255 point"):
+        with pytest.raises(GroupError, match=r"^not a valid ristretto255 point$"):
             point_from_hex(text, allow_identity=True)
-    with pytest.raises(GroupError, match="identity"):
+    with pytest.raises(GroupError, match=r"^identity point not allowed here$"):
         point_from_hex("00" * 32)
     assert point_from_hex("00" * 32, allow_identity=True) == IDENTITY
 

@@ -35,14 +35,14 @@ def test_group_laws(a, b):
 
 
 def test_point_validation_refuses_non_points_and_identity():
-    with pytest.raises(GroupError, match="identity"):
+    with pytest.raises(GroupError, match=r"^identity point not allowed here$"):
         point_from_bytes(bytes(32))
     assert point_from_bytes(bytes(32), allow_identity=True) == IDENTITY
-    with pytest.raises(GroupError, match="not a valid ristretto255 point"):
+    with pytest.raises(GroupError, match=r"^not a valid ristretto255 point$"):
         point_from_bytes(b"\xff" * 32)
-    with pytest.raises(GroupError, match="hex digits"):
+    with pytest.raises(GroupError, match=r"^expected 64 lower-case hex digits$"):
         point_from_hex("zz")
-    with pytest.raises(GroupError, match="not reduced"):
+    with pytest.raises(GroupError, match=r"^scalar is not reduced$"):
         scalar_from_bytes(L.to_bytes(32, "little"))
     assert point_from_bytes(G.data) == G
 
@@ -63,7 +63,7 @@ def test_discrete_log_recovers_counts(m):
 
 
 def test_discrete_log_out_of_bound():
-    with pytest.raises(ValueError, match="no discrete log within bound"):
+    with pytest.raises(ValueError, match=r"^no discrete log within bound$"):
         dlog.discrete_log(base_mul(101), 100)
 
 
@@ -162,8 +162,8 @@ def test_hex_encodings_have_one_spelling():
     text = G.hex()
     assert point_from_hex(text) == G
     for bad in (text.upper(), text[:-2], text + "00", " " + text[1:], 7):
-        with pytest.raises(GroupError, match="hex digits"):
+        with pytest.raises(GroupError, match=r"^expected 64 lower-case hex digits$"):
             point_from_hex(bad)
-    with pytest.raises(GroupError, match="hex digits"):
+    with pytest.raises(GroupError, match=r"^expected 64 lower-case hex digits$"):
         scalar_from_hex("0A" + "00" * 31)
     assert scalar_from_hex("0a" + "00" * 31) == 10

@@ -124,9 +124,9 @@ def test_hashing_refuses_booleans_and_encodes_every_integer():
 
 def test_canonical_json_is_utf8_sorted_compact_and_refuses_nan():
     assert canonical_json({"b": 1, "a": "ñ"}) == '{"a":"ñ","b":1}'.encode()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^Out of range float values are not JSON compliant"):
         canonical_json({"x": math.nan})
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^Out of range float values are not JSON compliant"):
         canonical_json({"x": math.inf})
 
 

@@ -27,7 +27,7 @@ from vmre.voting.ceremony import judge_transcript
 from vmre.voting.chain import entry_hash
 from vmre.voting.context import ElectionContext, manifest_hash, transcript_hash
 from vmre.voting.credential_list import verify_credential_list
-from vmre.voting.manifest import parse_manifest
+from vmre.voting.manifest import Manifest, parse_manifest
 
 CHUNK = 250
 
@@ -229,10 +229,44 @@ def normalise_fingerprint(value: str) -> str:
     return "".join(value.split()).lower()
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What §2 read and checked, for the later sections."""
+    election: dict
+    manifest: Manifest
+    manifest_text: str  # the manifest as the worker processes parse it
+    ctx: ElectionContext
+    pinned: dict  # fingerprint.json: the keys and modalities it pins
+
+    @property
+    def election_text(self) -> str:
+        return json.dumps(self.election)
+
+
+@dataclass(frozen=True)
+class _Board:
+    """What §7 read, for §8 and §9."""
+    closing: dict
+    tracking: dict[str, int]  # tracking code -> position on the board
+    sums: list  # option-wise sums of each chunk's counted ballots
+
+
 def _verify(folder: Path, report: Report, scheduler: str | None,
             progress: Callable[[int, int], None] | None, workers: int | None,
             chunk: int, published: str | None) -> None:
-    # §2 manifest and election context -----------------------------------------------------
+    """Each section in the order of docs/record.md; each check function can also be run
+    alone on a loaded record (tests/record/test_verifier_checks.py)."""
+    context = _check_context(folder, report, published)
+    verdict = _check_ceremony(folder, report, context)
+    eligible = _check_credentials(folder, report, context)
+    board = _check_board(folder, report, context, eligible, scheduler, progress, workers,
+                         chunk)
+    _check_spoiled_ballots(folder, report, context, eligible, board, scheduler, workers, chunk)
+    _check_tally(folder, report, context, verdict, board)
+
+
+def _check_context(folder: Path, report: Report, published: str | None) -> _Context:
+    """§2 manifest, election context, base hash and fingerprint; §1.1 the layout."""
     manifest_doc = _load_json(folder, layout.MANIFEST, "2.1", report)
     election = _load_json(folder, layout.ELECTION, "2.2", report)
     manifest_text = json.dumps(manifest_doc, ensure_ascii=False)
@@ -253,8 +287,12 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
     pinned = _check_fingerprint(folder, report, ctx, election, manifest.entities, published)
     _check_layout(folder, ctx.custodians, report)
     report.checks.append("§2 manifest, context, base hash and fingerprint")
+    return _Context(election, manifest, manifest_text, ctx, pinned)
 
-    # §4 opening ceremony ------------------------------------------------------------------
+
+def _check_ceremony(folder: Path, report: Report, context: _Context) -> dict:
+    """§4 opening ceremony: the transcript's verdict, recomputed. Returns the verdict."""
+    ctx, election = context.ctx, context.election
     transcript = _load_json(folder, layout.TRANSCRIPT, "4", report)
     try:
         params = transcript["parameters"]
@@ -281,19 +319,23 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
     if verdict["joint_public_key"] != ctx.joint_key.hex():
         report.fail("4.4", "joint key", layout.ELECTION, "differs from the ceremony's joint key")
     report.checks.append("§4 opening ceremony transcript")
+    return verdict
 
-    # §5 credentials -------------------------------------------------------------------------
+
+def _check_credentials(folder: Path, report: Report, context: _Context) -> dict[str, str]:
+    """§5 the credential list. Returns credential -> entity (empty if the list is refused)."""
+    ctx = context.ctx
     try:
         creds = verify_credential_list(_load_json(folder, layout.CREDENTIALS, "5", report))
         eligible = creds.entries
         if creds.election_id != ctx.election_id:
             report.fail("5.1", "credential list election", layout.CREDENTIALS, creds.election_id)
-        if creds.issuer.hex() != pinned.get("issuer_key"):
+        if creds.issuer.hex() != context.pinned.get("issuer_key"):
             report.fail("5.3", "credential authority", layout.CREDENTIALS,
                         "the list is not signed by the issuer key the fingerprint pins")
         # A credential whose entity has no contest could never vote; on a signed list it
         # means the authority listed someone the manifest does not know.
-        unknown = sorted({e for e in eligible.values()} - set(manifest.entities))
+        unknown = sorted({e for e in eligible.values()} - set(context.manifest.entities))
         if unknown:
             report.fail("5.4", "credential entity", layout.CREDENTIALS,
                         f"entities with no contest in the manifest: {', '.join(unknown)}")
@@ -303,8 +345,14 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
         report.fail("5.2", "credential list signature", layout.CREDENTIALS, str(err))
         eligible = {}
     report.checks.append(f"§5 credential list ({len(eligible)} voters)")
+    return eligible
 
-    # §7 board chain, §6 ballots ---------------------------------------------------------
+
+def _check_board(folder: Path, report: Report, context: _Context, eligible: dict[str, str],
+                 scheduler: str | None, progress: Callable[[int, int], None] | None,
+                 workers: int | None, chunk: int) -> _Board:
+    """§7 the closing statement and the board's chain; §6 each ballot (in chunk_checks)."""
+    ctx, election = context.ctx, context.election
     closing = _load_json(folder, layout.CLOSING, "7.4", report)
     policy = election.get("revote_policy")
     if policy not in POLICIES:
@@ -337,9 +385,9 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
     lines = _count_lines(folder / layout.BOARD)
     if progress:
         progress(0, lines)
-    election_text = json.dumps(election)
     results = map_chunks(chunk_checks.check_board_lines,
-                         ((manifest_text, election_text, b) for b in chunked_iter(items, chunk)),
+                         ((context.manifest_text, context.election_text, b)
+                          for b in chunked_iter(items, chunk)),
                          scheduler,
                          (lambda done: progress(min(done * chunk, lines), lines)) if progress
                          else None, workers)
@@ -357,8 +405,13 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
             report.fail(*failure)
         sums_list.append(chunks.sums_in(sums))
     report.checks.append(f"§6 ballot proofs and signatures ({chain.checked} ballots)")
+    return _Board(closing, chain.tracking, sums_list)
 
-    # §8 spoiled ballots --------------------------------------------------------------------
+
+def _check_spoiled_ballots(folder: Path, report: Report, context: _Context,
+                           eligible: dict[str, str], board: _Board, scheduler: str | None,
+                           workers: int | None, chunk: int) -> None:
+    """§8 spoiled ballots: each re-checked, none counted, the list the closing commits to."""
     spoiled = list(_iter_lines(folder, layout.SPOILED, "8", report))
     checks = []
     for n, sp in enumerate(spoiled, start=1):
@@ -367,22 +420,27 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
         credential = doc.get("credential") if isinstance(doc, dict) else None
         checks.append((label, eligible.get(credential) if isinstance(credential, str) else None,
                        sp))
-        if sp.get("tracking_code") in chain.tracking:
+        if sp.get("tracking_code") in board.tracking:
             report.fail("8.2", "spoiled never counted", label, "also on the board")
     for failures in map_chunks(chunk_checks.check_spoiled,
-                               ((manifest_text, election_text, b)
+                               ((context.manifest_text, context.election_text, b)
                                 for b in chunked_iter(checks, chunk)), scheduler,
                                workers=workers):
         for failure in failures:
             report.fail(*failure)
     report.spoiled = len(spoiled)
-    _check_spoiled_commitment(folder, closing, len(spoiled), report)
+    _check_spoiled_commitment(folder, board.closing, len(spoiled), report)
     report.checks.append(f"§8 spoiled ballots ({len(spoiled)} re-checked, as the closing "
                          "statement commits)")
 
+
+def _check_tally(folder: Path, report: Report, context: _Context, verdict: dict,
+                 board: _Board) -> None:
+    """§9 aggregate, §10 decryption shares, §11 results; then §12 what was added after."""
+    ctx = context.ctx
     # §9 aggregate --------------------------------------------------------------------------
     aggregate = _load_json(folder, layout.AGGREGATE, "9", report)
-    expected = tally.aggregate_document(ctx, tally.merge_sums(sums_list))
+    expected = tally.aggregate_document(ctx, tally.merge_sums(board.sums))
     _compare(report, "9.1", "aggregate", layout.AGGREGATE, aggregate, expected,
              "differs from the sum of the counted ballots")
     report.checks.append("§9 homomorphic aggregate")
@@ -419,12 +477,12 @@ def _verify(folder: Path, report: Report, scheduler: str | None,
              "differ from the decrypted aggregate")
     report.results = recomputed
     report.checks.append("§11 results equal the decrypted tally")
-    _check_expected_counts(folder, report, pinned.get("modalities"))
+    _check_expected_counts(folder, report, context.pinned.get("modalities"))
     _verify_files_digest(folder, report)
     if (folder / layout.ACTAS_DIR).exists():  # the count's actas: docs/count.md §12
         from vmre.count.verification import verify_actas
 
-        for failure in verify_actas(folder, recomputed, manifest):
+        for failure in verify_actas(folder, recomputed, context.manifest):
             report.fail(*failure)
         report.checks.append("§12 actas: electronic table, counting tables, entity counts")
 
