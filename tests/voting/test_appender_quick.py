@@ -369,7 +369,7 @@ def test_concurrent_appends_each_get_their_own_place(q):
         except BaseException as err:
             results[n] = err
 
-    threads = [threading.Thread(target=send, args=(n,)) for n in range(len(items))]
+    threads = [threading.Thread(target=send, args=(n,), daemon=True) for n in range(len(items))]
     for t in threads:
         t.start()
     for t in threads:
@@ -400,14 +400,17 @@ def test_the_queue_hands_the_lead_to_a_waiting_caller(q):
     event.listen(engine, "before_cursor_execute", hold)
     try:
         out: dict[int, dict] = {}
-        first = threading.Thread(target=lambda: out.update({0: queue.append(_fake(q.eid, 0))}))
+        first = threading.Thread(target=lambda: out.update({0: queue.append(_fake(q.eid, 0))}),
+                                 daemon=True)
         first.start()
         assert started.wait(10)
         waiting = [threading.Thread(target=lambda n=n: out.update(
-            {n: queue.append(_fake(q.eid, n))})) for n in (1, 2, 3)]
+            {n: queue.append(_fake(q.eid, n))}), daemon=True) for n in (1, 2, 3)]
         for t in waiting:
             t.start()
-        while len(queue._queue) < 3:
+        for _ in range(1000):  # until the three wait in the queue
+            if len(queue._queue) == 3:
+                break
             threading.Event().wait(0.01)
         gate.set()
         for t in [first, *waiting]:

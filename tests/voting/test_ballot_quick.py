@@ -102,6 +102,29 @@ def test_an_encrypted_ballot_has_its_fields_signature_and_contests_in_manifest_o
                                                       r).alpha.hex()
 
 
+def test_a_zero_nonce_gives_an_identity_component_and_still_a_proved_contest():
+    """A nonce of 0 (drawn with probability 1/L) makes option 0's ciphertext (identity,
+    identity): the device reads its own ciphertexts back allowing the identity, so the contest
+    is still encrypted and proved."""
+    ctx, cred = context(), base_mul(key(0))
+    contest = ctx.manifest.contest("dip-migrante-jal")
+    others = ballots.deterministic_nonces("zero")
+    zero = [0]
+
+    def nonce() -> int:  # the first nonce drawn (option 0's encryption) is 0
+        return zero.pop() if zero else others()
+
+    encrypted, rs = ballots.encrypt_contest(ctx, cred, contest, 1, nonce)
+    assert rs[0] == 0
+    assert encrypted["choices"][0]["alpha"] == encrypted["choices"][0]["beta"] == "00" * 32
+    cts = [elgamal.Ciphertext(point_from_hex(c["alpha"], True), point_from_hex(c["beta"], True))
+           for c in encrypted["choices"]]
+    total = elgamal.add_all(cts)
+    sp = proofs.EqualLogsProof(*(scalar_from_hex(x) for x in encrypted["sum_proof"]))
+    assert proofs.verify_equal_logs(ballots.SUM_TAG, ctx.joint_key, total.alpha,
+                                    total.beta - G, sp, ballots.sum_context(ctx, cred, contest.id))
+
+
 @pytest.mark.parametrize("selections", [{"gob-jal": "pan"}, dict(JAL, **CDMX), CDMX])
 def test_encrypting_other_contests_than_the_entitys_is_refused(selections):
     _refused("wrong_contests", ballots.encrypt_ballot, context(), "JAL", key(0), selections)
