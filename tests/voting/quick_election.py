@@ -123,6 +123,13 @@ class Quick:
         return eid
 
 
+def warm() -> None:
+    """Build what is made once per process now (see tests/voting/conftest.py)."""
+    context()
+    _empty_database()
+    _credential_list()
+
+
 def quick(tmp_path: Path) -> Quick:
     """A board on a copy of the migrated empty database; no election registered yet. The
     board's per-process caches are emptied, so that a parsed election read by another test

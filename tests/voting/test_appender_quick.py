@@ -13,6 +13,7 @@ import os
 import signal
 import sqlite3
 import threading
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -357,6 +358,15 @@ def test_group_commit_queues_are_per_session_factory(q, tmp_path):
     assert group_commit(q.board.sessions) is not group_commit(other.board.sessions)
 
 
+def _join(threads: list[threading.Thread]) -> None:
+    """Every thread ends; one that waits for ever (a lost wake-up) fails the test within
+    30 seconds in all, not the process."""
+    deadline = time.monotonic() + 30
+    for t in threads:
+        t.join(timeout=max(0.0, deadline - time.monotonic()))
+    assert not any(t.is_alive() for t in threads)
+
+
 def test_concurrent_appends_each_get_their_own_place(q):
     q.open(policy="last")
     queue = group_commit(q.board.sessions)
@@ -372,9 +382,7 @@ def test_concurrent_appends_each_get_their_own_place(q):
     threads = [threading.Thread(target=send, args=(n,), daemon=True) for n in range(len(items))]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join(timeout=30)
-    assert not any(t.is_alive() for t in threads)
+    _join(threads)
     assert sorted(r["position"] for r in results.values()) == list(range(1, 13))
     assert all(results[n] is items[n].outcome for n in results)
     head, count, entries, _ = _state(q)
@@ -413,8 +421,7 @@ def test_the_queue_hands_the_lead_to_a_waiting_caller(q):
                 break
             threading.Event().wait(0.01)
         gate.set()
-        for t in [first, *waiting]:
-            t.join(timeout=30)
+        _join([first, *waiting])
     finally:
         event.remove(engine, "before_cursor_execute", hold)
     assert sorted(r["position"] for r in out.values()) == [1, 2, 3, 4]
