@@ -324,6 +324,7 @@ def test_any_other_failure_fails_the_batch_without_a_retry(q):
 def test_a_batch_is_durable_when_the_process_dies_after_the_commit(q):
     """The crash point `board-committed`: a process killed there has its batch on the board."""
     q.open(policy="last")
+    append_batch(q.board.sessions, q.eid, [_fake(q.eid, 0)])  # no point set: it goes on
     item = _fake(q.eid, 1)
     q.board.engine.dispose()
     pid = os.fork()
@@ -335,7 +336,7 @@ def test_a_batch_is_durable_when_the_process_dies_after_the_commit(q):
             os._exit(3)
     _, status = os.waitpid(pid, 0)
     assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
-    assert _state(q)[1] == 1
+    assert _state(q)[1] == 2
 
 
 # -- the group-commit queue ------------------------------------------------------------------
@@ -393,8 +394,10 @@ def test_concurrent_appends_each_get_their_own_place(q):
         previous = entry[4]
 
 
-def test_the_queue_hands_the_lead_to_a_waiting_caller(q):
-    """A caller arriving while a batch commits waits, and is led or appended next."""
+@pytest.mark.parametrize("waiting", [1, 3])
+def test_the_queue_hands_the_lead_to_a_waiting_caller(q, waiting):
+    """Callers arriving while a batch commits wait in the queue; the first of them then leads
+    the next batch, which holds them all."""
     q.open(policy="last")
     queue = group_commit(q.board.sessions)
     gate, started = threading.Event(), threading.Event()
@@ -412,18 +415,19 @@ def test_the_queue_hands_the_lead_to_a_waiting_caller(q):
                                  daemon=True)
         first.start()
         assert started.wait(10)
-        waiting = [threading.Thread(target=lambda n=n: out.update(
-            {n: queue.append(_fake(q.eid, n))}), daemon=True) for n in (1, 2, 3)]
-        for t in waiting:
+        waiters = [threading.Thread(target=lambda n=n: out.update(
+            {n: queue.append(_fake(q.eid, n))}), daemon=True) for n in range(1, waiting + 1)]
+        for t in waiters:
             t.start()
-        for _ in range(1000):  # until the three wait in the queue
-            if len(queue._queue) == 3:
+        for _ in range(1000):  # until they all wait in the queue
+            if len(queue._queue) == waiting:
                 break
             threading.Event().wait(0.01)
+        assert len(queue._queue) == waiting and queue._busy is True  # they wait, none leads
         gate.set()
-        _join([first, *waiting])
+        _join([first, *waiters])
     finally:
         event.remove(engine, "before_cursor_execute", hold)
-    assert sorted(r["position"] for r in out.values()) == [1, 2, 3, 4]
+    assert sorted(r["position"] for r in out.values()) == list(range(1, waiting + 2))
     assert out[0]["position"] == 1
     assert queue._busy is False and queue._queue == []
