@@ -212,6 +212,7 @@ def test_a_ballot_sent_again_gets_its_first_receipt_also_after_the_close(q):
     q.board.close(q.eid)
     assert q.board.submit(q.eid, doc) == (first, False)
     assert q.board.receipt_again(q.eid, doc) == first
+    assert q.board.receipt_again("otra", doc) is None  # another election's board
     _refused("voting.board.closed", q.board.cast, q.eid, ballot(2))
     assert q.board.receipt_again(q.eid, ballot(2)) is None
 
@@ -279,8 +280,9 @@ def test_the_bulk_intake_gives_one_receipt_or_one_refusal_per_ballot_in_order(q)
     assert out[6] == out[0]
     key_ = q.board.server_key(q.eid)
     for i in (0, 5):
-        assert verify_receipt(out[i], key_)
-        assert out[i]["tracking_code"] == tracking_code(docs[i])
+        assert verify_receipt(out[i], key_) and out[i]["election_id"] == q.eid
+        assert out[i] == q.board.receipt_again(q.eid, docs[i])
+        assert json.loads(q.board.find(q.eid, tracking_code(docs[i])).ballot) == docs[i]
     assert [e.tracking_code for e in q.board.entries(q.eid)] == [
         tracking_code(docs[0]), tracking_code(docs[5])]
 
@@ -380,8 +382,8 @@ def test_closing_signs_the_boards_count_hash_window_audits_and_fingerprint(q):
     q.open()
     _refused("voting.board.not_closed", q.board.closing_statement, q.eid)
     q.board.cast(q.eid, ballot(0))
-    doc, disclosed = _audit(q, 2)
-    q.board.spoil(q.eid, doc, disclosed)
+    for voter in (2, 3):
+        q.board.spoil(q.eid, *_audit(q, voter))
     before = _now()
     statement = q.board.close(q.eid)
     row = _row(q)
@@ -392,7 +394,7 @@ def test_closing_signs_the_boards_count_hash_window_audits_and_fingerprint(q):
         "election_id": q.eid, "ballots": 1, "final_hash": row.head_hash,
         "closed_at": row.closes_at.isoformat(), "opens_at": row.opens_at.isoformat(),
         "closes_at": row.closes_at.isoformat(), "revote_policy": "single",
-        "spoiled": {"count": 1, "sha256": hashlib.sha256(lines).hexdigest()},
+        "spoiled": {"count": 2, "sha256": hashlib.sha256(lines).hexdigest()},
         "fingerprint": row.fingerprint}
     assert verify_server_statement(CLOSING_TAG, statement, q.board.server_key(q.eid))
     assert q.board.close(q.eid) == statement == q.board.closing_statement(q.eid)
@@ -442,6 +444,8 @@ def test_entries_and_audits_read_in_order_by_page(q):
     assert [s.tracking_code for s in q.board.spoiled(q.eid, 2)] == spoiled[2:]
     assert [s.tracking_code for s in q.board.stream_spoiled(q.eid, page=1)] == spoiled
     assert q.board.spoiled_count("otra") == 0 and q.board.find_spoiled(q.eid, codes[0]) is None
+    assert q.board.find_spoiled("otra", spoiled[0]) is None
+    assert list(q.board.stream_spoiled("otra")) == []
 
 
 def test_under_the_single_policy_every_ballot_counts(q):
