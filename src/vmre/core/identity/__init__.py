@@ -185,16 +185,15 @@ def current() -> Identity:
     """The identity in force: the one an administrator stored in the database (of the
     request, else of the process), else VMRE_IDENTITY's file, else the shipped example."""
     base = from_file()
-    engine = database.get()
-    if engine is None:
-        from vmre.core.database import latest_engine
-
-        engine = latest_engine()
-    if engine is None:
-        return base
     from vmre.core.identity.stored import in_force
 
-    return in_force(engine, base)
+    engine = database.get()
+    if engine is not None:
+        return in_force(engine, base)
+    from vmre.core.database import latest_engine
+
+    engine = latest_engine()
+    return base if engine is None else in_force(engine, base, pooled=False)
 
 
 def from_file() -> Identity:

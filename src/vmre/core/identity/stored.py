@@ -169,21 +169,27 @@ def forget(engine: Engine) -> None:
     _cache.forget(engine, _KEY)
 
 
-def in_force(engine: Engine, base: Identity) -> Identity:
-    """The stored identity over `base` (the file's), or `base` while none is stored."""
+def in_force(engine: Engine, base: Identity, pooled: bool = True) -> Identity:
+    """The stored identity over `base` (the file's), or `base` while none is stored.
+    `pooled=False` reads over a connection that is closed afterwards, not kept in the
+    engine's pool: the engine is borrowed (the one a command opened last), and a connection
+    left there would keep SQLite's write-ahead log out of the database file."""
     hit = _cache.get(engine, _KEY)
     if hit is not None and hit[0] is base:
         return hit[1] or base
-    merged = _read(engine, base)
+    merged = _read(engine, base, pooled)
     _cache.put(engine, _KEY, (base, merged))
     return merged or base
 
 
-def _read(engine: Engine, base: Identity) -> Identity | None:
+def _read(engine: Engine, base: Identity, pooled: bool = True) -> Identity | None:
     try:
-        with Session(engine) as session:
-            row = session.scalars(select(StoredIdentity).where(
-                StoredIdentity.id == ROW_ID)).first()
+        with engine.connect() as connection:
+            if not pooled:
+                connection.detach()  # closed with this block, never returned to the pool
+            with Session(bind=connection) as session:
+                row = session.scalars(select(StoredIdentity).where(
+                    StoredIdentity.id == ROW_ID)).first()
     except SQLAlchemyError as err:  # a database not yet migrated, or gone: the file's
         log.warning("stored identity unreadable (%s); the identity file is used",
                     type(err).__name__)
