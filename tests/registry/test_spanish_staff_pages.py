@@ -58,8 +58,12 @@ def test_roles_are_named_and_dates_take_one_form(env):
     assert f"revisor ({text('core.role.reviewer', 'es')})" in home.text
     assert "(reviewer)" not in home.text
     detail = env.client.get(f"/admin/registry/requests/{folio}")
-    moments = re.findall(r"<td>(\d{4}-\d\d-\d\d[^<]*)</td>", detail.text)
-    assert moments and all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", m) for m in moments)
+    # every moment in people's one format (docs/web.md §2.2), none as ISO digits
+    zone = re.escape(text("web.time_zone", "es"))
+    moments = re.findall(rf"<td>([^<]*\({zone}\))</td>", detail.text)
+    assert moments and all(re.fullmatch(rf"\d{{1,2}} de [a-z]+ de \d{{4}}, \d\d:\d\d \({zone}\)", m)
+                           for m in moments), moments
+    assert not re.search(r"<td>\d{4}-\d\d-\d\d", detail.text)
     # the history says what happened in words, not as logged
     assert f"<td>{text('registry.action.submitted', 'es')}</td>" in detail.text
     assert "<td>registry.submitted</td>" not in detail.text

@@ -58,7 +58,7 @@ def hostile_site(db_url: str, folder: Path) -> Site:
             closes_at=now + dt.timedelta(days=30), corrections_until=now + dt.timedelta(days=40),
             card_min_validity_year=2024, entities=["JAL"], timezone="America/Mexico_City",
             voting_url="https://votar.example/")
-        create_user(s, "todo", STAFF_PASSWORD, list(Role))
+        create_user(s, "todo", STAFF_PASSWORD, list(Role), party="PRI")
     staff = TestClient(app, raise_server_exceptions=False)  # a 500 is an answer to assert on
     signed = sign_in(staff, "todo", STAFF_PASSWORD)
     assert signed.status_code == 200, signed.text[:300]
