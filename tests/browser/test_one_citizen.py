@@ -10,7 +10,6 @@ import datetime as dt
 import re
 import time
 
-import pyotp
 import pytest
 
 from staff_login import sign_in_page
@@ -23,6 +22,7 @@ from .walks import (
     PHRASE,
     STAFF_PASSWORD,
     VOTER_PASSWORD,
+    activate,
     fill_request,
     mail_for,
     open_registration,
@@ -117,20 +117,7 @@ def test_one_internet_voter_from_registration_to_results(browser, operator, smtp
         assert login, body  # the activation link works once: the mail says where to sign in
 
         # -- activation: phone digits, TOTP enrolment, password; then the citizen leaves ----
-        page.goto(link.group(0))
-        page.wait_for_selector("#credential-kept", state="visible")
-        page.fill("#digits", phone[-4:])
-        page.click("button[type=submit]")
-        page.wait_for_url("**/voto/activar/factor")
-        page.click("a[href='/voto/activar/factor?metodo=totp']")
-        totp = pyotp.TOTP(page.inner_text("#totp-secret"))
-        page.fill("#code", totp.now())
-        page.click("form[action='/voto/activar/totp'] button")
-        page.wait_for_url("**/voto/activar/contrasena")
-        page.fill("#password", VOTER_PASSWORD)
-        page.fill("#confirm", VOTER_PASSWORD)
-        page.click("form button[type=submit]")
-        page.wait_for_url("**/voto/entrar?activada=1")
+        totp = activate(page, link.group(0), phone)
         citizen_side.close()
 
         # -- another day, another browser: the sign-in address from the mail ----------------

@@ -18,7 +18,6 @@ import datetime as dt
 import io
 import json
 import re
-import socket
 import struct
 import time
 import zlib
@@ -44,6 +43,7 @@ from .conftest import (
     problems_on,
     watch_console,
 )
+from .walks import fill_request
 
 pytestmark = pytest.mark.browser
 
@@ -83,25 +83,6 @@ def citizens() -> dict[str, object]:
     raise AssertionError(f"no suitable records: {sorted(found)}")
 
 
-class Sink:
-    """A real SMTP server on loopback for the whole module (the shared fixture's is per test)."""
-
-    def __init__(self) -> None:
-        from aiosmtpd.controller import Controller
-
-        from conftest import SmtpSink  # tests/conftest.py
-
-        self.handler = SmtpSink()
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
-
-    @property
-    def messages(self):
-        return self.handler.messages
-
-
 def submit(page, selector: str):
     """Send a form and wait for the page that answers it; that page's response."""
     with page.expect_navigation() as answer:
@@ -110,32 +91,10 @@ def submit(page, selector: str):
 
 
 def ask_to_register(page, url: str, person, email: str, files: dict[str, Path]) -> str:
-    """The citizen's request on the public form; the folio."""
+    """The citizen's postal request on the public form, from Houston; the folio."""
     page.goto(f"{url}/registro/solicitud?election={ELECTION}")
-    page.fill("#f-given_names", person.given_names)
-    page.fill("#f-first_surname", person.first_surname)
-    page.fill("#f-second_surname", person.second_surname)
-    page.fill("#f-birth_date", person.birth_date.isoformat())
-    page.fill("#f-elector_key", person.elector_key)
-    page.fill("#f-ocr", person.ocr)
-    page.fill("#f-cic", person.cic)
-    page.check("input[name=card_issued][value=mexico]")
-    page.select_option("#f-entity_id", person.entity_id)
-    page.select_option("#f-country", "US")
-    page.fill("#f-region", "Texas")
-    page.fill("#f-city", "Houston")
-    page.fill("#f-postal_code", "77002")
-    page.fill("#f-street", "901 Bagby St")
-    page.fill("#f-email", email)
-    page.fill("#f-phone", "+17135550100")
-    page.check("input[name=modality][value=postal]")
-    for field, path in files.items():
-        page.set_input_files(f"#f-{field}", str(path))
-    page.check("input[name=consent]")
-    submit(page, "form[action='/registro/solicitud'] button[type=submit]")
-    folio = page.inner_text("p.mono").strip()
-    assert re.fullmatch(r"SRVE-[0-9A-Z]{10}", folio), page.inner_text("main")
-    return folio
+    return fill_request(page, person, email, "+17135550100", "postal", files,
+                        where=("Texas", "Houston", "77002", "901 Bagby St"))
 
 
 def open_postal_election(op: Operator) -> None:
@@ -152,59 +111,55 @@ def open_postal_election(op: Operator) -> None:
 
 
 @pytest.fixture(scope="module")
-def staff_site(browser, tmp_path_factory):
+def staff_site(browser, tmp_path_factory, module_smtp_server):
     """`vmre serve` with a registration process open for Jalisco and Guanajuato, the staff
     accounts, and four citizens' requests confirmed from their mail. Meanwhile one custodian
     opens the postal election, so the count has an election to show."""
     folder = tmp_path_factory.mktemp("staff")
-    sink = Sink()
-    sink.controller.start()
-    try:
-        url = f"http://127.0.0.1:{free_port()}"
-        op = Operator(folder, f"sqlite:///{folder / 'vmre.sqlite'}", {
-            "VMRE_PUBLIC_URL": url, "VMRE_UPLOAD_DIR": str(folder / "uploads"),
-            "VMRE_SMTP_SENDER": "voto@ine.example", "VMRE_SMTP_HOST": "127.0.0.1",
-            "VMRE_SMTP_PORT": str(sink.port)})
-        now = dt.datetime.now(MEXICO).replace(tzinfo=None, microsecond=0)
-        op.run("registry", "process-add", "--election", ELECTION, "--name",
-               "Procesos Electorales Locales 2023-2024", "--opens",
-               (now - dt.timedelta(days=1)).isoformat(), "--closes",
-               (now + dt.timedelta(days=30)).isoformat(), "--corrections-until",
-               (now + dt.timedelta(days=40)).isoformat(), "--card-min-year", "2027",
-               "--entities", "JAL,GTO", "--db", op.db)
-        (folder / "manifiesto.yaml").write_text(default_manifest_text(), encoding="utf-8")
-        ceremony = Meanwhile(lambda: open_postal_election(op))
-        accounts = [op.start("staff", "add", name, "--roles", role, "--db", op.db,
-                             stdin=f"{PASSWORD}\n{PASSWORD}\n") for name, role in STAFF.items()]
-        people = citizens()
-        files = {}
-        for n, role in enumerate(people):
-            files[role] = {"card_front": folder / f"frente-{role}.png",
-                           "card_back": folder / f"reverso-{role}.png",
-                           "proof": folder / f"domicilio-{role}.pdf"}
-            files[role]["card_front"].write_bytes(png(40 * n + 10))
-            files[role]["card_back"].write_bytes(png(40 * n + 30))
-            files[role]["proof"].write_bytes(f"%PDF-1.4\n% comprobante {role}\n".encode())
-        with op.serve():
-            context = browser.new_context(locale="es-MX")
-            page = context.new_page()
-            folios = {}
-            for role, person in people.items():
-                email = f"{role}@correo.example"
-                folios[role] = ask_to_register(page, url, person, email, files[role])
-                [mail] = mails_to(sink, email, folios[role])
-                link = re.search(rf"{re.escape(url)}/registro/confirmar/\S+", mail_text(mail))
-                assert link, mail_text(mail)
-                page.goto(link.group(0))
-                assert folios[role] in page.inner_text("[role=status]")
-            context.close()
-            for account in accounts:
-                op.finish(account)
-            yield {"url": url, "op": op, "folios": folios, "people": people,
-                   "ceremony": ceremony}
-        ceremony.wait()  # a failed ceremony command is reported here too
-    finally:
-        sink.controller.stop()
+    sink = module_smtp_server
+    url = f"http://127.0.0.1:{free_port()}"
+    op = Operator(folder, f"sqlite:///{folder / 'vmre.sqlite'}", {
+        "VMRE_PUBLIC_URL": url, "VMRE_UPLOAD_DIR": str(folder / "uploads"),
+        "VMRE_SMTP_SENDER": "voto@ine.example", "VMRE_SMTP_HOST": "127.0.0.1",
+        "VMRE_SMTP_PORT": str(sink.port)})
+    now = dt.datetime.now(MEXICO).replace(tzinfo=None, microsecond=0)
+    op.run("registry", "process-add", "--election", ELECTION, "--name",
+           "Procesos Electorales Locales 2023-2024", "--opens",
+           (now - dt.timedelta(days=1)).isoformat(), "--closes",
+           (now + dt.timedelta(days=30)).isoformat(), "--corrections-until",
+           (now + dt.timedelta(days=40)).isoformat(), "--card-min-year", "2027",
+           "--entities", "JAL,GTO", "--db", op.db)
+    (folder / "manifiesto.yaml").write_text(default_manifest_text(), encoding="utf-8")
+    ceremony = Meanwhile(lambda: open_postal_election(op))
+    accounts = [op.start("staff", "add", name, "--roles", role, "--db", op.db,
+                         stdin=f"{PASSWORD}\n{PASSWORD}\n") for name, role in STAFF.items()]
+    people = citizens()
+    files = {}
+    for n, role in enumerate(people):
+        files[role] = {"card_front": folder / f"frente-{role}.png",
+                       "card_back": folder / f"reverso-{role}.png",
+                       "proof": folder / f"domicilio-{role}.pdf"}
+        files[role]["card_front"].write_bytes(png(40 * n + 10))
+        files[role]["card_back"].write_bytes(png(40 * n + 30))
+        files[role]["proof"].write_bytes(f"%PDF-1.4\n% comprobante {role}\n".encode())
+    with op.serve():
+        context = browser.new_context(locale="es-MX")
+        page = context.new_page()
+        folios = {}
+        for role, person in people.items():
+            email = f"{role}@correo.example"
+            folios[role] = ask_to_register(page, url, person, email, files[role])
+            [mail] = mails_to(sink, email, folios[role])
+            link = re.search(rf"{re.escape(url)}/registro/confirmar/\S+", mail_text(mail))
+            assert link, mail_text(mail)
+            page.goto(link.group(0))
+            assert folios[role] in page.inner_text("[role=status]")
+        context.close()
+        for account in accounts:
+            op.finish(account)
+        yield {"url": url, "op": op, "folios": folios, "people": people,
+               "ceremony": ceremony}
+    ceremony.wait()  # a failed ceremony command is reported here too
 
 
 class Walk:

@@ -21,7 +21,6 @@ import re
 import time
 from types import SimpleNamespace
 
-import pyotp
 import pytest
 
 from vmre.core.messages import text
@@ -31,6 +30,7 @@ from .conftest import Meanwhile, Operator, free_port, mail_text
 from .walks import (
     ISSUER_PASSPHRASE,
     VOTER_PASSWORD,
+    activate,
     citizens,
     fill_request,
     hold_ceremony,
@@ -128,26 +128,7 @@ def test_a_voter_from_the_access_mail_to_the_board_as_seen(browser, scene, axe_s
     eyes.look("boleta sin sesion")
 
     # the activation link from the mail, its code kept from the fragment for this tab
-    page.goto(voter.link)
-    page.wait_for_selector("#credential-kept", state="visible")
-    eyes.look("activacion")
-    page.fill("#digits", voter.phone[-4:])
-    page.click("button[type=submit]")
-    page.wait_for_url("**/voto/activar/factor")
-    eyes.look("segundo factor")
-    page.click("a[href='/voto/activar/factor?metodo=totp']")
-    page.wait_for_selector("#totp-secret")
-    eyes.look("aplicacion de codigos")
-    totp = pyotp.TOTP(page.inner_text("#totp-secret"))
-    page.fill("#code", totp.now())
-    page.click("form[action='/voto/activar/totp'] button")
-    page.wait_for_url("**/voto/activar/contrasena")
-    eyes.look("contrasena")
-    page.fill("#password", VOTER_PASSWORD)
-    page.fill("#confirm", VOTER_PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url("**/voto/entrar?activada=1")
-    eyes.look("cuenta activada")
+    totp = activate(page, voter.link, voter.phone, eyes.look)
 
     # sign-in, then the ballot signed in before voting: both contests and the review
     page.fill("#username", voter.email)

@@ -10,6 +10,8 @@ import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pyotp
+
 from staff_login import sign_in_page
 from vmre.registry.padron import SyntheticPadron
 from vmre.simulacro.run import default_manifest_text
@@ -81,6 +83,33 @@ def mail_for(sink, address: str, subject: str, count: int = 1) -> list:
     return found
 
 
+def activate(page, link: str, phone: str, look=lambda step: None) -> pyotp.TOTP:
+    """The voter's activation from the access mail's link: the phone's last four digits,
+    the code app's enrolment and a password; `look` is called on each page reached. The
+    voter's code app (its TOTP)."""
+    page.goto(link)
+    page.wait_for_selector("#credential-kept", state="visible")
+    look("activacion")
+    page.fill("#digits", phone[-4:])
+    page.click("button[type=submit]")
+    page.wait_for_url("**/voto/activar/factor")
+    look("segundo factor")
+    page.click("a[href='/voto/activar/factor?metodo=totp']")
+    page.wait_for_selector("#totp-secret")
+    look("aplicacion de codigos")
+    totp = pyotp.TOTP(page.inner_text("#totp-secret"))
+    page.fill("#code", totp.now())
+    page.click("form[action='/voto/activar/totp'] button")
+    page.wait_for_url("**/voto/activar/contrasena")
+    look("contrasena")
+    page.fill("#password", VOTER_PASSWORD)
+    page.fill("#confirm", VOTER_PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url("**/voto/entrar?activada=1")
+    look("cuenta activada")
+    return totp
+
+
 def hold_ceremony(op: Operator, folder: Path, manifest: Path, secret: dict[int, str],
                   threshold: int = 2) -> None:
     """docs/ceremony.md: the opening ceremony among the custodians `secret` names (three, or
@@ -136,8 +165,18 @@ def staff_login(page, url: str) -> None:
     sign_in_page(page, url, "revisora", STAFF_PASSWORD)
 
 
-def fill_request(page, citizen, email: str, phone: str, modality: str, files: Path) -> str:
-    """The citizen's request on /registro/solicitud, as their card and life say; the folio."""
+CHICAGO = ("Illinois", "Chicago", "60608", "1200 W Cermak Rd")
+
+
+def fill_request(page, citizen, email: str, phone: str, modality: str,
+                 files: Path | dict[str, Path], where: tuple[str, str, str, str] = CHICAGO
+                 ) -> str:
+    """The citizen's request on /registro/solicitud, as their card and life say; the folio.
+    `files` is a folder holding frente.png, reverso.png and domicilio.pdf, or the file of
+    each upload field; `where` the region, city, postal code and street abroad."""
+    if isinstance(files, Path):
+        files = {"card_front": files / "frente.png", "card_back": files / "reverso.png",
+                 "proof": files / "domicilio.pdf"}
     page.wait_for_selector("form[action='/registro/solicitud']")
     page.fill("#f-given_names", citizen.given_names)
     page.fill("#f-first_surname", citizen.first_surname)
@@ -149,16 +188,13 @@ def fill_request(page, citizen, email: str, phone: str, modality: str, files: Pa
     page.check("input[name=card_issued][value=mexico]")
     page.select_option("#f-entity_id", citizen.entity_id)
     page.select_option("#f-country", "US")
-    page.fill("#f-region", "Illinois")
-    page.fill("#f-city", "Chicago")
-    page.fill("#f-postal_code", "60608")
-    page.fill("#f-street", "1200 W Cermak Rd")
+    for field, value in zip(("region", "city", "postal_code", "street"), where, strict=True):
+        page.fill(f"#f-{field}", value)
     page.fill("#f-email", email)
     page.fill("#f-phone", phone)
     page.check(f"input[name=modality][value={modality}]")
-    page.set_input_files("#f-card_front", str(files / "frente.png"))
-    page.set_input_files("#f-card_back", str(files / "reverso.png"))
-    page.set_input_files("#f-proof", str(files / "domicilio.pdf"))
+    for field, path in files.items():
+        page.set_input_files(f"#f-{field}", str(path))
     page.check("input[name=consent]")
     submit(page, "form[action='/registro/solicitud'] button[type=submit]")
     folio = page.inner_text("p.mono").strip()
