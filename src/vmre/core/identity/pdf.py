@@ -54,17 +54,8 @@ def url_fetcher():
     """WeasyPrint's fetcher limited to data: and file: URLs: the emblem is the operator's file
     and may be hostile, and a PDF is rendered on the server, which must not fetch from the
     network on a document's say (WeasyPrint logs the refusal and draws without it)."""
-    try:
-        from weasyprint.urls import URLFetcher
-    except ImportError:  # WeasyPrint before 67 takes a function
-        from weasyprint import default_url_fetcher
+    from weasyprint.urls import URLFetcher
 
-        def fetch(url: str, *args: object, **kwargs: object) -> dict:
-            if url.split(":", 1)[0].lower() not in ALLOWED:
-                raise ValueError(f"URI uses disallowed protocol: {url[:80]}")
-            return default_url_fetcher(url, *args, **kwargs)
-
-        return fetch
     return URLFetcher(allowed_protocols=ALLOWED, allow_redirects=False)
 
 
