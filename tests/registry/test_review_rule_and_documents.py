@@ -139,6 +139,13 @@ def test_a_correction_names_the_field_and_carries_the_note_to_the_citizen(env, s
     assert unknown.status_code == 422
 
 
+def test_the_validation_button_is_offered_only_to_whom_it_works_for(env):
+    env.login("revisor")
+    assert 'action="/admin/registry/validate"' not in env.client.get("/admin/registry/").text
+    env.login("super")
+    assert 'action="/admin/registry/validate"' in env.client.get("/admin/registry/").text
+
+
 def test_a_reviewer_without_the_role_gets_a_page_naming_the_role(env):
     env.login("revisor")
     answer = _validate(env, ELECTION)

@@ -408,6 +408,7 @@ def review_queue(request: Request, election: str = "", status: str = "", entity:
                "modality": modality, "reason": reason}
     return render(request, "registry_queue.html", user=user, rows=rows, total=total,
                   filters=filters, statuses=[s.value for s in Status], processes=processes,
+                  can_validate=user.has(Role.SUPERVISOR),  # the button only where it works
                   notice=request.query_params.get("notice"), **_form_context(language(request)))
 
 
