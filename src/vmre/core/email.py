@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import smtplib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +13,9 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 
 from vmre.core.config import SmtpSettings
+
+# An address people can be written to: one @, a dot in the domain, a top level of 2+ letters.
+ADDRESS = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']{2,}")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from vmre.core import countries
+from vmre.core.email import ADDRESS
 from vmre.core.entities import BY_ID
 from vmre.core.messages import text
 
@@ -22,7 +23,6 @@ _POSTAL = {
 }
 _POSTAL_ANY = r"[A-Z0-9][A-Z0-9 -]{1,9}"
 ELECTOR_KEY = re.compile(r"[A-Z]{6}\d{8}[HMX][0-9A-Z]{3}")
-EMAIL = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']{2,}")
 PHONE = re.compile(r"\+[1-9]\d{7,14}")
 NAME_PUNCTUATION = set(" '-.")
 
@@ -158,7 +158,7 @@ def check_request(raw: dict[str, object], today: dt.date) -> tuple[dict, FieldEr
         errors.add("postal_code", "registry.field.postal_code")
 
     v["email"] = v["email"].strip()
-    if v["email"] and (len(v["email"]) > 254 or not EMAIL.fullmatch(v["email"])):
+    if v["email"] and (len(v["email"]) > 254 or not ADDRESS.fullmatch(v["email"])):
         errors.add("email", "registry.field.email")
     else:
         v["email"] = v["email"].lower()  # one spelling per address, so uniqueness uses the index

@@ -29,8 +29,8 @@ ENV = "VMRE_IDENTITY"
 # The database whose stored identity is in force for the work at hand: set by the web
 # application for each request; elsewhere the database the process opened (a command's).
 database: ContextVar[Engine | None] = ContextVar("vmre_identity_database", default=None)
-_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
-_HOUR = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+COLOUR = re.compile(r"#[0-9a-fA-F]{6}")  # the file and the administrators' page alike
+HOUR = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 
 
 def example_path() -> Path:
@@ -124,7 +124,7 @@ def _lang_table(data: dict, key: str, where: Path) -> dict[str, str]:
 
 def _colour(data: dict, key: str, default: str, where: Path) -> str:
     value = data.get(key, default)
-    if not isinstance(value, str) or not _COLOUR.fullmatch(value):
+    if not isinstance(value, str) or not COLOUR.fullmatch(value):
         raise UserError("web.identity.bad_value", file=str(where), key=f"colours.{key}")
     return value.lower()
 
@@ -152,7 +152,7 @@ def load(path: Path) -> Identity:
                             bool(item.get("free", False))))
     hours = contact.get("hours", {})
     opens, closes = str(hours.get("opens", "")), str(hours.get("closes", ""))
-    if not _HOUR.fullmatch(opens) or not _HOUR.fullmatch(closes):
+    if not HOUR.fullmatch(opens) or not HOUR.fullmatch(closes):
         raise UserError("web.identity.bad_value", file=str(path), key="contact.hours")
     files = {}
     for kind in ("simplified", "full"):

@@ -23,15 +23,13 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from vmre.core import audit, countries
 from vmre.core.audit import utcnow
 from vmre.core.database import Base, UtcDateTime
-from vmre.core.identity import Identity, Phone, contrast
+from vmre.core.email import ADDRESS
+from vmre.core.identity import COLOUR, HOUR, Identity, Phone, contrast
 from vmre.core.messages import UserError
 from vmre.core.row_cache import RowCache
 
 CACHE_SECONDS = 5.0
 ROW_ID = 1
-_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
-_HOUR = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
-_EMAIL = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+")
 _PHONE = re.compile(r"\+?[0-9][0-9 ().-]{2,28}[0-9]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # a name is one line: it goes into headers and PDFs
 MAX_NAME, MAX_HOURS, MAX_PHONES = 200, 200, 40
@@ -105,7 +103,7 @@ def check(values: Values) -> list[tuple[str, UserError]]:
             bad(f"name_{lang}", "web.identity.form.name", limit=MAX_NAME)
     colours_ok = True
     for field_ in ("primary", "primary_text", "focus"):
-        if not _COLOUR.fullmatch(getattr(values, field_)):
+        if not COLOUR.fullmatch(getattr(values, field_)):
             colours_ok = False
             bad(field_, "web.identity.form.colour")
     if colours_ok:
@@ -113,12 +111,12 @@ def check(values: Values) -> list[tuple[str, UserError]]:
         if found < contrast.AA_NORMAL_TEXT:
             bad("primary", "web.identity.form.low_contrast", ratio=f"{found:.2f}",
                 needed=f"{contrast.AA_NORMAL_TEXT:.1f}")
-    if len(values.email) > 254 or not _EMAIL.fullmatch(values.email):
+    if len(values.email) > 254 or not ADDRESS.fullmatch(values.email):
         bad("email", "web.identity.form.email")
     for lang, days in values.days.items():
         if not days.strip() or len(days) > MAX_HOURS or _CONTROL.search(days):
             bad(f"days_{lang}", "web.identity.form.days", limit=MAX_HOURS)
-    if not (_HOUR.fullmatch(values.opens) and _HOUR.fullmatch(values.closes)) \
+    if not (HOUR.fullmatch(values.opens) and HOUR.fullmatch(values.closes)) \
             or values.opens >= values.closes:
         bad("opens", "web.identity.form.hours")
     known = {code for code, _ in phone_countries("es")}
