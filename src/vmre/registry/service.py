@@ -49,6 +49,15 @@ from vmre.registry.rules import (
 SYSTEM = "system"
 assert len(ALPHABET) == 32  # _new_folio relies on it
 DOCUMENT_FIELDS = ("card_front", "card_back", "proof")
+FORM_FIELDS_BYTES = 1024 * 1024  # the request form's text fields and multipart framing
+
+
+def largest_request_body() -> int:
+    """The largest body the request form can lawfully send, each document at the upload
+    limit: the site refuses any larger body unread (vmre.web.body_limit)."""
+    return len(DOCUMENT_FIELDS) * documents.max_bytes() + FORM_FIELDS_BYTES
+
+
 # Which request fields a citizen may change for each correction item.
 CORRECTABLE = {
     "card_images": ("card_front", "card_back"),

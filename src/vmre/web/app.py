@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import MultiPartException
 
 from vmre.cards import router as cards_routes
 from vmre.core.database import make_engine, migrate, session_factory
@@ -23,10 +24,12 @@ from vmre.core.messages import text
 from vmre.count import router as count_router
 from vmre.observation.router import router as observers_router
 from vmre.registry.router import router as registry_router
+from vmre.registry.service import largest_request_body
 from vmre.reports.router import router as reports_router
 from vmre.service.router import router as service_router
 from vmre.voting.router import ROUTERS as VOTING_ROUTERS
 from vmre.web import admin, help_centre, home, identity, identity_admin
+from vmre.web.body_limit import LimitBody
 from vmre.web.deps import StaffRequired
 from vmre.web.nul import RefuseNul
 from vmre.web.openapi import openapi_router
@@ -35,6 +38,26 @@ from vmre.web.sessions import ServerSessions
 from vmre.web.staff_errors import staff_browser as _staff_browser
 from vmre.web.staff_errors import staff_error_page
 from vmre.web.templating import render
+
+BAD_FORM = "web.request.bad_form"
+
+
+def _from_form_parser(exc: BaseException) -> bool:
+    """Whether the form parser refused the body (Starlette raises the 400 while handling its
+    MultiPartException; FastAPI's form parameters wrap that once more)."""
+    seen = exc.__context__
+    for _ in range(3):
+        if seen is None:
+            return False
+        if isinstance(seen, MultiPartException):
+            return True
+        seen = seen.__context__
+    return False
+
+
+def _wants_page(request: Request) -> bool:
+    return ("text/html" in request.headers.get("accept", "")
+            and not request.url.path.startswith("/api/"))
 
 
 def https_from_env() -> bool:
@@ -58,6 +81,7 @@ def create_app(database: str | None = None, *, secret_key: str | None = None,
     app.add_middleware(ServerSessions, factory=app.state.sessions, secure=https)
     app.add_middleware(identity.IdentityDatabase, engine=engine)  # the stored identity
     app.add_middleware(RefuseNul)  # before any session look-up; under the strict headers
+    app.add_middleware(LimitBody, limit=largest_request_body)  # before any body is parsed
     app.add_middleware(SecurityHeaders, hsts=https)
     app.mount("/static", StaticFiles(directory=str(resources.files("vmre.web") / "static")),
               name="static")
@@ -80,12 +104,16 @@ def create_app(database: str | None = None, *, secret_key: str | None = None,
         """A browser on a staff page gets a page saying what went wrong and which role it
         needs; a browser asking for any other page gets the refusal as a page with the
         institution's header, footer and contact; the API and other clients keep the JSON."""
+        if _from_form_parser(exc):
+            # Starlette's own English words on a malformed form; the catalogue's instead.
+            exc = StarletteHTTPException(400, text(BAD_FORM, language(request)))
+            if not _wants_page(request):
+                return JSONResponse({"error": BAD_FORM, "message": exc.detail}, 400)
         if _staff_browser(request):
             return staff_error_page(request, exc.status_code, str(exc.detail),
                                     headers=getattr(exc, "headers", None))
-        wants_page = ("text/html" in request.headers.get("accept", "")
-                      and not request.url.path.startswith("/api/")
-                      and exc.status_code >= 400 and isinstance(exc.detail, str))
+        wants_page = (_wants_page(request) and exc.status_code >= 400
+                      and isinstance(exc.detail, str))
         if not wants_page:
             return await http_exception_handler(request, exc)
         message = exc.detail

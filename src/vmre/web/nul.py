@@ -15,13 +15,10 @@ refusal is sent instead.
 
 from __future__ import annotations
 
-import json
-
 from python_multipart.multipart import MultipartParser, parse_options_header
-from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from vmre.core.messages import text
+from vmre.web import early_refusal
 
 KEY = "web.request.nul"
 STATUS = 400
@@ -145,19 +142,8 @@ def in_target(scope: Scope) -> bool:
             or b"%00" in scope.get("query_string", b""))
 
 
-def _language(scope: Scope) -> str:
-    from vmre.web.security import language
-
-    return language(Request(scope))
-
-
 async def refuse(scope: Scope, send: Send) -> None:
-    body = json.dumps({"error": KEY, "message": text(KEY, _language(scope))},
-                      ensure_ascii=False).encode()
-    await send({"type": "http.response.start", "status": STATUS,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
+    await early_refusal.refuse(scope, send, KEY, STATUS)
 
 
 class RefuseNul:
