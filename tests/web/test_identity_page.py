@@ -313,3 +313,45 @@ def test_each_site_in_a_process_shows_its_own_database_identity(site, tmp_path):
     other = create_app(f"sqlite:///{tmp_path / 'otro.sqlite'}")  # made last in this process
     assert "Instituto de Pruebas Lejanas" in TestClient(other).get("/?lang=es").text
     assert "Instituto de Identidad Guardada" in public_home(app)
+
+
+def _back_to_file(client: TestClient, with_csrf: bool = True,
+                  token_from: str = "/admin/identidad/?lang=es"):
+    page = client.get(token_from, headers=BROWSER)
+    data = {"csrf": csrf(page.text)} if with_csrf else {"csrf": "otro"}
+    return client.post("/admin/identidad/archivo?lang=es", data=data, headers=BROWSER)
+
+
+def test_going_back_to_the_identity_file_discards_the_saved_one(site):
+    app, _voters, _url = site
+    client = admin(app)
+    before = client.get("/admin/identidad/?lang=es", headers=BROWSER).text
+    assert 'id="identity-back-to-file"' not in before  # nothing saved: nothing to discard
+    assert post(client, form(), NEW_SVG).status_code == 200
+    assert "Instituto de Identidad Guardada" in public_home(app)
+    assert 'id="identity-back-to-file"' in client.get("/admin/identidad/?lang=es",
+                                                      headers=BROWSER).text
+    # Neither without the session's token nor by a reviewer.
+    assert _back_to_file(client, with_csrf=False).status_code == 403
+    refused = _back_to_file(admin(app, "revisora"), token_from="/admin/")
+    assert refused.status_code == 403
+    assert text("core.role.administrator", "es") in refused.text
+    assert "Instituto de Identidad Guardada" in public_home(app)
+
+    done = _back_to_file(client)
+    assert done.status_code == 200
+    assert text("web.identity.page.back_to_file_done", "es") in done.text
+    assert 'id="identity-back-to-file"' not in done.text
+    assert "Instituto de Pruebas Lejanas" in done.text  # the form holds the file's values
+    assert "Instituto de Pruebas Lejanas" in public_home(app)
+    assert b"Escudo de prueba" in TestClient(app).get("/identidad/emblema.svg").content
+    with app.state.sessions() as s:
+        events = [(e.actor, e.action, e.detail) for e in s.scalars(
+            select(AuditEvent).where(AuditEvent.subject == "institution")
+            .order_by(AuditEvent.id))]
+    assert events[-1] == ("jefa", "identity_discarded", "saved_by: jefa")
+    again = _back_to_file(client)
+    assert text("web.identity.page.back_to_file_none", "es") in again.text
+    with app.state.sessions() as s:
+        assert len(s.scalars(select(AuditEvent).where(
+            AuditEvent.action == "identity_discarded")).all()) == 1

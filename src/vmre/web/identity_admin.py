@@ -59,12 +59,14 @@ def _emblem(form: FormData) -> bytes | None:
 
 
 def _page(request: Request, values: stored.Values, status: int = 200,
-          errors: dict[str, str] | None = None, saved: list[str] | None = None):
+          errors: dict[str, str] | None = None, saved: list[str] | None = None,
+          back_to_file: str = ""):
     lang = language(request)
     org = identity.current()
     rows = list(values.phones) + [Phone("", "", False)] * BLANK_PHONE_ROWS
     return render(request, "identity_admin.html", status, values=values, phones=rows,
-                  errors=errors or {}, saved=saved, countries=stored.phone_countries(lang),
+                  errors=errors or {}, saved=saved, back_to_file=back_to_file,
+                  countries=stored.phone_countries(lang),
                   in_force=org, emblem_kb=emblem.MAX_BYTES // 1024,
                   privacy={kind: path.name for kind, path in org.privacy_files.items()})
 
@@ -104,3 +106,17 @@ def identity_save(request: Request, form: FormData = Depends(_form),
     stored.forget(request.app.state.engine)  # after the commit: the next read sees the row
     return _page(request, values, saved=changed or [text("web.identity.page.nothing_changed",
                                                           lang)])
+
+
+@router.post("/archivo")
+def identity_back_to_file(request: Request, form: FormData = Depends(_form),
+                          user: StaffUser = Depends(ADMINISTER)):
+    """The stored identity is discarded: the identity file (or the example) rules again."""
+    check_csrf(request, _field(form, "csrf"))
+    with transaction(request.app.state.sessions) as session:
+        discarded = stored.discard(session, user.username)
+    stored.forget(request.app.state.engine)  # after the commit: the next read is the file's
+    key = "web.identity.page.back_to_file_done" if discarded else \
+        "web.identity.page.back_to_file_none"
+    return _page(request, stored.Values.of(identity.current()),
+                 back_to_file=text(key, language(request)))

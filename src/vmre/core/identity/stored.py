@@ -159,6 +159,18 @@ def save(session: Session, actor: str, values: Values, emblem: bytes | None,
     return changed
 
 
+def discard(session: Session, actor: str) -> bool:
+    """Remove the stored identity, so that the identity file rules again; logged. False when
+    none was stored. The caller commits, then calls `forget`."""
+    row = session.get(StoredIdentity, ROW_ID)
+    if row is None:
+        return False
+    session.delete(row)
+    audit.record(session, actor, "identity_discarded", "institution",
+                 f"saved_by: {row.saved_by}")
+    return True
+
+
 _cache: RowCache[tuple[Identity, Identity | None]] = RowCache(CACHE_SECONDS)
 _KEY = "identity"
 
