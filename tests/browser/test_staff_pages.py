@@ -470,3 +470,38 @@ def test_the_cards_and_count_pages_open_for_an_administrator(walk, staff_site):
     assert "JAL" in me.text("h1")
     me.look("computo-entidad")
     walk.checked()
+
+
+def test_a_party_representative_reads_the_lists_and_files_under_its_party(walk, staff_site):
+    """The observers' page as a party's representative uses it: figures, then an observation
+    on a closed list, filed under the party the account holds (docs/registry.md §5.2)."""
+    op = staff_site["op"]
+    # A process of this test's own, its list closed, so no other test's steps are needed.
+    now = dt.datetime.now(MEXICO).replace(tzinfo=None, microsecond=0)
+    op.run("registry", "process-add", "--election", "pel-observada", "--name",
+           "Proceso observado", "--opens", (now - dt.timedelta(days=2)).isoformat(),
+           "--closes", (now + dt.timedelta(days=30)).isoformat(), "--corrections-until",
+           (now + dt.timedelta(days=40)).isoformat(), "--card-min-year", "2027",
+           "--entities", "MIC", "--db", op.db)
+    op.run("registry", "close", "--election", "pel-observada", "--entity", "MIC",
+           "--db", op.db)
+    op.run("staff", "add", "observadora", "--roles", "party_rep", "--party", "PAN",
+           "--db", op.db, stdin=f"{PASSWORD}\n{PASSWORD}\n")
+    me = walk("observadora")
+    me.sign_in("observadora")
+    page = me.page
+    page.click("a[href='/admin/observacion/']")
+    assert page.url.endswith("/admin/observacion/")
+    filing_as = text("registry.lnere_page.filing_as", "es",
+                     filer="Partido Acción Nacional (PAN)")
+    assert filing_as in me.text()
+    me.look("observacion")
+    page.fill("#subject-pel-observada", "Pedimos revisar las bajas de la lista de Michoacán.")
+    submit(page, "form[action='/admin/observacion/pel-observada/observaciones'] button")
+    notice = me.text("p.ok[role=status]")
+    number = int(re.search(r"[0-9]+", notice).group(0))
+    assert notice == text("registry.lnere_page.observer_filed", "es", id=number, entity="MIC")
+    # Its row among the process's observations: filed under the account's party, pending.
+    assert f"{number}\tMIC\tPAN\t{text('registry.lnere.pending', 'es')}" in me.text()
+    me.look("observacion-presentada")
+    walk.checked()
