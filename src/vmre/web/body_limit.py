@@ -12,17 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vmre.web import early_refusal
 
 KEY = "web.request.too_large"
 STATUS = 413
 MIB = 1024 * 1024
-
-
-class BodyTooLarge(Exception):
-    """Raised into the application from `receive` when the body passes the limit."""
 
 
 def _declared_length(scope: Scope) -> int | None:
@@ -52,28 +48,12 @@ class LimitBody:
         if declared is not None and not 0 <= declared <= limit:
             await self._refuse(scope, send, limit)
             return
-        state = {"received": 0, "over": False, "started": False}
+        received = 0
 
-        async def counted_receive() -> Message:
-            message = await receive()
-            if message["type"] == "http.request":
-                state["received"] += len(message.get("body", b""))
-                if state["received"] > limit:
-                    state["over"] = True
-                    raise BodyTooLarge
-            return message
+        def over(piece: bytes) -> bool:
+            nonlocal received
+            received += len(piece)
+            return received > limit
 
-        async def guarded_send(message: Message) -> None:
-            if state["over"]:
-                return  # the application's answer to a refused body is dropped
-            if message["type"] == "http.response.start":
-                state["started"] = True
-            await send(message)
-
-        try:
-            await self.app(scope, counted_receive, guarded_send)
-        except Exception:
-            if not state["over"]:
-                raise
-        if state["over"] and not state["started"]:
-            await self._refuse(scope, send, limit)
+        await early_refusal.refusing_body(self.app, scope, receive, send, over,
+                                          lambda: self._refuse(scope, send, limit))

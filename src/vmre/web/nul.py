@@ -16,16 +16,12 @@ refusal is sent instead.
 from __future__ import annotations
 
 from python_multipart.multipart import MultipartParser, parse_options_header
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vmre.web import early_refusal
 
 KEY = "web.request.nul"
 STATUS = 400
-
-
-class NulInBody(Exception):
-    """Raised into the application from `receive` when the body holds a NUL."""
 
 
 class _UrlEncoded:
@@ -161,26 +157,5 @@ class RefuseNul:
         if checker is None:
             await self.app(scope, receive, send)
             return
-        state = {"nul": False, "started": False}
-
-        async def checked_receive() -> Message:
-            message = await receive()
-            if message["type"] == "http.request" and checker.feed(message.get("body", b"")):
-                state["nul"] = True
-                raise NulInBody
-            return message
-
-        async def guarded_send(message: Message) -> None:
-            if state["nul"]:
-                return  # the application's answer to a refused body is dropped
-            if message["type"] == "http.response.start":
-                state["started"] = True
-            await send(message)
-
-        try:
-            await self.app(scope, checked_receive, guarded_send)
-        except Exception:
-            if not state["nul"]:
-                raise
-        if state["nul"] and not state["started"]:
-            await refuse(scope, send)
+        await early_refusal.refusing_body(self.app, scope, receive, send, checker.feed,
+                                          lambda: refuse(scope, send))
