@@ -173,9 +173,10 @@ def test_a_manifest_that_is_not_a_mapping_is_refused(tmp_path):
     _write(folder, layout.MANIFEST, ["no", "es", "un", "manifiesto"])
     with pytest.raises(RecordError) as caught:
         _check_context(folder, Report(), None)
-    section, check, item, detail = _refusal(caught)
-    assert (section, check, item) == ("2.1", "manifest valid", layout.MANIFEST)
-    assert detail.startswith("manifest.json")
+    assert _refusal(caught) == (
+        "2.1", "manifest valid", layout.MANIFEST,
+        "manifest.json, línea 1, campo (raíz/root): se esperaba un objeto con campos. / "
+        "manifest.json, line 1, field (raíz/root): an object with fields was expected.")
 
 
 @pytest.mark.parametrize(("member", "value", "expected"), [
