@@ -80,6 +80,8 @@ def _load_json(folder: Path, name: str, section: str, report: Report) -> dict:
         data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise RecordError(Failure(section, "file parses", name, str(err))) from None
+    if not isinstance(data, dict):  # every .json file of the record is one object (§1.2)
+        raise RecordError(Failure(section, "file parses", name, "not a JSON object"))
     if raw != layout.file_text(data):
         report.fail("1.2", "canonical form", name, "bytes differ from the one serialisation")
     return data
@@ -278,7 +280,7 @@ def _check_context(folder: Path, report: Report, published: str | None) -> _Cont
         report.fail("2.2", "manifest hash", layout.ELECTION, "manifest_hash does not match")
     try:
         ctx = ElectionContext.from_json(manifest, election)
-    except (KeyError, ValueError, GroupError) as err:
+    except (KeyError, TypeError, ValueError, GroupError) as err:
         raise RecordError(Failure("2.2", "context parses", layout.ELECTION, str(err))) from None
     if election.get("election_id") != ctx.election_id:
         report.fail("2.2", "election id", layout.ELECTION, "is not the manifest's election_id")
@@ -299,7 +301,7 @@ def _check_ceremony(folder: Path, report: Report, context: _Context) -> dict:
         proof_ctx = (params["election_id"], bytes.fromhex(params["manifest_hash"]),
                      params["custodians"], params["threshold"])
         verdict = judge_transcript(transcript, ctx.custodians, ctx.threshold, proof_ctx)
-    except (KeyError, TypeError, ValueError) as err:
+    except (AttributeError, KeyError, TypeError, ValueError) as err:  # members of the wrong type
         raise RecordError(Failure("4.1", "transcript parses", layout.TRANSCRIPT,
                                   str(err))) from None
     if params["election_id"] != ctx.election_id or params["manifest_hash"] != \
