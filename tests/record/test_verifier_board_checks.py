@@ -241,6 +241,21 @@ def test_under_last_an_entry_without_a_position_leaves_none_of_its_credential_co
     assert (report.ballots, report.counted) == (6, 2)
 
 
+def test_under_last_an_entry_without_a_position_is_read_as_position_0(tmp_path):
+    """Voter 0's entries: 1 (renumbered 0), 3 and 6 (no position): its last position is 0,
+    so the entry at position 0 counts, with voter 1's at 5 and voter 2's at 4."""
+    entries = _entries(LAST)
+    entries[0]["position"] = 0
+    del entries[5]["position"]
+    entries = _chain(_base_hash(LAST), entries[:5]) + entries[5:]
+    report, _ = _resigned(_forge(tmp_path, LAST, entries, final_hash=entries[4]["entry_hash"]),
+                          LAST)
+    assert _failures(report) == [
+        ("7.1", "positions consecutive", _label(entries[0]), "expected 1"),
+        ("7.1", "entry fields", f"{layout.BOARD}:6", "KeyError('position')")]
+    assert (report.ballots, report.counted) == (6, 3)
+
+
 def test_under_last_a_ballot_that_is_not_an_object_is_left_out_of_the_last_positions(
         tmp_path):
     """Voter 0's last entry (6) holds no ballot object: voter 0's ballot at 3 counts."""
