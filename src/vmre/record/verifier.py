@@ -384,6 +384,8 @@ def _check_board(folder: Path, report: Report, context: _Context, eligible: dict
     chain = _Chain(ctx.base_hash.hex(), window)
     items = chain.items(_iter_raw(folder, layout.BOARD, "7", None), eligible, policy,
                         last_for, report)
+    if not (folder / layout.BOARD).exists():  # read lazily below, but counted first
+        raise RecordError(Failure("7", "file present", layout.BOARD, "missing"))
     lines = _count_lines(folder / layout.BOARD)
     if progress:
         progress(0, lines)
