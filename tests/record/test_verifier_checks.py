@@ -612,7 +612,7 @@ def test_a_fingerprint_file_that_is_not_an_object_stops_the_check(tmp_path):
                            context.manifest.entities, None)
     failure = caught.value.failure
     assert (failure.section, failure.check, failure.item, failure.detail) == (
-        "2.4", "fingerprint inputs", FP, "not a JSON object")
+        "2.4", "file parses", FP, "not a JSON object")  # every record file, by _load_json
 
 
 def test_another_fingerprint_version_or_rules_are_named(tmp_path):
