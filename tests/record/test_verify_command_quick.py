@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from distributed import LocalCluster
 from typer.testing import CliRunner
 
 from vmre.cli import app, register_parts
@@ -152,6 +153,17 @@ def test_a_wrong_published_fingerprint_fails_with_its_section():
     assert [line for line in lines if line.startswith("FAIL ")] == [
         f"FAIL {f}" for f in verify_record(HONEST, fingerprint=LAST_FP).failures]
     assert any(line.startswith("FAIL §2.4") for line in lines), lines
+
+
+def test_the_ballot_checks_run_on_the_dask_scheduler_given():
+    """An in-process cluster: the same output, and the board's and the audited ballots'
+    checks were its tasks."""
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                      dashboard_address=None) as cluster:
+        result = _verify(HONEST, "--scheduler", cluster.scheduler_address)
+        tasks = set(cluster.scheduler.task_prefixes)
+    assert (result.exit_code, result.stdout) == (0, _verify(HONEST).stdout)
+    assert tasks == {"check_board_lines", "check_spoiled"}
 
 
 # -- files that are not there or cannot be read ----------------------------------------------
@@ -320,6 +332,15 @@ def test_the_time_left_is_written_in_hours_minutes_and_seconds(seconds, shown):
     clock.now = 1.0
     line.update(1_000 * 1, 1_000 + round(1_000 * seconds))  # 1,000 a second
     assert out[-1].endswith(f", {shown} left")
+
+
+def test_a_rate_below_one_a_second_still_gives_the_time_left():
+    clock = _Clock()
+    line, out = _line(clock)
+    line.update(0, 5)
+    clock.now = 102.5
+    line.update(1, 5)  # 0.4 a second: ten seconds for the other four
+    assert out[1:] == [_progress("1", "5", "20.0", "0", "0:10")]
 
 
 def test_nothing_to_check_is_a_hundred_percent():

@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "voting"))
 from quick_election import (
     ISSUER,
     JAL,
+    JAL_OTHER,
     Quick,
     ballot,
     ceremony,
@@ -45,7 +46,10 @@ from vmre.voting import closing
 from vmre.voting.ballot import reveal, tracking_code
 from vmre.voting.models import Election
 
-CAST = (0, 1, 2)  # three ballots: half the board is one entry
+# (voter, selections): under "last", voters 0 and 2 vote again; five entries, so that half
+# the board (two) differs from a third of it and from 2.5
+CAST = ((0, None), (1, None), (2, None), (0, JAL_OTHER), (2, JAL_OTHER))
+FIRST_BALLOTS = CAST[:3]  # all that "single" accepts
 AUDITED = 3  # voter 3's ballot is audited (spoiled) and never cast
 
 
@@ -54,6 +58,7 @@ class Closed:
     """An election voted, closed and tallied, with what write_record is given."""
     q: Quick
     eid: str
+    cast: tuple
     receipts: list[dict]
     closing: dict
     aggregate: dict
@@ -70,13 +75,14 @@ def _closed(tmp_path: Path, policy: str = "last") -> Closed:
     eid = q.open(policy)
     spoiled = ballot(AUDITED)
     q.board.spoil(eid, spoiled, reveal(spoiled, JAL, randomness(AUDITED)))
-    receipts = [q.board.cast(eid, ballot(i)) for i in CAST]
+    cast = CAST if policy == "last" else FIRST_BALLOTS
+    receipts = [q.board.cast(eid, ballot(voter, chosen)) for voter, chosen in cast]
     statement = q.board.close(eid)
     aggregate = closing.aggregate(q.board, eid)
     results, valid, rejected = closing.combine(q.ctx, ceremony().transcript(), aggregate,
                                                shares(aggregate))
     assert sorted(valid) == [1, 2] and rejected == []
-    return Closed(q, eid, receipts, statement, aggregate, valid, results)
+    return Closed(q, eid, cast, receipts, statement, aggregate, valid, results)
 
 
 @pytest.fixture
@@ -93,11 +99,11 @@ def _board_lines(c: Closed) -> list[str]:
     """board.jsonl from the receipts and the ballots cast: one line per entry, in order,
     each linked to the one before (the first to the election's base hash)."""
     lines, prev = [], c.q.ctx.base_hash.hex()
-    for voter, receipt in zip(CAST, c.receipts, strict=True):
+    for (voter, chosen), receipt in zip(c.cast, c.receipts, strict=True):
         lines.append(line_text({
             "position": receipt["position"], "tracking_code": receipt["tracking_code"],
             "received_at": receipt["received_at"], "prev_hash": prev,
-            "entry_hash": receipt["entry_hash"], "ballot": ballot(voter)}))
+            "entry_hash": receipt["entry_hash"], "ballot": ballot(voter, chosen)}))
         prev = receipt["entry_hash"]
     return lines
 
@@ -145,9 +151,9 @@ def test_the_board_file_lists_every_entry_in_order_with_every_field(closed, tmp_
     lines = (record / layout.BOARD).read_text(encoding="utf-8").splitlines(keepends=True)
     assert lines == _board_lines(closed)
     entries = [json.loads(line) for line in lines]
-    assert [e["position"] for e in entries] == [1, 2, 3]
-    assert [e["ballot"] for e in entries] == [ballot(i) for i in CAST]
-    assert entries[1]["prev_hash"] == entries[0]["entry_hash"] != entries[2]["prev_hash"]
+    assert [e["position"] for e in entries] == [1, 2, 3, 4, 5]
+    assert [e["ballot"] for e in entries] == [ballot(v, chosen) for v, chosen in CAST]
+    assert [e["prev_hash"] for e in entries[1:]] == [e["entry_hash"] for e in entries[:-1]]
     assert all(set(e) == {"position", "tracking_code", "received_at", "prev_hash",
                           "entry_hash", "ballot"} for e in entries)
 
@@ -179,7 +185,7 @@ def test_the_written_record_verifies_with_its_results_and_fingerprint(closed, tm
     fingerprint = closed.q.board.fingerprint(closed.eid)[0]
     report = verify_record(record, fingerprint=fingerprint)
     assert report.ok, report.failures
-    assert (report.ballots, report.counted, report.spoiled, report.policy) == (3, 3, 1, "last")
+    assert (report.ballots, report.counted, report.spoiled, report.policy) == (5, 3, 1, "last")
     assert report.results == closed.results and report.fingerprint_checked
 
 
@@ -220,7 +226,7 @@ def test_the_archive_beside_the_folder_holds_the_same_files(closed, tmp_path):
 
 def test_a_writer_killed_half_way_through_the_board_leaves_no_record_and_a_rerun_finishes(
         closed, tmp_path):
-    """The crash point `record:board`: the first half of the board (one entry of three) is
+    """The crash point `record:board`: the first half of the board (two entries of five) is
     on disk, under the temporary name only; running the writer again writes it all."""
     target = tmp_path / "record"
     closed.q.board.engine.dispose()
@@ -236,7 +242,7 @@ def test_a_writer_killed_half_way_through_the_board_leaves_no_record_and_a_rerun
     assert not target.exists()
     partial = atomic.partial_name(target)
     left = _files(partial)
-    assert left[layout.BOARD] == _board_lines(closed)[0].encode()
+    assert left[layout.BOARD] == "".join(_board_lines(closed)[:2]).encode()
     expected = _expected(closed)
     before = (layout.MANIFEST, layout.ELECTION, layout.FINGERPRINT, layout.TRANSCRIPT,
               layout.CREDENTIALS)
