@@ -10,12 +10,13 @@ built, so this runs for every mutant of record/cli.py and record/progress.py (do
 from __future__ import annotations
 
 import json
+import multiprocessing
 import re
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
-from distributed import LocalCluster
 from typer.testing import CliRunner
 
 from vmre.cli import app, register_parts
@@ -155,15 +156,27 @@ def test_a_wrong_published_fingerprint_fails_with_its_section():
     assert any(line.startswith("FAIL §2.4") for line in lines), lines
 
 
-def test_the_ballot_checks_run_on_the_dask_scheduler_given():
-    """An in-process cluster: the same output, and the board's and the audited ballots'
-    checks were its tasks."""
+def _on_a_cluster(record: str) -> tuple[int, str, list[str]]:
+    """`vmre verify RECORD --scheduler` on an in-process cluster: exit code, output, and
+    the kinds of task the cluster ran."""
+    from distributed import LocalCluster
+
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
                       dashboard_address=None) as cluster:
-        result = _verify(HONEST, "--scheduler", cluster.scheduler_address)
-        tasks = set(cluster.scheduler.task_prefixes)
-    assert (result.exit_code, result.stdout) == (0, _verify(HONEST).stdout)
-    assert tasks == {"check_board_lines", "check_spoiled"}
+        result = _verify(record, "--scheduler", cluster.scheduler_address)
+        return result.exit_code, result.stdout, sorted(cluster.scheduler.task_prefixes)
+
+
+def test_the_ballot_checks_run_on_the_dask_scheduler_given():
+    """The same output, and the board's and the audited ballots' checks were the cluster's
+    tasks. The cluster runs in a fresh interpreter: Dask leaves a thread behind, and a
+    process forked after that (as mutmut forks one per mutant) would wait for it forever."""
+    plain = _verify(HONEST)
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=spawn) as pool:
+        exit_code, stdout, tasks = pool.submit(_on_a_cluster, str(HONEST)).result()
+    assert (exit_code, stdout) == (0, plain.stdout)
+    assert tasks == ["check_board_lines", "check_spoiled"]
 
 
 # -- files that are not there or cannot be read ----------------------------------------------
