@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import locale
 import re
 import shutil
 from pathlib import Path
@@ -55,17 +54,6 @@ def _copy(record: Path, tmp_path: Path) -> Path:
     target = tmp_path / record.name
     shutil.copytree(record, target)
     return target
-
-
-@pytest.fixture
-def ascii_locale():
-    """A machine whose locale encoding is ASCII: the record is UTF-8 all the same."""
-    saved = locale.setlocale(locale.LC_CTYPE)
-    locale.setlocale(locale.LC_CTYPE, "C")
-    try:
-        yield
-    finally:
-        locale.setlocale(locale.LC_CTYPE, saved)
 
 
 def _failures(report: Report) -> list[tuple[str, str, str, str]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
+import json
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -21,8 +22,9 @@ from pathlib import Path
 from vmre.core.database import make_engine, migrate, session_factory
 from vmre.crypto import credentials as creds
 from vmre.crypto.group import hash_to_scalar
-from vmre.simulacro.run import default_manifest_text, run_ceremony
+from vmre.simulacro.run import default_manifest_text, passphrase, run_ceremony
 from vmre.voting import board as boards
+from vmre.voting import closing
 from vmre.voting.audits import SIMULACRO
 from vmre.voting.ballot import encrypt_ballot
 from vmre.voting.board import Board
@@ -41,9 +43,27 @@ def _folder() -> Path:
     return Path(tempfile.mkdtemp(prefix="vmre-quick-election-"))
 
 
+SEED = 11
+
+
 @functools.cache
 def ceremony() -> Ceremony:
-    return run_ceremony(_folder() / "ceremony-run", default_manifest_text(), 2, 1, seed=11)
+    return run_ceremony(_folder() / "ceremony-run", default_manifest_text(), 2, 1, seed=SEED)
+
+
+@functools.cache
+def _shares(aggregate_text: str) -> tuple[dict, ...]:
+    aggregate_doc = json.loads(aggregate_text)
+    return tuple(closing.custodian_decrypt(
+        ceremony(), aggregate_doc, j, passphrase(j, SEED),
+        str(_folder() / "ceremony-run" / "custodians" / f"custodian-{j}.secret"))
+        for j in (1, 2))
+
+
+def shares(aggregate_doc: dict) -> list[dict]:
+    """Both custodians' decryption shares of an aggregate (made once per aggregate and
+    process: unlocking a key share is slow on purpose)."""
+    return copy.deepcopy(list(_shares(json.dumps(aggregate_doc, sort_keys=True))))
 
 
 @functools.cache
