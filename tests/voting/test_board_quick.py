@@ -17,15 +17,17 @@ from quick_election import (
     ISSUER,
     JAL,
     JAL_OTHER,
+    audited,
     ballot,
     ceremony,
+    copy_election,
     credential_list,
     key,
     public,
     quick,
     randomness,
 )
-from sqlalchemy import update
+from sqlalchemy import insert, update
 
 from support.resign import one_hot, options, with_contest
 from vmre.core.messages import UserError
@@ -43,7 +45,7 @@ from vmre.voting.board import (
     verify_server_statement,
 )
 from vmre.voting.credential_list import sign_credential_list
-from vmre.voting.models import Election
+from vmre.voting.models import AUDIT, Election, TakenCode
 
 HOUR = dt.timedelta(hours=1)
 OTHER_ISSUER = hash_to_scalar("vmre/test/quick-issuer", 2)
@@ -298,12 +300,6 @@ def test_the_bulk_intake_names_a_failed_proof(q):
 
 # -- Benaloh audits --------------------------------------------------------------------------
 
-def _audit(q, voter: int = 0, selections=None):
-    chosen = selections or JAL
-    doc, rs = encrypt_ballot(q.ctx, ENTITIES[voter], key(voter), chosen)
-    return doc, reveal(doc, chosen, rs)
-
-
 def test_an_audited_ballot_is_published_and_never_cast(q):
     q.open()
     doc = ballot(0)
@@ -346,22 +342,34 @@ def test_audit_disclosures_that_are_too_large_no_json_or_wrong_are_refused(q):
     assert q.board.spoiled_count(q.eid) == 0
 
 
-def test_a_credential_audits_at_most_the_limit(q):
+def _audits_in_another_election(q, credential: str, count: int) -> None:
+    """`count` audits by `credential` in another election on the same database."""
+    copy_election(q.board, q.eid, "otra")
+    with q.board.sessions.begin() as s:
+        s.execute(insert(TakenCode), [
+            {"tracking_code": f"{i:064x}", "election_id": "otra", "credential": credential,
+             "kind": AUDIT} for i in range(count)])
+
+
+def test_a_credential_audits_at_most_the_limit_counting_only_its_audits_here(q):
+    """Neither the credential's cast ballot nor its audits in another election count."""
     q.open()
+    q.board.cast(q.eid, ballot(0))
+    _audits_in_another_election(q, public(0), MAX_AUDITS)
     for _ in range(MAX_AUDITS):
-        q.board.spoil(q.eid, *_audit(q))
-    _refused("voting.ballot.too_many_audits", q.board.spoil, q.eid, *_audit(q),
+        q.board.spoil(q.eid, *audited())
+    _refused("voting.ballot.too_many_audits", q.board.spoil, q.eid, *audited(),
              limit=MAX_AUDITS)
-    q.board.spoil(q.eid, *_audit(q, 2))
+    q.board.spoil(q.eid, *audited(2))
     assert q.board.spoiled_count(q.eid) == MAX_AUDITS + 1
 
 
 def test_an_audit_outside_the_window_is_refused(q):
     q.board.register(ceremony())
     q.board.load_credentials(q.eid, credential_list())
-    _refused("voting.board.not_open", q.board.spoil, q.eid, *_audit(q))
+    _refused("voting.board.not_open", q.board.spoil, q.eid, *audited())
     q.board.schedule(q.eid, _now() - HOUR, _now() + HOUR, SIMULACRO)
-    doc, disclosed = _audit(q)
+    doc, disclosed = audited()
     _refused("voting.board.closed", q.board.spoil, q.eid, doc, disclosed, _now() + 2 * HOUR)
     q.board.cast(q.eid, ballot(2))  # the election's row is now kept by this process
     q.board.close(q.eid)
@@ -370,7 +378,7 @@ def test_an_audit_outside_the_window_is_refused(q):
 
 def test_an_audit_decided_on_a_replaced_list_is_refused_or_checked_again(q):
     q.open()
-    doc, disclosed = _audit(q)
+    doc, disclosed = audited()
     q.board.cast(q.eid, ballot(2))  # keeps the election's row (list 1)
     _set(q, digest="11" * 32)
     assert q.board.spoil(q.eid, doc, disclosed) == tracking_code(doc)
@@ -383,7 +391,7 @@ def test_closing_signs_the_boards_count_hash_window_audits_and_fingerprint(q):
     _refused("voting.board.not_closed", q.board.closing_statement, q.eid)
     q.board.cast(q.eid, ballot(0))
     for voter in (2, 3):
-        q.board.spoil(q.eid, *_audit(q, voter))
+        q.board.spoil(q.eid, *audited(voter))
     before = _now()
     statement = q.board.close(q.eid)
     row = _row(q)
@@ -435,10 +443,10 @@ def test_entries_and_audits_read_in_order_by_page(q):
     assert q.board.counted_positions(q.eid) == {3, 4, 5}
     assert q.board.find(q.eid, codes[1]).position == 2
     assert q.board.find(q.eid, "00" * 32) is None and q.board.find("otra", codes[1]) is None
-    audited = [_audit(q, 0), _audit(q, 2), _audit(q, 3)]
-    for doc, disclosed in audited:
+    audits = [audited(0), audited(2), audited(3)]
+    for doc, disclosed in audits:
         q.board.spoil(q.eid, doc, disclosed)
-    spoiled = [tracking_code(d) for d, _ in audited]
+    spoiled = [tracking_code(d) for d, _ in audits]
     assert [s.tracking_code for s in q.board.spoiled(q.eid)] == spoiled
     assert [s.tracking_code for s in q.board.spoiled(q.eid, 1, 1)] == spoiled[1:2]
     assert [s.tracking_code for s in q.board.spoiled(q.eid, 2)] == spoiled[2:]
