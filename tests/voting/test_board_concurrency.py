@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 from dask.utils import key_split
@@ -58,12 +59,16 @@ def pq(pg_database):
     engine.dispose()
 
 
-def _wait_for_lock_waiters(engine: Engine, count: int) -> None:
-    """Until exactly `count` sessions of the database wait for a lock."""
+def _wait_for_lock_waiters(engine: Engine, count: int, *calls: Future) -> None:
+    """Until exactly `count` sessions of the database wait for a lock. Fails at once if one
+    of `calls` ended meanwhile: it did not wait where the test expects it to."""
     for _ in range(6000):
         with engine.connect() as conn:
             if conn.scalar(WAITING) == count:
                 return
+        for call in calls:
+            if call.done():
+                pytest.fail(f"ended without waiting for the lock: {call.result()!r}")
         time.sleep(0.01)
     pytest.fail(f"never {count} sessions waiting for a lock")
 
@@ -96,12 +101,12 @@ def test_a_close_waits_for_another_close_and_keeps_its_end(pq):
     eid = pq.open()
     end = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     engine = pq.board.engine
-    with engine.connect() as other, ThreadPoolExecutor(1) as pool:
+    with ThreadPoolExecutor(1) as pool, engine.connect() as other:
         _hold_election(other, eid)
         other.execute(update(Election).where(Election.id == eid).values(
             state="closed", closes_at=end))
         closing = pool.submit(pq.board.close, eid)
-        _wait_for_lock_waiters(engine, 1)
+        _wait_for_lock_waiters(engine, 1, closing)
         other.commit()
         statement = closing.result(timeout=120)
     assert statement["closed_at"] == statement["closes_at"] == end.isoformat()
@@ -153,15 +158,15 @@ def test_an_audit_whose_list_is_replaced_again_before_its_retry_is_refused(pq, m
     pq.board.cast(eid, ballot(2))  # this process now keeps the election's row (list 0)
     with _digest_set(engine, eid, "11" * 32) as loader:  # list 1
         loader.commit()
-    with engine.connect() as holder, ThreadPoolExecutor(2) as pool:
+    with ThreadPoolExecutor(2) as pool, engine.connect() as holder:
         _hold_election(holder, eid)
         spoil = pool.submit(pq.board.spoil, eid, doc, disclosed)
-        _wait_for_lock_waiters(engine, 1)  # the first try
+        _wait_for_lock_waiters(engine, 1, spoil)  # the first try
         loading = pool.submit(_digest_set, engine, eid, "22" * 32)  # list 2, queued after it
-        _wait_for_lock_waiters(engine, 2)
+        _wait_for_lock_waiters(engine, 2, spoil, loading)
         holder.rollback()
         with loading.result(timeout=120) as loader:  # the first try was refused; list 2 waits
-            _wait_for_lock_waiters(engine, 1)  # the retry, checked on list 1
+            _wait_for_lock_waiters(engine, 1, spoil)  # the retry, checked on list 1
             loader.commit()
         err = _refusal(spoil)
     assert (err.key, err.params) == ("voting.board.list_changed", {})
@@ -180,12 +185,12 @@ def test_a_code_taken_meanwhile_by_a_writer_without_the_lock_is_refused_by_its_u
     engine = pq.board.engine
     copy_election(pq.board, eid, "otra")
     doc, disclosed = audited(0)
-    with engine.connect() as other, ThreadPoolExecutor(1) as pool:
+    with ThreadPoolExecutor(1) as pool, engine.connect() as other:
         other.execute(insert(TakenCode).values(
             tracking_code=tracking_code(doc), election_id="otra", credential=public(0),
             kind=kind))
         spoil = pool.submit(pq.board.spoil, eid, doc, disclosed)
-        _wait_for_lock_waiters(engine, 1)
+        _wait_for_lock_waiters(engine, 1, spoil)
         other.commit()
         err = _refusal(spoil)
     assert (err.key, err.params) == (refusal, {})
@@ -205,6 +210,20 @@ class _TasksDone(SchedulerPlugin):
             self.names.append(key_split(key))
 
 
+@pytest.fixture
+def dask_offload_thread(monkeypatch) -> Iterator[None]:
+    """A new offload executor for distributed: a process forked after a cluster ran in its
+    parent (mutmut forks one per mutant) inherits the executor without its thread, and a
+    cluster then waits forever for work handed to it."""
+    import distributed.utils
+
+    offload = ThreadPoolExecutor(max_workers=1, thread_name_prefix="Dask-Offload")
+    monkeypatch.setattr(distributed.utils, "_offload_executor", offload)
+    yield
+    offload.shutdown()
+
+
+@pytest.mark.usefixtures("dask_offload_thread")
 def test_the_bulk_intake_verifies_on_the_given_dask_cluster(tmp_path):
     q = quick(tmp_path)
     eid = q.open()

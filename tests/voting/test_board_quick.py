@@ -108,7 +108,7 @@ def test_register_refuses_an_unknown_policy_postal_entity_or_a_second_registrati
 
 def test_register_with_the_issuer_fixes_the_fingerprint_there(q):
     issuer = base_mul(ISSUER)
-    q.board.register(ceremony(), "single", issuer)
+    q.board.register(ceremony(), "single", issuer, ["JAL"])
     row = _row(q)
     assert row.issuer_key == issuer.hex()
     assert row.fingerprint == fingerprints.fingerprint(fingerprint_inputs(row))
@@ -116,7 +116,7 @@ def test_register_with_the_issuer_fixes_the_fingerprint_there(q):
     assert (fp, document) == (row.fingerprint, fingerprint_inputs(row))
     assert document == fingerprints.inputs(
         q.eid, q.ctx.base_hash.hex(), issuer.hex(), q.board.server_key(q.eid).hex(), "single",
-        [])
+        ["JAL"])
     _refused("voting.credentials.wrong_issuer", q.board.load_credentials, q.eid,
              sign_credential_list(q.eid, OTHER_ISSUER, [(base_mul(key(0)), "JAL")]))
 
@@ -157,6 +157,16 @@ def test_a_window_over_by_the_clock_is_final(q):
     q.board.schedule(q.eid, _now() - 2 * HOUR, _now() - HOUR, SIMULACRO)
     _refused("voting.board.closed_final", q.board.load_credentials, q.eid, credential_list())
     _refused("voting.board.closed_final", q.board.schedule, q.eid, _now(), _now() + HOUR,
+             SIMULACRO)
+
+
+def test_a_closed_election_is_final_also_before_its_recorded_end(q):
+    """Closed by a server whose clock ran ahead of this one's: the state alone is final."""
+    q.open()
+    q.board.close(q.eid)
+    _set(q, closes_at=_now() + HOUR)
+    _refused("voting.board.closed_final", q.board.load_credentials, q.eid, credential_list())
+    _refused("voting.board.closed_final", q.board.schedule, q.eid, _now(), _now() + 2 * HOUR,
              SIMULACRO)
 
 
