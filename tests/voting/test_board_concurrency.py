@@ -11,6 +11,7 @@ so the outcome never depends on timing. Under CI a missing server fails these te
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -20,10 +21,13 @@ from dask.utils import key_split
 from distributed import LocalCluster
 from distributed.diagnostics.plugin import SchedulerPlugin
 from quick_election import (
+    ISSUER,
     JAL_OTHER,
     audited,
     ballot,
     copy_election,
+    credential_list,
+    key,
     on_engine,
     public,
     quick,
@@ -32,10 +36,14 @@ from sqlalchemy import Connection, Engine, insert, select, text, update
 
 from vmre.core.database import make_engine, migrate
 from vmre.core.messages import UserError
+from vmre.crypto.group import base_mul
 from vmre.voting import board as boards
+from vmre.voting.audits import SIMULACRO
 from vmre.voting.ballot import tracking_code
+from vmre.voting.credential_list import sign_credential_list
 from vmre.voting.models import AUDIT, CAST, BoardEntry, Election, SpoiledBallot, TakenCode
 
+HOUR = dt.timedelta(hours=1)
 WAITING = text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                "AND wait_event_type = 'Lock'")
 
@@ -94,17 +102,23 @@ def _refusal(future) -> UserError:
 
 # -- closing ---------------------------------------------------------------------------------
 
-def test_a_close_waits_for_another_close_and_keeps_its_end(pq):
-    """Another server process is closing the election: it holds the row with the state and
-    end written, not yet committed. This close waits, finds the election closed and signs
-    the other's end; it does not move the end it would have read before the other's commit."""
-    eid = pq.open()
+def _closing_elsewhere(conn: Connection, election_id: str) -> dt.datetime:
+    """Another server process closing the election: it holds the row with the state and end
+    written, not yet committed. The end is returned."""
     end = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    _hold_election(conn, election_id)
+    conn.execute(update(Election).where(Election.id == election_id).values(
+        state="closed", closes_at=end))
+    return end
+
+
+def test_a_close_waits_for_another_close_and_keeps_its_end(pq):
+    """This close waits for the other, finds the election closed and signs the other's end;
+    it does not move the end it would have read before the other's commit."""
+    eid = pq.open()
     engine = pq.board.engine
     with ThreadPoolExecutor(1) as pool, engine.connect() as other:
-        _hold_election(other, eid)
-        other.execute(update(Election).where(Election.id == eid).values(
-            state="closed", closes_at=end))
+        end = _closing_elsewhere(other, eid)
         closing = pool.submit(pq.board.close, eid)
         _wait_for_lock_waiters(engine, 1, closing)
         other.commit()
@@ -112,6 +126,28 @@ def test_a_close_waits_for_another_close_and_keeps_its_end(pq):
     assert statement["closed_at"] == statement["closes_at"] == end.isoformat()
     assert pq.board.election(eid).closes_at == end
     assert pq.board.close(eid) == statement
+
+
+@pytest.mark.parametrize("change", ["schedule", "load_credentials"])
+def test_a_change_waiting_for_another_close_is_refused_once_it_closed(pq, change):
+    """A new window or credential list asked for while another process closes the election
+    waits for it and is refused: closing is final, and the change is not written over it."""
+    eid = pq.open()
+    engine = pq.board.engine
+    now = dt.datetime.now(dt.UTC)
+    args = {"schedule": (now - HOUR, now + 2 * HOUR, SIMULACRO),
+            "load_credentials": (sign_credential_list(eid, ISSUER, [(base_mul(key(0)), "JAL")]),)
+            }[change]
+    with ThreadPoolExecutor(1) as pool, engine.connect() as other:
+        end = _closing_elsewhere(other, eid)
+        changing = pool.submit(getattr(pq.board, change), eid, *args)
+        _wait_for_lock_waiters(engine, 1, changing)
+        other.commit()
+        err = _refusal(changing)
+    assert (err.key, err.params) == ("voting.board.closed_final", {})
+    row = pq.board.election(eid)
+    assert (row.state, row.closes_at, row.credentials) == (
+        "closed", end, json.dumps(credential_list(), sort_keys=True))
 
 
 # -- reading ---------------------------------------------------------------------------------

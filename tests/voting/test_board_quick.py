@@ -134,6 +134,19 @@ def test_the_first_list_pins_its_signer_and_the_fingerprint(q):
     _refused("voting.credentials.wrong_issuer", q.board.load_credentials, q.eid,
              sign_credential_list(q.eid, OTHER_ISSUER, [(base_mul(key(0)), "JAL")]))
     assert q.board.load_credentials(q.eid, smaller, base_mul(ISSUER)) == 1
+    _refused("voting.credentials.wrong_issuer", q.board.load_credentials, q.eid, smaller,
+             base_mul(OTHER_ISSUER))
+
+
+def test_a_new_list_is_used_at_once_by_the_process_that_loaded_it(q, monkeypatch):
+    monkeypatch.setattr(boards._check_rows, "ttl", 3600.0)  # the row kept for the test's span
+    q.board.register(ceremony())
+    q.board.load_credentials(q.eid, sign_credential_list(
+        q.eid, ISSUER, [(base_mul(key(0)), "JAL")]))
+    q.board.schedule(q.eid, _now() - HOUR, _now() + HOUR, SIMULACRO)
+    _refused("voting.ballot.not_eligible", q.board.cast, q.eid, ballot(2))  # the row is kept
+    q.board.load_credentials(q.eid, credential_list())
+    assert q.board.cast(q.eid, ballot(2))["position"] == 1
 
 
 def test_a_list_for_another_election_is_refused(q):
@@ -256,6 +269,7 @@ def test_a_ballot_outside_the_window_is_refused_on_fresh_data(q):
     q.board.register(ceremony())
     q.board.load_credentials(q.eid, credential_list())
     _refused("voting.board.not_open", q.board.cast, q.eid, ballot(0))
+    _refused("voting.board.not_open", q.board.cast, q.eid, "papeleta")  # before its own faults
     q.board.schedule(q.eid, _now() - HOUR, _now() + HOUR, SIMULACRO)
     assert q.board.cast(q.eid, ballot(0))["position"] == 1  # not the refusal kept above
     _refused("voting.board.not_open", q.board.cast, q.eid, ballot(2), _now() - 2 * HOUR)
@@ -495,6 +509,7 @@ def test_the_parsed_election_from_its_row(q):
     row = _row(q)
     assert boards.loaded(row).eligible == {}
     q.board.load_credentials(q.eid, credential_list())
+    assert boards.loaded(_row(q)).eligible == {public(i): e for i, e in enumerate(ENTITIES)}
     with q.board.sessions() as s:
         data = boards.loaded_by_id(s, q.eid)
         assert data.eligible == {public(i): e for i, e in enumerate(ENTITIES)}
@@ -503,3 +518,10 @@ def test_the_parsed_election_from_its_row(q):
             boards.loaded_by_id(s, "otra")
     assert (err.value.key, err.value.params) == ("voting.board.unknown_election",
                                                  {"election": "otra"})
+
+
+def test_a_stored_manifest_that_no_longer_parses_is_named_by_its_record_file(q):
+    q.open()
+    _set(q, manifest="{")
+    _refused("voting.manifest.syntax", q.board.cast, q.eid, ballot(0), source="manifest.json",
+             line=1, reason="while parsing a flow node")
