@@ -30,6 +30,7 @@ from quick_election import (
 from sqlalchemy import insert, update
 
 from support.resign import one_hot, options, with_contest
+from vmre.core.database import make_engine, session_factory
 from vmre.core.messages import UserError
 from vmre.crypto.group import base_mul, hash_to_scalar, scalar_from_hex
 from vmre.voting import board as boards
@@ -223,6 +224,7 @@ def test_a_cast_ballot_gets_a_signed_receipt_of_its_place(q):
                                "position": 1, "entry_hash": entry.entry_hash,
                                "received_at": entry.received_at})
     assert before <= dt.datetime.fromisoformat(entry.received_at) <= _now()
+    assert json.loads(entry.ballot) == doc
     assert verify_receipt(receipt, q.board.server_key(q.eid))
     second = q.board.cast(q.eid, ballot(2))
     assert second["position"] == 2
@@ -236,6 +238,9 @@ def test_a_ballot_sent_again_gets_its_first_receipt_also_after_the_close(q):
     assert q.board.submit(q.eid, doc) == (first, False)
     q.board.close(q.eid)
     assert q.board.submit(q.eid, doc) == (first, False)
+    other = boards.Board(session_factory(make_engine(str(q.board.engine.url))))
+    assert other.submit(q.eid, doc) == (first, False)  # a process that finds it closed
+    _refused("voting.board.closed", other.cast, q.eid, ballot(2))
     assert q.board.receipt_again(q.eid, doc) == first
     assert q.board.receipt_again("otra", doc) is None  # another election's board
     _refused("voting.board.closed", q.board.cast, q.eid, ballot(2))
