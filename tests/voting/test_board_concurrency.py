@@ -152,6 +152,27 @@ def test_a_change_waiting_for_another_close_is_refused_once_it_closed(pq, change
 
 # -- reading ---------------------------------------------------------------------------------
 
+def test_reading_the_election_never_waits_for_a_writer_holding_it(pq):
+    """The election, its fingerprint and server key are read as last committed while another
+    process holds the row (closing it): readers take no lock."""
+    eid = pq.open()
+    engine = pq.board.engine
+    with ThreadPoolExecutor(1) as pool, engine.connect() as other:
+        _closing_elsewhere(other, eid)
+        reading = pool.submit(lambda: (pq.board.election(eid).state, pq.board.fingerprint(eid),
+                                       pq.board.server_key(eid)))
+        for _ in range(6000):
+            if reading.done():
+                break
+            with engine.connect() as conn:
+                if conn.scalar(WAITING):
+                    pytest.fail("a reader waited for the writer's lock")
+            time.sleep(0.01)
+        state, fingerprint, server_key = reading.result(timeout=120)
+    assert state == "scheduled" and fingerprint == pq.board.fingerprint(eid)
+    assert server_key == pq.board.server_key(eid)
+
+
 def test_the_readers_give_board_order_whatever_order_the_rows_are_stored_in(pq):
     """PostgreSQL returns rows in no promised order: here the first entry and the first
     audit are rewritten in place, so that the table stores them last."""

@@ -139,15 +139,23 @@ def test_the_first_list_pins_its_signer_and_the_fingerprint(q):
              base_mul(OTHER_ISSUER))
 
 
-def test_a_new_list_is_used_at_once_by_the_process_that_loaded_it(q, monkeypatch):
+@pytest.mark.parametrize("loader", ["this process", "another process"])
+def test_a_voter_a_new_list_adds_is_not_refused_on_the_row_this_process_kept(
+        q, monkeypatch, loader):
+    """A refusal is decided on a fresh row: also for the process that did not load the list
+    and still keeps the election's row read before it."""
     monkeypatch.setattr(boards._check_rows, "ttl", 3600.0)  # the row kept for the test's span
     q.board.register(ceremony())
     q.board.load_credentials(q.eid, sign_credential_list(
         q.eid, ISSUER, [(base_mul(key(0)), "JAL")]))
     q.board.schedule(q.eid, _now() - HOUR, _now() + HOUR, SIMULACRO)
     _refused("voting.ballot.not_eligible", q.board.cast, q.eid, ballot(2))  # the row is kept
-    q.board.load_credentials(q.eid, credential_list())
+    loading = q.board if loader == "this process" else boards.Board(
+        session_factory(make_engine(str(q.board.engine.url))))
+    loading.load_credentials(q.eid, credential_list())
     assert q.board.cast(q.eid, ballot(2))["position"] == 1
+    _refused("voting.ballot.not_eligible", q.board.cast, q.eid, encrypt_ballot(
+        q.ctx, "JAL", hash_to_scalar("vmre/test/stranger", 1), JAL)[0])
 
 
 def test_a_list_for_another_election_is_refused(q):
