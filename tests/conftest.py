@@ -43,6 +43,18 @@ def sqlite_url(tmp_path) -> str:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database per test; under CI a missing server fails the test."""
+    yield from _fresh_postgres_database()
+
+
+@pytest.fixture(scope="module")
+def module_postgres_url() -> Iterator[str]:
+    """One fresh PostgreSQL database for a module's tests, which clean up after themselves
+    (migrating a database costs more than the tests that share it)."""
+    yield from _fresh_postgres_database()
+
+
+def _fresh_postgres_database() -> Iterator[str]:
+    """Under CI a missing server fails the test; elsewhere it is skipped."""
     if not _postgres_reachable():
         message = f"PostgreSQL not reachable at {PG_HOST}:{PG_PORT}"
         if os.environ.get("CI"):

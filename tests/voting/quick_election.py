@@ -19,6 +19,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import Engine, insert, select
+
 from vmre.core.database import make_engine, migrate, session_factory
 from vmre.crypto import credentials as creds
 from vmre.crypto.group import hash_to_scalar
@@ -26,11 +28,12 @@ from vmre.simulacro.run import default_manifest_text, passphrase, run_ceremony
 from vmre.voting import board as boards
 from vmre.voting import closing
 from vmre.voting.audits import SIMULACRO
-from vmre.voting.ballot import encrypt_ballot
+from vmre.voting.ballot import encrypt_ballot, reveal
 from vmre.voting.board import Board
 from vmre.voting.ceremony import Ceremony
 from vmre.voting.context import ElectionContext
 from vmre.voting.credential_list import sign_credential_list
+from vmre.voting.models import Election
 
 ENTITIES = ("JAL", "CDMX", "JAL", "JAL")  # voter i's entity
 JAL = {"gob-jal": "pan+pri", "dip-migrante-jal": "mc"}
@@ -124,6 +127,13 @@ def randomness(voter: int, selections: dict | None = None) -> dict:
     return copy.deepcopy(_ballot(voter, tuple(sorted(chosen.items())))[1])
 
 
+def audited(voter: int = 0, selections: dict | None = None) -> tuple[dict, dict]:
+    """A new ballot of voter i (JAL's choices unless given) and its Benaloh disclosure."""
+    chosen = selections or JAL
+    doc, nonces = encrypt_ballot(context(), ENTITIES[voter], key(voter), chosen)
+    return doc, reveal(doc, chosen, nonces)
+
+
 @dataclass
 class Quick:
     board: Board
@@ -143,6 +153,13 @@ class Quick:
         return eid
 
 
+def copy_election(board: Board, election_id: str, new_id: str) -> None:
+    """Another election on the same database: a copy of `election_id`'s row under `new_id`."""
+    with board.sessions.begin() as s:
+        row = s.execute(select(Election.__table__).where(Election.id == election_id)).one()
+        s.execute(insert(Election).values({**row._asdict(), "id": new_id}))
+
+
 def warm() -> None:
     """Build what is made once per process now (see tests/voting/conftest.py)."""
     context()
@@ -151,12 +168,16 @@ def warm() -> None:
 
 
 def quick(tmp_path: Path) -> Quick:
-    """A board on a copy of the migrated empty database; no election registered yet. The
-    board's per-process caches are emptied, so that a parsed election read by another test
-    (or inherited from the process that forked this one) is never reused."""
+    """A board on a copy of the migrated empty database; no election registered yet."""
     path = tmp_path / "quick.sqlite"
     shutil.copyfile(_empty_database(), path)
+    return on_engine(make_engine(f"sqlite:///{path}"))
+
+
+def on_engine(engine: Engine) -> Quick:
+    """A board on `engine`'s migrated database without the election. The board's per-process
+    caches are emptied, so that a parsed election read by another test (or inherited from the
+    process that forked this one) is never reused."""
     with boards._PARSED_LOCK:
         boards._PARSED.clear()
-    engine = make_engine(f"sqlite:///{path}")
     return Quick(Board(session_factory(engine)), context())

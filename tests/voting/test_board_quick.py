@@ -17,17 +17,20 @@ from quick_election import (
     ISSUER,
     JAL,
     JAL_OTHER,
+    audited,
     ballot,
     ceremony,
+    copy_election,
     credential_list,
     key,
     public,
     quick,
     randomness,
 )
-from sqlalchemy import update
+from sqlalchemy import insert, update
 
 from support.resign import one_hot, options, with_contest
+from vmre.core.database import make_engine, session_factory
 from vmre.core.messages import UserError
 from vmre.crypto.group import base_mul, hash_to_scalar, scalar_from_hex
 from vmre.voting import board as boards
@@ -43,7 +46,7 @@ from vmre.voting.board import (
     verify_server_statement,
 )
 from vmre.voting.credential_list import sign_credential_list
-from vmre.voting.models import Election
+from vmre.voting.models import AUDIT, Election, TakenCode
 
 HOUR = dt.timedelta(hours=1)
 OTHER_ISSUER = hash_to_scalar("vmre/test/quick-issuer", 2)
@@ -106,7 +109,7 @@ def test_register_refuses_an_unknown_policy_postal_entity_or_a_second_registrati
 
 def test_register_with_the_issuer_fixes_the_fingerprint_there(q):
     issuer = base_mul(ISSUER)
-    q.board.register(ceremony(), "single", issuer)
+    q.board.register(ceremony(), "single", issuer, ["JAL"])
     row = _row(q)
     assert row.issuer_key == issuer.hex()
     assert row.fingerprint == fingerprints.fingerprint(fingerprint_inputs(row))
@@ -114,7 +117,7 @@ def test_register_with_the_issuer_fixes_the_fingerprint_there(q):
     assert (fp, document) == (row.fingerprint, fingerprint_inputs(row))
     assert document == fingerprints.inputs(
         q.eid, q.ctx.base_hash.hex(), issuer.hex(), q.board.server_key(q.eid).hex(), "single",
-        [])
+        ["JAL"])
     _refused("voting.credentials.wrong_issuer", q.board.load_credentials, q.eid,
              sign_credential_list(q.eid, OTHER_ISSUER, [(base_mul(key(0)), "JAL")]))
 
@@ -132,6 +135,27 @@ def test_the_first_list_pins_its_signer_and_the_fingerprint(q):
     _refused("voting.credentials.wrong_issuer", q.board.load_credentials, q.eid,
              sign_credential_list(q.eid, OTHER_ISSUER, [(base_mul(key(0)), "JAL")]))
     assert q.board.load_credentials(q.eid, smaller, base_mul(ISSUER)) == 1
+    _refused("voting.credentials.wrong_issuer", q.board.load_credentials, q.eid, smaller,
+             base_mul(OTHER_ISSUER))
+
+
+@pytest.mark.parametrize("loader", ["this process", "another process"])
+def test_a_voter_a_new_list_adds_is_not_refused_on_the_row_this_process_kept(
+        q, monkeypatch, loader):
+    """A refusal is decided on a fresh row: also for the process that did not load the list
+    and still keeps the election's row read before it."""
+    monkeypatch.setattr(boards._check_rows, "ttl", 3600.0)  # the row kept for the test's span
+    q.board.register(ceremony())
+    q.board.load_credentials(q.eid, sign_credential_list(
+        q.eid, ISSUER, [(base_mul(key(0)), "JAL")]))
+    q.board.schedule(q.eid, _now() - HOUR, _now() + HOUR, SIMULACRO)
+    _refused("voting.ballot.not_eligible", q.board.cast, q.eid, ballot(2))  # the row is kept
+    loading = q.board if loader == "this process" else boards.Board(
+        session_factory(make_engine(str(q.board.engine.url))))
+    loading.load_credentials(q.eid, credential_list())
+    assert q.board.cast(q.eid, ballot(2))["position"] == 1
+    _refused("voting.ballot.not_eligible", q.board.cast, q.eid, encrypt_ballot(
+        q.ctx, "JAL", hash_to_scalar("vmre/test/stranger", 1), JAL)[0])
 
 
 def test_a_list_for_another_election_is_refused(q):
@@ -155,6 +179,16 @@ def test_a_window_over_by_the_clock_is_final(q):
     q.board.schedule(q.eid, _now() - 2 * HOUR, _now() - HOUR, SIMULACRO)
     _refused("voting.board.closed_final", q.board.load_credentials, q.eid, credential_list())
     _refused("voting.board.closed_final", q.board.schedule, q.eid, _now(), _now() + HOUR,
+             SIMULACRO)
+
+
+def test_a_closed_election_is_final_also_before_its_recorded_end(q):
+    """Closed by a server whose clock ran ahead of this one's: the state alone is final."""
+    q.open()
+    q.board.close(q.eid)
+    _set(q, closes_at=_now() + HOUR)
+    _refused("voting.board.closed_final", q.board.load_credentials, q.eid, credential_list())
+    _refused("voting.board.closed_final", q.board.schedule, q.eid, _now(), _now() + 2 * HOUR,
              SIMULACRO)
 
 
@@ -198,6 +232,7 @@ def test_a_cast_ballot_gets_a_signed_receipt_of_its_place(q):
                                "position": 1, "entry_hash": entry.entry_hash,
                                "received_at": entry.received_at})
     assert before <= dt.datetime.fromisoformat(entry.received_at) <= _now()
+    assert json.loads(entry.ballot) == doc
     assert verify_receipt(receipt, q.board.server_key(q.eid))
     second = q.board.cast(q.eid, ballot(2))
     assert second["position"] == 2
@@ -211,6 +246,9 @@ def test_a_ballot_sent_again_gets_its_first_receipt_also_after_the_close(q):
     assert q.board.submit(q.eid, doc) == (first, False)
     q.board.close(q.eid)
     assert q.board.submit(q.eid, doc) == (first, False)
+    other = boards.Board(session_factory(make_engine(str(q.board.engine.url))))
+    assert other.submit(q.eid, doc) == (first, False)  # a process that finds it closed
+    _refused("voting.board.closed", other.cast, q.eid, ballot(2))
     assert q.board.receipt_again(q.eid, doc) == first
     assert q.board.receipt_again("otra", doc) is None  # another election's board
     _refused("voting.board.closed", q.board.cast, q.eid, ballot(2))
@@ -244,6 +282,7 @@ def test_a_ballot_outside_the_window_is_refused_on_fresh_data(q):
     q.board.register(ceremony())
     q.board.load_credentials(q.eid, credential_list())
     _refused("voting.board.not_open", q.board.cast, q.eid, ballot(0))
+    _refused("voting.board.not_open", q.board.cast, q.eid, "papeleta")  # before its own faults
     q.board.schedule(q.eid, _now() - HOUR, _now() + HOUR, SIMULACRO)
     assert q.board.cast(q.eid, ballot(0))["position"] == 1  # not the refusal kept above
     _refused("voting.board.not_open", q.board.cast, q.eid, ballot(2), _now() - 2 * HOUR)
@@ -298,12 +337,6 @@ def test_the_bulk_intake_names_a_failed_proof(q):
 
 # -- Benaloh audits --------------------------------------------------------------------------
 
-def _audit(q, voter: int = 0, selections=None):
-    chosen = selections or JAL
-    doc, rs = encrypt_ballot(q.ctx, ENTITIES[voter], key(voter), chosen)
-    return doc, reveal(doc, chosen, rs)
-
-
 def test_an_audited_ballot_is_published_and_never_cast(q):
     q.open()
     doc = ballot(0)
@@ -346,22 +379,34 @@ def test_audit_disclosures_that_are_too_large_no_json_or_wrong_are_refused(q):
     assert q.board.spoiled_count(q.eid) == 0
 
 
-def test_a_credential_audits_at_most_the_limit(q):
+def _audits_in_another_election(q, credential: str, count: int) -> None:
+    """`count` audits by `credential` in another election on the same database."""
+    copy_election(q.board, q.eid, "otra")
+    with q.board.sessions.begin() as s:
+        s.execute(insert(TakenCode), [
+            {"tracking_code": f"{i:064x}", "election_id": "otra", "credential": credential,
+             "kind": AUDIT} for i in range(count)])
+
+
+def test_a_credential_audits_at_most_the_limit_counting_only_its_audits_here(q):
+    """Neither the credential's cast ballot nor its audits in another election count."""
     q.open()
+    q.board.cast(q.eid, ballot(0))
+    _audits_in_another_election(q, public(0), MAX_AUDITS)
     for _ in range(MAX_AUDITS):
-        q.board.spoil(q.eid, *_audit(q))
-    _refused("voting.ballot.too_many_audits", q.board.spoil, q.eid, *_audit(q),
+        q.board.spoil(q.eid, *audited())
+    _refused("voting.ballot.too_many_audits", q.board.spoil, q.eid, *audited(),
              limit=MAX_AUDITS)
-    q.board.spoil(q.eid, *_audit(q, 2))
+    q.board.spoil(q.eid, *audited(2))
     assert q.board.spoiled_count(q.eid) == MAX_AUDITS + 1
 
 
 def test_an_audit_outside_the_window_is_refused(q):
     q.board.register(ceremony())
     q.board.load_credentials(q.eid, credential_list())
-    _refused("voting.board.not_open", q.board.spoil, q.eid, *_audit(q))
+    _refused("voting.board.not_open", q.board.spoil, q.eid, *audited())
     q.board.schedule(q.eid, _now() - HOUR, _now() + HOUR, SIMULACRO)
-    doc, disclosed = _audit(q)
+    doc, disclosed = audited()
     _refused("voting.board.closed", q.board.spoil, q.eid, doc, disclosed, _now() + 2 * HOUR)
     q.board.cast(q.eid, ballot(2))  # the election's row is now kept by this process
     q.board.close(q.eid)
@@ -370,7 +415,7 @@ def test_an_audit_outside_the_window_is_refused(q):
 
 def test_an_audit_decided_on_a_replaced_list_is_refused_or_checked_again(q):
     q.open()
-    doc, disclosed = _audit(q)
+    doc, disclosed = audited()
     q.board.cast(q.eid, ballot(2))  # keeps the election's row (list 1)
     _set(q, digest="11" * 32)
     assert q.board.spoil(q.eid, doc, disclosed) == tracking_code(doc)
@@ -383,7 +428,7 @@ def test_closing_signs_the_boards_count_hash_window_audits_and_fingerprint(q):
     _refused("voting.board.not_closed", q.board.closing_statement, q.eid)
     q.board.cast(q.eid, ballot(0))
     for voter in (2, 3):
-        q.board.spoil(q.eid, *_audit(q, voter))
+        q.board.spoil(q.eid, *audited(voter))
     before = _now()
     statement = q.board.close(q.eid)
     row = _row(q)
@@ -435,10 +480,10 @@ def test_entries_and_audits_read_in_order_by_page(q):
     assert q.board.counted_positions(q.eid) == {3, 4, 5}
     assert q.board.find(q.eid, codes[1]).position == 2
     assert q.board.find(q.eid, "00" * 32) is None and q.board.find("otra", codes[1]) is None
-    audited = [_audit(q, 0), _audit(q, 2), _audit(q, 3)]
-    for doc, disclosed in audited:
+    audits = [audited(0), audited(2), audited(3)]
+    for doc, disclosed in audits:
         q.board.spoil(q.eid, doc, disclosed)
-    spoiled = [tracking_code(d) for d, _ in audited]
+    spoiled = [tracking_code(d) for d, _ in audits]
     assert [s.tracking_code for s in q.board.spoiled(q.eid)] == spoiled
     assert [s.tracking_code for s in q.board.spoiled(q.eid, 1, 1)] == spoiled[1:2]
     assert [s.tracking_code for s in q.board.spoiled(q.eid, 2)] == spoiled[2:]
@@ -477,6 +522,7 @@ def test_the_parsed_election_from_its_row(q):
     row = _row(q)
     assert boards.loaded(row).eligible == {}
     q.board.load_credentials(q.eid, credential_list())
+    assert boards.loaded(_row(q)).eligible == {public(i): e for i, e in enumerate(ENTITIES)}
     with q.board.sessions() as s:
         data = boards.loaded_by_id(s, q.eid)
         assert data.eligible == {public(i): e for i, e in enumerate(ENTITIES)}
@@ -485,3 +531,10 @@ def test_the_parsed_election_from_its_row(q):
             boards.loaded_by_id(s, "otra")
     assert (err.value.key, err.value.params) == ("voting.board.unknown_election",
                                                  {"election": "otra"})
+
+
+def test_a_stored_manifest_that_no_longer_parses_is_named_by_its_record_file(q):
+    q.open()
+    _set(q, manifest="{")
+    _refused("voting.manifest.syntax", q.board.cast, q.eid, ballot(0), source="manifest.json",
+             line=1, reason="while parsing a flow node")

@@ -305,13 +305,14 @@ class Board:
         return election
 
     # -- casting ----------------------------------------------------------------------------
-    def _checked(self, s: Session, election_id: str, document: object, when: dt.datetime
-                 ) -> tuple[ballots.ParsedBallot, str, Row]:
+    def _checked(self, s: Session, election_id: str, document: object, when: dt.datetime,
+                 fresh: bool = False) -> tuple[ballots.ParsedBallot, str, Row]:
         """The parsed, fully verified ballot, its tracking code and the election's row
         (receipt key, digest of the list it was checked against)."""
-        election = _check_rows.get(s.get_bind(), election_id)
+        election = None if fresh else _check_rows.get(s.get_bind(), election_id)
         if election is None or window_error(election, when) is not None:
             election = _fresh_check_row(s, election_id)  # a refusal is decided on fresh data
+            fresh = True
         refusal = window_error(election, when)
         if refusal is not None:
             raise refusal
@@ -319,6 +320,8 @@ class Board:
         try:
             parsed = ballots.parse_ballot(data.context, document)
             entity = data.eligible.get(parsed.credential.hex())
+            if entity is None and not fresh:  # the kept row may predate another's new list
+                return self._checked(s, election_id, document, when, fresh=True)
             if entity is None:
                 raise ballots.BallotError("not_eligible")
             ballots.verify_ballot(data.context, parsed, entity)
