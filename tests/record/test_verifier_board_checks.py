@@ -14,11 +14,11 @@ import dataclasses
 import functools
 import hashlib
 import json
-import locale
 import shutil
 from pathlib import Path
 
 import pytest
+from record_checks import failures_of as _failures
 
 from vmre.crypto.group import GroupError, L, base_mul, point_from_hex
 from vmre.record import layout, verifier
@@ -64,10 +64,6 @@ def _entries(record: Path) -> list[dict]:
 
 def _label(entry: dict) -> str:
     return f"ballot {entry['tracking_code']} at position {entry['position']}"
-
-
-def _failures(report: Report) -> list[tuple[str, str, str, str]]:
-    return [(f.section, f.check, f.item, f.detail) for f in report.failures]
 
 
 def _raised(caught: pytest.ExceptionInfo) -> tuple[str, str, str, str]:
@@ -686,17 +682,6 @@ def test_an_entry_without_a_time_is_named_even_without_a_window():
 
 
 # _iter_raw: the lines of a .jsonl file as read -----------------------------------------------
-
-@pytest.fixture
-def ascii_locale():
-    """A machine whose locale encoding is ASCII: the record is UTF-8 all the same."""
-    saved = locale.setlocale(locale.LC_CTYPE)
-    locale.setlocale(locale.LC_CTYPE, "C")
-    try:
-        yield
-    finally:
-        locale.setlocale(locale.LC_CTYPE, saved)
-
 
 def _jsonl(tmp_path: Path, text: str | bytes, name: str = layout.SPOILED) -> Path:
     path = tmp_path / name

@@ -16,6 +16,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from record_checks import copy_record as _copy
+from record_checks import failures_of as _failures
 
 from vmre.crypto.group import GroupError, point_from_hex
 from vmre.record import layout
@@ -48,16 +50,6 @@ POSTAL = CONFORMANCE / "records" / "postal-counts"
 
 def _json(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-def _copy(record: Path, tmp_path: Path) -> Path:
-    target = tmp_path / record.name
-    shutil.copytree(record, target)
-    return target
-
-
-def _failures(report: Report) -> list[tuple[str, str, str, str]]:
-    return [(f.section, f.check, f.item, f.detail) for f in report.failures]
 
 
 # The whole verifier on every conformance vector, in process ------------------------------

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
 import zipfile
 from pathlib import Path
 
 import pytest
+from record_checks import copy_record as _copy
+from record_checks import failures_of as _failures
 
 from vmre.crypto import dkg
 from vmre.crypto.group import base_mul, point_from_hex, random_scalar, scalar_bytes
@@ -61,12 +62,6 @@ def _write(folder: Path, name: str, data: object) -> None:
     path.write_text(layout.file_text(data), encoding="utf-8")
 
 
-def _copy(record: Path, tmp_path: Path) -> Path:
-    target = tmp_path / record.name
-    shutil.copytree(record, target)
-    return target
-
-
 def _changed(record: Path, tmp_path: Path, name: str, change) -> Path:
     """A copy of `record` whose JSON file `name` is changed in place by `change`."""
     folder = _copy(record, tmp_path)
@@ -74,10 +69,6 @@ def _changed(record: Path, tmp_path: Path, name: str, change) -> Path:
     change(data)
     _write(folder, name, data)
     return folder
-
-
-def _failures(report: Report) -> list[tuple[str, str, str, str]]:
-    return [(f.section, f.check, f.item, f.detail) for f in report.failures]
 
 
 def _refusal(caught: pytest.ExceptionInfo) -> tuple[str, str, str, str]:
@@ -176,6 +167,16 @@ def test_a_manifest_that_is_not_a_mapping_is_refused(tmp_path):
     assert _refusal(caught) == ("2.1", "file parses", layout.MANIFEST, "not a JSON object")
 
 
+def _set_or_drop(member: str, value: object):
+    """A change of election.json: `member` set to `value`, or left out when `value` is None."""
+    def change(election: dict) -> None:
+        if value is None:
+            del election[member]
+        else:
+            election[member] = value
+    return change
+
+
 @pytest.mark.parametrize(("member", "value", "expected"), [
     ("manifest_hash", "ab" * 32, ("2.2", "manifest hash", "manifest_hash does not match")),
     ("manifest_hash", None, ("2.2", "manifest hash", "manifest_hash does not match")),
@@ -187,12 +188,7 @@ def test_a_manifest_that_is_not_a_mapping_is_refused(tmp_path):
 def test_an_election_member_that_does_not_follow_is_named_alone(tmp_path, member, value,
                                                                expected):
     """None: the member left out."""
-    def change(election: dict) -> None:
-        if value is None:
-            del election[member]
-        else:
-            election[member] = value
-    folder = _changed(HONEST, tmp_path, layout.ELECTION, change)
+    folder = _changed(HONEST, tmp_path, layout.ELECTION, _set_or_drop(member, value))
     report = Report()
     context = _check_context(folder, report, None)
     section, check, detail = expected
@@ -217,12 +213,7 @@ def test_an_election_member_that_does_not_follow_is_named_alone(tmp_path, member
 def test_an_election_context_that_does_not_parse_is_refused_with_its_error(
         tmp_path, member, value, detail):
     """KeyError, ValueError and GroupError; None as detail: the group's own reason."""
-    def change(election: dict) -> None:
-        if value is None:
-            del election[member]
-        else:
-            election[member] = value
-    folder = _changed(HONEST, tmp_path, layout.ELECTION, change)
+    folder = _changed(HONEST, tmp_path, layout.ELECTION, _set_or_drop(member, value))
     if detail is None:
         with pytest.raises(Exception) as err:
             point_from_hex(value)

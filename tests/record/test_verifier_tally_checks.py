@@ -19,6 +19,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from record_checks import copy_record as _copy
+from record_checks import failures_of as _failures
 
 from vmre.crypto import credentials as creds
 from vmre.crypto.group import base_mul, point_from_hex, random_scalar
@@ -72,16 +74,6 @@ def _json(path: Path) -> dict:
 
 def _write(path: Path, data: object) -> None:
     path.write_text(layout.file_text(data), encoding="utf-8")
-
-
-def _copy(record: Path, tmp_path: Path) -> Path:
-    target = tmp_path / record.name
-    shutil.copytree(record, target)
-    return target
-
-
-def _failures(report: Report) -> list[tuple[str, str, str, str]]:
-    return [(f.section, f.check, f.item, f.detail) for f in report.failures]
 
 
 def _raised(call) -> tuple[str, str, str, str]:
