@@ -9,6 +9,7 @@ import asyncio
 import json
 import socket
 import sys
+import threading
 from pathlib import Path
 
 import httpx
@@ -128,7 +129,11 @@ def _call(middleware: LimitBody, headers: list[tuple[bytes, bytes]], body: bytes
 
     scope = {"type": "http", "method": "POST", "path": "/", "headers": headers,
              "query_string": b""}
-    asyncio.run(middleware(scope, receive, send))
+    # A thread of its own: a browser test before this one in the process leaves an event
+    # loop running in the main thread, where asyncio.run refuses to start another.
+    worker = threading.Thread(target=asyncio.run, args=(middleware(scope, receive, send),))
+    worker.start()
+    worker.join()
     return sent
 
 

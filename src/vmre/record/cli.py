@@ -7,13 +7,16 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from vmre.core.messages import bilingual, bilingual_counts, bilingual_plural, number, text
 from vmre.record.progress import ProgressLine
 from vmre.record.verifier import verify_record
 
-console = Console(stderr=True)
+
+def _refuse(message: str) -> None:
+    # Plain text: a path or parser message is neither read as rich markup ("[x]" would
+    # vanish) nor folded at the terminal's width (a folded path cannot be copied).
+    typer.echo(message, err=True)
 
 
 def verify(
@@ -34,14 +37,14 @@ def verify(
     """Verifica una elección desde su registro / verify an election from its record."""
     for path in (record, receipt):
         if path is not None and not path.exists():
-            console.print(text("core.file.not_found", path=str(path)))
+            _refuse(text("core.file.not_found", path=str(path)))
             raise typer.Exit(2)
     receipt_doc = None
     if receipt is not None:
         try:
             receipt_doc = json.loads(receipt.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            console.print(text("core.file.unreadable", path=str(receipt), reason=str(err)))
+            _refuse(text("core.file.unreadable", path=str(receipt), reason=str(err)))
             raise typer.Exit(2) from None
     shown = progress or sys.stderr.isatty()
     line = ProgressLine(lambda message: typer.echo(message, err=True))
