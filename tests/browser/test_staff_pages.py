@@ -66,6 +66,16 @@ def png(shade: int) -> bytes:
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
+def wait_drawn(page, selector: str, width: int | None = None) -> None:
+    """Waits until the image is loaded and drawn (`width` pixels wide when given): a click
+    returns when the next page arrives, not when its images do. Fails after Playwright's
+    timeout if it never is."""
+    page.wait_for_function(
+        "([sel, width]) => { const i = document.querySelector(sel); return i !== null"
+        " && i.complete && (width === null ? i.naturalWidth > 0 : i.naturalWidth === width); }",
+        arg=[selector, width])
+
+
 def citizens() -> dict[str, object]:
     """People of the synthetic register (the server's default): three in Jalisco whose
     requests a reviewer decides, one in Guanajuato whose request goes on to the LNERE."""
@@ -255,7 +265,7 @@ def test_a_new_member_sets_up_the_second_factor_then_signs_in_with_its_code(walk
     secret = me.text("#totp-secret").strip()
     assert re.fullmatch(r"[A-Z2-7]{16,}", secret), secret
     assert f"secret={secret}" in me.text("#totp-uri")
-    assert page.locator("img.qr").evaluate("i => i.complete && i.naturalWidth > 0")
+    wait_drawn(page, "img.qr")
     me.look("codigo-alta")
     app = pyotp.TOTP(secret)
     enrolled_at = time.time()
@@ -340,7 +350,7 @@ def test_a_reviewer_decides_requests_from_the_queue(walk, staff_site, browser):
     for name in ("card_front", "card_back"):
         figure = me.page.locator(f"figure#doc-{name}")
         assert "tipo image/png, extensión .png" in figure.inner_text()
-        assert figure.locator("img").evaluate("i => i.complete && i.naturalWidth === 8")
+        wait_drawn(me.page, f"figure#doc-{name} img", width=8)
     proof = me.page.locator("figure#doc-proof")
     assert "tipo application/pdf, extensión .pdf" in proof.inner_text()
     opened = me.context.request.get(
