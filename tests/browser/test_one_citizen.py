@@ -27,6 +27,7 @@ from .walks import (
     mail_for,
     open_registration,
     papers,
+    process_add,
     set_up_election,
     staff_login,
     submit,
@@ -214,12 +215,7 @@ def test_one_postal_voter_from_registration_to_results(browser, operator, smtp_s
     election = "pel-2024-extranjero"
     manifest = papers(tmp_path)
     now = dt.datetime.now(MEXICO).replace(tzinfo=None, microsecond=0)
-    op.run("registry", "process-add", "--election", election, "--name",
-           "Procesos Electorales Locales 2023-2024", "--opens",
-           (now - dt.timedelta(days=1)).isoformat(), "--closes",
-           (now + dt.timedelta(days=30)).isoformat(), "--corrections-until",
-           (now + dt.timedelta(days=40)).isoformat(), "--card-min-year", "2027",
-           "--entities", "JAL,GTO,CDMX,PUE", "--db", db)
+    op.run(*process_add(op, election, "JAL,GTO,CDMX,PUE"))
     op.run("staff", "add", "revisora", "--roles", "administrator", "--db", db,
            stdin=f"{STAFF_PASSWORD}\n{STAFF_PASSWORD}\n")
     op.run("staff", "add", "escrutadora", "--roles", "reviewer", "--db", db,

@@ -43,7 +43,7 @@ from .conftest import (
     problems_on,
     watch_console,
 )
-from .walks import fill_request
+from .walks import fill_request, process_add
 
 pytestmark = pytest.mark.browser
 
@@ -132,13 +132,7 @@ def staff_site(browser, tmp_path_factory, module_smtp_server):
         "VMRE_PUBLIC_URL": url, "VMRE_UPLOAD_DIR": str(folder / "uploads"),
         "VMRE_SMTP_SENDER": "voto@ine.example", "VMRE_SMTP_HOST": "127.0.0.1",
         "VMRE_SMTP_PORT": str(sink.port)})
-    now = dt.datetime.now(MEXICO).replace(tzinfo=None, microsecond=0)
-    op.run("registry", "process-add", "--election", ELECTION, "--name",
-           "Procesos Electorales Locales 2023-2024", "--opens",
-           (now - dt.timedelta(days=1)).isoformat(), "--closes",
-           (now + dt.timedelta(days=30)).isoformat(), "--corrections-until",
-           (now + dt.timedelta(days=40)).isoformat(), "--card-min-year", "2027",
-           "--entities", "JAL,GTO", "--db", op.db)
+    op.run(*process_add(op, ELECTION, "JAL,GTO"))
     (folder / "manifiesto.yaml").write_text(default_manifest_text(), encoding="utf-8")
     ceremony = Meanwhile(lambda: open_postal_election(op))
     accounts = [op.start("staff", "add", name, "--roles", role, "--db", op.db,
@@ -487,12 +481,7 @@ def test_a_party_representative_reads_the_lists_and_files_under_its_party(walk, 
     on a closed list, filed under the party the account holds (docs/registry.md §5.2)."""
     op = staff_site["op"]
     # A process of this test's own, its list closed, so no other test's steps are needed.
-    now = dt.datetime.now(MEXICO).replace(tzinfo=None, microsecond=0)
-    op.run("registry", "process-add", "--election", "pel-observada", "--name",
-           "Proceso observado", "--opens", (now - dt.timedelta(days=2)).isoformat(),
-           "--closes", (now + dt.timedelta(days=30)).isoformat(), "--corrections-until",
-           (now + dt.timedelta(days=40)).isoformat(), "--card-min-year", "2027",
-           "--entities", "MIC", "--db", op.db)
+    op.run(*process_add(op, "pel-observada", "MIC", name="Proceso observado"))
     op.run("registry", "close", "--election", "pel-observada", "--entity", "MIC",
            "--db", op.db)
     op.run("staff", "add", "observadora", "--roles", "party_rep", "--party", "PAN",

@@ -55,20 +55,26 @@ def papers(folder: Path) -> Path:
     return manifest
 
 
+def process_add(op: Operator, election: str, entities: str,
+                name: str = "Procesos Electorales Locales 2023-2024") -> tuple[str, ...]:
+    """`vmre registry process-add` as the operator types it: registration open since
+    yesterday for thirty days, corrections ten days more, cards valid from 2027."""
+    now = dt.datetime.now(MEXICO).replace(tzinfo=None, microsecond=0)
+    return ("registry", "process-add", "--election", election, "--name", name, "--opens",
+            (now - dt.timedelta(days=1)).isoformat(), "--closes",
+            (now + dt.timedelta(days=30)).isoformat(), "--corrections-until",
+            (now + dt.timedelta(days=40)).isoformat(), "--card-min-year", "2027",
+            "--entities", entities, "--db", op.db)
+
+
 def open_registration(op: Operator, election: str) -> str:
     """The operator opens registration for four entities from yesterday for thirty days
     (docs/registry.md §1), adds the reviewer `revisora` and makes the registry's issuer key
     (§6, in `registry-issuer.key`); its public half, which the registry publishes."""
-    now = dt.datetime.now(MEXICO).replace(tzinfo=None, microsecond=0)
     made, *_ = op.run_each([
         (("registry", "issuer-key", "--out", "registry-issuer.key"),
          f"{ISSUER_PASSPHRASE}\n{ISSUER_PASSPHRASE}\n"),
-        (("registry", "process-add", "--election", election, "--name",
-          "Procesos Electorales Locales 2023-2024", "--opens",
-          (now - dt.timedelta(days=1)).isoformat(), "--closes",
-          (now + dt.timedelta(days=30)).isoformat(), "--corrections-until",
-          (now + dt.timedelta(days=40)).isoformat(), "--card-min-year", "2027",
-          "--entities", "JAL,GTO,CDMX,PUE", "--db", op.db), None),
+        (process_add(op, election, "JAL,GTO,CDMX,PUE"), None),
         (("staff", "add", "revisora", "--roles", "administrator", "--db", op.db),
          f"{STAFF_PASSWORD}\n{STAFF_PASSWORD}\n")])
     return re.search(r"public key ([0-9a-f]{64})", made).group(1)
